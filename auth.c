@@ -1,0 +1,355 @@
+/*
+ * auth.c: the GSS-API side of HTTP Negotiate (RFC 4559).  One acceptor
+ * credential per process, from an explicit credential store; every
+ * function releases its GSS handles at one done: label.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
+
+#include "kredir.h"
+
+static gss_OID_desc oid_krb5 = { 9, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" };
+static gss_OID_desc oid_spnego = { 6, "\x2b\x06\x01\x05\x05\x02" };
+static gss_OID_desc oid_ntlmssp = { 10,
+    "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a" };
+
+/* Appends the text of one kind of GSS status code to buf. */
+static void
+append_status(char *buf, size_t len, OM_uint32 code, int type, gss_OID mech)
+{
+	OM_uint32 maj, min, ctx = 0;
+	gss_buffer_desc msg = GSS_C_EMPTY_BUFFER;
+	size_t used;
+
+	do {
+		maj = gss_display_status(&min, code, type, mech, &ctx, &msg);
+		if (GSS_ERROR(maj))
+			break;
+		used = strlen(buf);
+		if (used + 3 < len)
+			snprintf(buf + used, len - used, "%s%.*s",
+			    used > 0 ? "; " : "", (int)msg.length,
+			    (char *)msg.value);
+		gss_release_buffer(&min, &msg);
+	} while (ctx != 0);
+}
+
+/* "major text; minor text" into buf, for the log only. */
+static void
+format_status(char *buf, size_t len, OM_uint32 maj, OM_uint32 min,
+    gss_OID mech)
+{
+	buf[0] = '\0';
+	append_status(buf, len, maj, GSS_C_GSS_CODE, GSS_C_NO_OID);
+	if (min != 0)
+		append_status(buf, len, min, GSS_C_MECH_CODE,
+		    mech != GSS_C_NO_OID ? mech : &oid_krb5);
+}
+
+static int
+import_acceptor_name(const struct config *c, gss_name_t *name, char *err,
+    size_t errlen)
+{
+	char svc[KREDIR_HOSTBUF + 16];
+	gss_buffer_desc buf;
+	OM_uint32 maj, min;
+
+	if (spn_service_name(c->service, c->fqdn, svc, sizeof(svc)) == -1) {
+		snprintf(err, errlen, "service name too long");
+		return -1;
+	}
+	buf.value = svc;
+	buf.length = strlen(svc);
+	maj = gss_import_name(&min, &buf, GSS_C_NT_HOSTBASED_SERVICE, name);
+	if (GSS_ERROR(maj)) {
+		snprintf(err, errlen, "%s: ", svc);
+		format_status(err + strlen(err), errlen - strlen(err), maj,
+		    min, GSS_C_NO_OID);
+		return -1;
+	}
+	return 0;
+}
+
+int
+auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
+{
+	gss_key_value_element_desc el = { "keytab", c->keytab };
+	gss_key_value_set_desc store = { 1, &el };
+	gss_OID_desc mechs[2] = { oid_spnego, oid_krb5 };
+	gss_OID_set_desc mechset = { 2, mechs }, negset = { 1, &mechs[1] };
+	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 maj, min;
+	int rc = -1;
+
+	a->acceptor = GSS_C_NO_CREDENTIAL;
+	a->any_name = c->mode == MODE_SHARED_SPN;
+	if (spn_service_is_host(c->service)) {
+		snprintf(err, errlen, "service HOST refused: register HTTP/%s",
+		    c->fqdn);
+		return -1;
+	}
+	if (access(c->keytab, R_OK) == -1) {
+		snprintf(err, errlen, "keytab %s: %s", c->keytab,
+		    strerror(errno));
+		return -1;
+	}
+	if (!a->any_name && import_acceptor_name(c, &name, err, errlen) == -1)
+		return -1;
+	maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &mechset,
+	    GSS_C_ACCEPT, &store, &a->acceptor, NULL, NULL);
+	if (GSS_ERROR(maj)) {
+		snprintf(err, errlen, "acceptor %s/%s from %s: ", c->service,
+		    c->fqdn, c->keytab);
+		format_status(err + strlen(err), errlen - strlen(err), maj,
+		    min, &oid_krb5);
+		goto done;
+	}
+	/* SPNEGO may negotiate Kerberos only: never NTLM, never IAKERB. */
+	maj = gss_set_neg_mechs(&min, a->acceptor, &negset);
+	if (GSS_ERROR(maj)) {
+		snprintf(err, errlen, "gss_set_neg_mechs: ");
+		format_status(err + strlen(err), errlen - strlen(err), maj,
+		    min, GSS_C_NO_OID);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (rc == -1)
+		gss_release_cred(&min, &a->acceptor);
+	gss_release_name(&min, &name);
+	return rc;
+}
+
+void
+auth_free(struct auth *a)
+{
+	OM_uint32 min;
+
+	gss_release_cred(&min, &a->acceptor);
+}
+
+/* Reads a DER tag and length; *len bytes follow within end. */
+static int
+der_enter(const unsigned char **p, const unsigned char *end,
+    unsigned char tag, size_t *len)
+{
+	size_t n = 0, k;
+
+	if (end - *p < 2 || **p != tag)
+		return -1;
+	(*p)++;
+	if (**p < 0x80) {
+		n = *(*p)++;
+	} else {
+		k = *(*p)++ & 0x7f;
+		if (k == 0 || k > 4 || (size_t)(end - *p) < k)
+			return -1;
+		while (k-- > 0)
+			n = n << 8 | *(*p)++;
+	}
+	if (n > (size_t)(end - *p))
+		return -1;
+	*len = n;
+	return 0;
+}
+
+/* SPNEGO NegTokenInit whose mechTypes list holds only NTLMSSP. */
+static bool
+spnego_offers_only_ntlm(const unsigned char *p, size_t n)
+{
+	const unsigned char *end = p + n;
+	size_t len, count = 0;
+
+	if (der_enter(&p, end, 0x60, &len) == -1)
+		return false;
+	end = p + len;
+	if (der_enter(&p, end, 0x06, &len) == -1 || len != oid_spnego.length ||
+	    memcmp(p, oid_spnego.elements, len) != 0)
+		return false;
+	p += len;
+	if (der_enter(&p, end, 0xa0, &len) == -1 ||	/* NegotiationToken */
+	    der_enter(&p, end, 0x30, &len) == -1 ||	/* NegTokenInit */
+	    der_enter(&p, end, 0xa0, &len) == -1 ||	/* mechTypes */
+	    der_enter(&p, end, 0x30, &len) == -1)
+		return false;
+	end = p + len;
+	while (p < end) {
+		if (der_enter(&p, end, 0x06, &len) == -1)
+			return false;
+		if (len != oid_ntlmssp.length ||
+		    memcmp(p, oid_ntlmssp.elements, len) != 0)
+			return false;
+		p += len;
+		count++;
+	}
+	return count > 0;
+}
+
+bool
+auth_token_is_ntlm(const unsigned char *tok, size_t n)
+{
+	if (n >= 8 && memcmp(tok, "NTLMSSP\0", 8) == 0)
+		return true;
+	return spnego_offers_only_ntlm(tok, n);
+}
+
+static void
+display_name(gss_name_t name, char *out, size_t outlen)
+{
+	gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
+	OM_uint32 maj, min;
+
+	out[0] = '\0';
+	maj = gss_display_name(&min, name, &buf, NULL);
+	if (!GSS_ERROR(maj) && buf.length < outlen &&
+	    memchr(buf.value, '\0', buf.length) == NULL) {
+		memcpy(out, buf.value, buf.length);
+		out[buf.length] = '\0';
+	}
+	gss_release_buffer(&min, &buf);
+}
+
+/* Our side is broken (keytab gone or unreadable): not the client's fault. */
+static bool
+is_local_failure(OM_uint32 maj, OM_uint32 min)
+{
+	if (GSS_ROUTINE_ERROR(maj) == GSS_S_NO_CRED)
+		return true;
+	return GSS_ROUTINE_ERROR(maj) == GSS_S_FAILURE &&
+	    (min == ENOENT || min == EACCES || min == ENOMEM || min == EIO);
+}
+
+/* The ticket's server principal must be ours (shared-SPN accepts any). */
+static bool
+target_is_ours(const struct config *c, gss_ctx_id_t ctx, char *why,
+    size_t whylen)
+{
+	char target[KREDIR_PRINCIPAL_MAX];
+	gss_name_t targ = GSS_C_NO_NAME;
+	OM_uint32 maj, min;
+
+	maj = gss_inquire_context(&min, ctx, NULL, &targ, NULL, NULL, NULL,
+	    NULL, NULL);
+	if (GSS_ERROR(maj))
+		return false;
+	display_name(targ, target, sizeof(target));
+	gss_release_name(&min, &targ);
+	if (spn_principal_is_ours(c, target))
+		return true;
+	snprintf(why, whylen, "ticket for %s, not for this node", target);
+	return false;
+}
+
+/* Principal, realm policy and local name of a complete context. */
+static enum auth_result
+name_client(const struct config *c, gss_name_t src, gss_OID mech,
+    struct auth_outcome *o)
+{
+	gss_buffer_desc local = GSS_C_EMPTY_BUFFER;
+	OM_uint32 maj, min;
+
+	display_name(src, o->principal, sizeof(o->principal));
+	if (o->principal[0] == '\0') {
+		snprintf(o->why, sizeof(o->why), "no displayable client name");
+		return AUTH_DENIED;
+	}
+	if (!spn_realm_allowed(c, o->principal)) {
+		snprintf(o->why, sizeof(o->why), "realm not allowed");
+		return AUTH_FORBIDDEN;
+	}
+	strlcpy(o->user, o->principal, sizeof(o->user));
+	if (!c->local_name)
+		return AUTH_OK;
+	maj = gss_localname(&min, src, mech, &local);
+	if (GSS_ERROR(maj) || local.length == 0 ||
+	    local.length >= sizeof(o->user)) {
+		snprintf(o->why, sizeof(o->why), "no local name: ");
+		format_status(o->why + strlen(o->why),
+		    sizeof(o->why) - strlen(o->why), maj, min, mech);
+		gss_release_buffer(&min, &local);
+		return AUTH_FORBIDDEN;
+	}
+	memcpy(o->user, local.value, local.length);
+	o->user[local.length] = '\0';
+	gss_release_buffer(&min, &local);
+	return AUTH_OK;
+}
+
+static void
+delegation_end(struct auth_outcome *o, OM_uint32 flags)
+{
+	OM_uint32 maj, min, life = 0;
+
+	if ((flags & GSS_C_DELEG_FLAG) == 0)
+		gss_release_cred(&min, &o->delegated);
+	if (o->delegated == GSS_C_NO_CREDENTIAL)
+		return;
+	maj = gss_inquire_cred(&min, o->delegated, NULL, &life, NULL, NULL);
+	if (GSS_ERROR(maj) || life == 0) {
+		gss_release_cred(&min, &o->delegated);	/* expired: none */
+		return;
+	}
+	o->delegated_end = time(NULL) + (time_t)life;
+}
+
+enum auth_result
+auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
+    size_t n, struct auth_outcome *o)
+{
+	gss_buffer_desc in = { n, (void *)(uintptr_t)tok };
+	gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+	gss_name_t src = GSS_C_NO_NAME;
+	gss_OID mech = GSS_C_NO_OID;
+	OM_uint32 maj, min, flags = 0;
+	enum auth_result r;
+
+	memset(o, 0, sizeof(*o));
+	o->delegated = GSS_C_NO_CREDENTIAL;
+	if (auth_token_is_ntlm(tok, n))
+		return AUTH_NTLM;
+	maj = gss_accept_sec_context(&min, &ctx, a->acceptor, &in,
+	    GSS_C_NO_CHANNEL_BINDINGS, &src, &mech, &o->out, &flags, NULL,
+	    &o->delegated);
+	if (GSS_ERROR(maj)) {
+		format_status(o->why, sizeof(o->why), maj, min, mech);
+		r = is_local_failure(maj, min) ? AUTH_ERROR : AUTH_DENIED;
+		goto done;
+	}
+	if (maj & GSS_S_CONTINUE_NEEDED) {
+		r = AUTH_CONTINUE;
+		goto done;
+	}
+	if (mech != GSS_C_NO_OID && mech->length == oid_ntlmssp.length &&
+	    memcmp(mech->elements, oid_ntlmssp.elements, mech->length) == 0) {
+		r = AUTH_NTLM;
+		goto done;
+	}
+	if (!target_is_ours(c, ctx, o->why, sizeof(o->why))) {
+		r = AUTH_DENIED;
+		goto done;
+	}
+	if ((r = name_client(c, src, mech, o)) != AUTH_OK)
+		goto done;
+	delegation_end(o, flags);
+done:
+	if (r != AUTH_OK)
+		gss_release_cred(&min, &o->delegated);
+	gss_release_name(&min, &src);
+	gss_delete_sec_context(&min, &ctx, GSS_C_NO_BUFFER);
+	return r;
+}
+
+void
+auth_outcome_free(struct auth_outcome *o)
+{
+	OM_uint32 min;
+
+	gss_release_buffer(&min, &o->out);
+	gss_release_cred(&min, &o->delegated);
+}

@@ -1,0 +1,244 @@
+/*
+ * ccache.c: delegated credential caches, one file per session.  A cache
+ * holds a user's TGT: it lives in a 0700 directory, is 0600, is never seen
+ * half-written (temporary name, then rename(2)).  The application adds
+ * service tickets to it, so its mtime means nothing: the sweep reads the
+ * end time of the tickets inside.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+#include <krb5.h>
+
+#include "kredir.h"
+
+#define CACHE_PREFIX	"krb5cc_"
+#define TEMP_STALE	60	/* seconds before a temporary file is debris */
+#define UNREADABLE_GRACE 86400	/* an unreadable cache may be mid-write */
+
+int
+ccache_check_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) == -1) {
+		snprintf(err, errlen, "cache_dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "cache_dir %s: not a directory", dir);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "cache_dir %s: owned by uid %u, not by "
+		    "kredir's uid %u (chown it)", dir, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+		return -1;
+	}
+	if ((st.st_mode & 07777) != 0700) {
+		snprintf(err, errlen, "cache_dir %s: mode %04o, must be 0700 "
+		    "(chmod 700 %s)", dir, (unsigned)(st.st_mode & 07777), dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ccache_path(const char *dir, const char *id, char *out, size_t outlen)
+{
+	int n;
+
+	if (!session_id_is_valid(id))
+		return -1;
+	n = snprintf(out, outlen, "%s/" CACHE_PREFIX "%s", dir, id);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+bool
+ccache_exists(const char *dir, const char *id)
+{
+	char path[KREDIR_PATHBUF + 64];
+	struct stat st;
+
+	if (ccache_path(dir, id, path, sizeof(path)) == -1 ||
+	    lstat(path, &st) == -1)
+		return false;
+	return S_ISREG(st.st_mode) && st.st_uid == geteuid();
+}
+
+/* gss_store_cred_into a FILE: cache at path. */
+static int
+store_into(const char *path, gss_cred_id_t cred, char *err, size_t errlen)
+{
+	char name[KREDIR_PATHBUF + 128];
+	gss_key_value_element_desc el = { "ccache", name };
+	gss_key_value_set_desc store = { 1, &el };
+	OM_uint32 maj, min;
+
+	snprintf(name, sizeof(name), "FILE:%s", path);
+	maj = gss_store_cred_into(&min, cred, GSS_C_INITIATE, GSS_C_NO_OID,
+	    1, 1, &store, NULL, NULL);
+	if (GSS_ERROR(maj)) {
+		snprintf(err, errlen, "gss_store_cred_into: major 0x%x minor "
+		    "%u (%s)", (unsigned)maj, (unsigned)min,
+		    min < 200 ? strerror((int)min) : "krb5 error");
+		return -1;
+	}
+	return 0;
+}
+
+/* The stored file must be a regular file that only we can read. */
+static int
+check_file(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1) {
+		snprintf(err, errlen, "stored cache: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "stored cache has mode %04o",
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+int
+ccache_store(const char *dir, const char *id, gss_cred_id_t cred, char *err,
+    size_t errlen)
+{
+	char path[KREDIR_PATHBUF + 64];
+
+	if (ccache_path(dir, id, path, sizeof(path)) == -1) {
+		snprintf(err, errlen, "bad session id");
+		return -1;
+	}
+	if (store_into(path, cred, err, errlen) == -1)
+		return -1;
+	if (check_file(path, err, errlen) == -1) {
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The latest end time of the tickets in a cache file; 0 if it holds none,
+ * -1 if it cannot be read.
+ */
+static time_t
+cache_end(krb5_context kc, int dfd, const char *name)
+{
+	char res[KREDIR_PATHBUF + 64], dir[KREDIR_PATHBUF];
+	krb5_ccache cc = NULL;
+	krb5_cc_cursor cur;
+	krb5_creds cr;
+	time_t end = 0;
+	ssize_t n;
+
+	snprintf(res, sizeof(res), "/proc/self/fd/%d", dfd);
+	if ((n = readlink(res, dir, sizeof(dir) - 1)) <= 0)
+		return -1;
+	dir[n] = '\0';
+	snprintf(res, sizeof(res), "FILE:%s/%s", dir, name);
+	if (krb5_cc_resolve(kc, res, &cc) != 0)
+		return -1;
+	if (krb5_cc_start_seq_get(kc, cc, &cur) != 0) {
+		krb5_cc_close(kc, cc);
+		return -1;
+	}
+	while (krb5_cc_next_cred(kc, cc, &cur, &cr) == 0) {
+		if ((time_t)(uint32_t)cr.times.endtime > end)
+			end = (time_t)(uint32_t)cr.times.endtime;
+		krb5_free_cred_contents(kc, &cr);
+	}
+	krb5_cc_end_seq_get(kc, cc, &cur);
+	krb5_cc_close(kc, cc);
+	return end;
+}
+
+/* krb5's "krb5cc_<id>.XXXXXX" left by a crash in the middle of a store. */
+static bool
+is_temp(const char *name)
+{
+	char id[KREDIR_SESSION_ID_HEX + 1];
+	size_t plen = strlen(CACHE_PREFIX);
+
+	if (strncmp(name, CACHE_PREFIX, plen) != 0 ||
+	    strlen(name) <= plen + KREDIR_SESSION_ID_HEX + 1 ||
+	    name[plen + KREDIR_SESSION_ID_HEX] != '.')
+		return false;
+	memcpy(id, name + plen, KREDIR_SESSION_ID_HEX);
+	id[KREDIR_SESSION_ID_HEX] = '\0';
+	return session_id_is_valid(id);
+}
+
+/* The sweep walks the directory a little at a time across calls. */
+static DIR *sweep_dir;
+
+static bool
+sweep_entry(krb5_context kc, int dfd, const char *name, time_t now)
+{
+	struct stat st;
+	time_t end;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode))
+		return false;
+	if (is_temp(name))
+		return st.st_ctime < now - TEMP_STALE &&
+		    unlinkat(dfd, name, 0) == 0;
+	if (strncmp(name, CACHE_PREFIX, strlen(CACHE_PREFIX)) == 0 &&
+	    session_id_is_valid(name + strlen(CACHE_PREFIX))) {
+		end = cache_end(kc, dfd, name);
+		if (end == -1)		/* unreadable: give it a day */
+			end = st.st_mtime + UNREADABLE_GRACE;
+		return end <= now && unlinkat(dfd, name, 0) == 0;
+	}
+	return false;
+}
+
+int
+ccache_sweep(const char *dir, time_t now, unsigned max)
+{
+	krb5_context kc;
+	struct dirent *de;
+	unsigned seen = 0;
+	int removed = 0;
+
+	if (krb5_init_context(&kc) != 0)
+		return 0;
+	if (sweep_dir == NULL && (sweep_dir = opendir(dir)) == NULL)
+		goto done;
+	while (max == 0 || seen < max) {
+		if ((de = readdir(sweep_dir)) == NULL) {
+			ccache_sweep_end();	/* next call starts over */
+			break;
+		}
+		seen++;
+		if (sweep_entry(kc, dirfd(sweep_dir), de->d_name, now))
+			removed++;
+	}
+done:
+	krb5_free_context(kc);
+	return removed;
+}
+
+void
+ccache_sweep_end(void)
+{
+	if (sweep_dir != NULL)
+		closedir(sweep_dir);
+	sweep_dir = NULL;
+}

@@ -1,0 +1,559 @@
+/*
+ * config.c: kredir.ini, read with inih through a reader of our own that
+ * counts lines (for "file:line: message") and refuses lines Debian's
+ * inih r55 would silently split.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "kredir.h"
+
+struct parse {
+	struct config	*conf;
+	const char	*name;		/* file name for messages */
+	char		 dir[KREDIR_PATHBUF]; /* for relative paths */
+	FILE		*errs;
+	int		 nerrors;
+	unsigned	 line;
+	/* the input: a stream or a string */
+	FILE		*fp;
+	const char	*text;
+	uint32_t	 seen;		/* keys set, to catch duplicates */
+};
+
+typedef int (*setter)(struct parse *, const char *, void *);
+
+struct key {
+	const char	*section;
+	const char	*name;
+	setter		 set;
+	size_t		 offset;
+	size_t		 size;
+	bool		 repeat;
+};
+
+static void	 perr(struct parse *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+perr(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(p->errs, "%s:%u: ", p->name, p->line);
+	va_start(ap, fmt);
+	vfprintf(p->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->errs);
+	p->nerrors++;
+}
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	strlcpy(c->scheme, "https", sizeof(c->scheme));
+	c->mode = MODE_REDIRECT;
+	c->unknown_host = UNKNOWN_REDIRECT;
+	strlcpy(c->target, "/", sizeof(c->target));
+	strlcpy(c->keytab, "/etc/kredir/http.keytab", sizeof(c->keytab));
+	strlcpy(c->service, "HTTP", sizeof(c->service));
+	c->require_delegation = true;
+	c->max_token = KREDIR_MAX_TOKEN;
+	strlcpy(c->cache_dir, "/run/kredir/ccache", sizeof(c->cache_dir));
+	strlcpy(c->secret_file, "/etc/kredir/session.key",
+	    sizeof(c->secret_file));
+	strlcpy(c->cookie_name, "kredir_session", sizeof(c->cookie_name));
+	c->secure = SECURE_AUTO;
+	c->action = SUCCESS_REDIRECT;
+	strlcpy(c->app, "/", sizeof(c->app));
+	c->log_level = LOG_INFO;
+}
+
+/* Value parsers: each returns 0, or -1 after reporting the error. */
+
+static int
+set_bool(struct parse *p, const char *v, void *dst)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*(bool *)dst = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*(bool *)dst = false;
+			return 0;
+		}
+	}
+	perr(p, "'%s' is not yes or no", v);
+	return -1;
+}
+
+/* A decimal number in [lo, hi]; no sign, no spaces, no overflow. */
+static int
+parse_number(const char *v, unsigned long lo, unsigned long hi,
+    unsigned long *out)
+{
+	unsigned long n = 0;
+
+	if (*v == '\0' || strlen(v) > 10)
+		return -1;
+	for (; *v != '\0'; v++) {
+		if (!isdigit((unsigned char)*v))
+			return -1;
+		n = n * 10 + (unsigned long)(*v - '0');
+	}
+	if (n < lo || n > hi)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int
+set_port(struct parse *p, const char *v, void *dst)
+{
+	unsigned long n = 0;
+
+	if (*v != '\0' && parse_number(v, 0, 65535, &n) == -1) {
+		perr(p, "port '%s' is not a number from 0 to 65535", v);
+		return -1;
+	}
+	*(unsigned *)dst = (unsigned)n;
+	return 0;
+}
+
+static int
+set_max_token(struct parse *p, const char *v, void *dst)
+{
+	unsigned long n;
+
+	if (parse_number(v, 1024, KREDIR_TOKEN_HARD_MAX, &n) == -1) {
+		perr(p, "max_token '%s' is not a number from 1024 to %d", v,
+		    KREDIR_TOKEN_HARD_MAX);
+		return -1;
+	}
+	*(size_t *)dst = n;
+	return 0;
+}
+
+static int
+set_host(struct parse *p, const char *v, void *dst)
+{
+	char canon[KREDIR_HOSTBUF];
+
+	if (spn_canonicalize_host(v, canon, sizeof(canon)) == -1 ||
+	    strchr(v, ':') != NULL || canon[0] == '[') {
+		perr(p, "'%s' is not a host name", v);
+		return -1;
+	}
+	strlcpy(dst, canon, KREDIR_HOSTBUF);
+	return 0;
+}
+
+static int
+set_vhosts(struct parse *p, const char *v, void *dst)
+{
+	struct config *c = p->conf;
+	char word[KREDIR_HOSTBUF + 1];
+	size_t n;
+
+	(void)dst;
+	while (*v != '\0') {
+		v += strspn(v, " \t,");
+		n = strcspn(v, " \t,");
+		if (n == 0)
+			break;
+		if (n >= sizeof(word)) {
+			perr(p, "virtual host name too long");
+			return -1;
+		}
+		memcpy(word, v, n);
+		word[n] = '\0';
+		v += n;
+		if (c->nvhosts == KREDIR_MAX_VHOSTS) {
+			perr(p, "more than %d virtual hosts", KREDIR_MAX_VHOSTS);
+			return -1;
+		}
+		if (set_host(p, word, c->vhosts[c->nvhosts]) == -1)
+			return -1;
+		c->nvhosts++;
+	}
+	return 0;
+}
+
+static int
+set_realms(struct parse *p, const char *v, void *dst)
+{
+	struct config *c = p->conf;
+	size_t n;
+
+	(void)dst;
+	while (*v != '\0') {
+		v += strspn(v, " \t,");
+		n = strcspn(v, " \t,");
+		if (n == 0)
+			break;
+		if (n > KREDIR_HOST_MAX || c->nrealms == KREDIR_MAX_REALMS) {
+			perr(p, "too many realms, or a realm name too long");
+			return -1;
+		}
+		memcpy(c->realms[c->nrealms], v, n);
+		c->realms[c->nrealms][n] = '\0';
+		c->nrealms++;
+		v += n;
+	}
+	return 0;
+}
+
+/* One of a fixed list of words, stored as its index. */
+static int
+set_word(struct parse *p, const char *v, int *dst, const char **words,
+    size_t nwords)
+{
+	for (size_t i = 0; i < nwords; i++) {
+		if (strcasecmp(v, words[i]) == 0) {
+			*dst = (int)i;
+			return 0;
+		}
+	}
+	perr(p, "'%s' is not one of: %s%s%s%s%s", v, words[0],
+	    nwords > 1 ? ", " : "", nwords > 1 ? words[1] : "",
+	    nwords > 2 ? ", " : "", nwords > 2 ? words[2] : "");
+	return -1;
+}
+
+#define WORD_SETTER(fn, type, ...)					\
+static int								\
+fn(struct parse *p, const char *v, void *dst)				\
+{									\
+	static const char *w[] = { __VA_ARGS__ };			\
+	int i;								\
+									\
+	if (set_word(p, v, &i, w, sizeof(w) / sizeof(w[0])) == -1)	\
+		return -1;						\
+	*(type *)dst = (type)i;						\
+	return 0;							\
+}
+
+WORD_SETTER(set_mode, enum kredir_mode, "redirect", "shared-spn")
+WORD_SETTER(set_unknown, enum unknown_host, "redirect", "reject")
+WORD_SETTER(set_action, enum success_action, "redirect", "headers")
+WORD_SETTER(set_secure, enum cookie_secure, "auto", "yes", "no")
+WORD_SETTER(set_level, enum log_level, "error", "warn", "info", "debug")
+
+static int
+set_scheme(struct parse *p, const char *v, void *dst)
+{
+	if (strcmp(v, "http") != 0 && strcmp(v, "https") != 0) {
+		perr(p, "scheme '%s' is not http or https", v);
+		return -1;
+	}
+	strlcpy(dst, v, 8);
+	return 0;
+}
+
+static int
+set_target(struct parse *p, const char *v, void *dst)
+{
+	if (!http_target_is_clean(v)) {
+		perr(p, "'%s' is not a clean path starting with /", v);
+		return -1;
+	}
+	strlcpy(dst, v, KREDIR_TARGET_MAX);
+	return 0;
+}
+
+/* A file name; a relative one is taken from the config file's folder. */
+static int
+set_path(struct parse *p, const char *v, void *dst)
+{
+	int n;
+
+	if (*v == '\0') {
+		perr(p, "empty file name");
+		return -1;
+	}
+	if (*v == '/')
+		n = snprintf(dst, KREDIR_PATHBUF, "%s", v);
+	else
+		n = snprintf(dst, KREDIR_PATHBUF, "%s/%s", p->dir, v);
+	if (n < 0 || n >= KREDIR_PATHBUF) {
+		perr(p, "file name too long");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_service(struct parse *p, const char *v, void *dst)
+{
+	if (spn_service_is_host(v)) {
+		perr(p, "service HOST refused: register an HTTP/ SPN for the "
+		    "node and use service = HTTP (a farm must never rely on "
+		    "HOST/)");
+		return -1;
+	}
+	if (*v == '\0' || strlen(v) >= 16 || strspn(v,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+	    != strlen(v)) {
+		perr(p, "service '%s' is not a service name like HTTP", v);
+		return -1;
+	}
+	strlcpy(dst, v, 16);
+	return 0;
+}
+
+static int
+set_cookie_name(struct parse *p, const char *v, void *dst)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n >= KREDIR_COOKIE_NAME_MAX || strspn(v,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+	    != n) {
+		perr(p, "cookie name '%s' must be letters, digits, - and _", v);
+		return -1;
+	}
+	strlcpy(dst, v, KREDIR_COOKIE_NAME_MAX);
+	return 0;
+}
+
+#define F(m)	offsetof(struct config, m), sizeof(((struct config *)0)->m)
+static const struct key keys[] = {
+	{ "node", "fqdn", set_host, F(fqdn), false },
+	{ "node", "virtual_hosts", set_vhosts, F(vhosts), true },
+	{ "node", "scheme", set_scheme, F(scheme), false },
+	{ "node", "port", set_port, F(port), false },
+	{ "node", "mode", set_mode, F(mode), false },
+	{ "node", "unknown_host", set_unknown, F(unknown_host), false },
+	{ "redirect", "target", set_target, F(target), false },
+	{ "redirect", "keep_path", set_bool, F(keep_target), false },
+	{ "kerberos", "keytab", set_path, F(keytab), false },
+	{ "kerberos", "service", set_service, F(service), false },
+	{ "kerberos", "require_delegation", set_bool, F(require_delegation),
+	    false },
+	{ "kerberos", "max_token", set_max_token, F(max_token), false },
+	{ "kerberos", "allow_realms", set_realms, F(realms), true },
+	{ "kerberos", "local_name", set_bool, F(local_name), false },
+	{ "session", "cache_dir", set_path, F(cache_dir), false },
+	{ "session", "secret_file", set_path, F(secret_file), false },
+	{ "session", "cookie", set_cookie_name, F(cookie_name), false },
+	{ "session", "secure", set_secure, F(secure), false },
+	{ "success", "action", set_action, F(action), false },
+	{ "success", "app", set_target, F(app), false },
+	{ "log", "level", set_level, F(log_level), false },
+};
+#undef F
+
+static int
+handle_key(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct parse *p = user;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(section, keys[i].section) == 0 &&
+		    strcmp(name, keys[i].name) == 0)
+			break;
+	if (i == sizeof(keys) / sizeof(keys[0])) {
+		perr(p, "unknown key '%s' in section [%s]", name, section);
+		return 1;
+	}
+	if (!keys[i].repeat && (p->seen & (1u << i)) != 0) {
+		perr(p, "duplicate key '%s'", name);
+		return 1;
+	}
+	p->seen |= 1u << i;
+	(void)keys[i].set(p, value, (char *)p->conf + keys[i].offset);
+	return 1;	/* errors are ours to count, not inih's */
+}
+
+/* Reports lines inih would misread; returns true if the line is usable. */
+static bool
+check_line(struct parse *p, const char *line, size_t n)
+{
+	const char *s = line;
+
+	if (n > KREDIR_INI_LINE_MAX) {
+		perr(p, "line longer than %d bytes", KREDIR_INI_LINE_MAX);
+		return false;
+	}
+	if (memchr(line, '\0', n) != NULL) {
+		perr(p, "NUL byte in line");
+		return false;
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0' || *s == '\n' || *s == '\r' || *s == ';' || *s == '#')
+		return true;
+	if (*s == '[') {
+		if (strchr(s, ']') == NULL) {
+			perr(p, "section header without ']'");
+			return false;
+		}
+		return true;
+	}
+	if (strcspn(s, "=:") == strcspn(s, "\r\n")) {
+		perr(p, "expected 'key = value'");
+		return false;
+	}
+	return true;
+}
+
+/* Next raw line (with its newline) from the stream or the string. */
+static ssize_t
+next_line(struct parse *p, char **buf, size_t *cap)
+{
+	size_t n;
+
+	if (p->fp != NULL)
+		return getline(buf, cap, p->fp);
+	if (*p->text == '\0')
+		return -1;
+	n = strcspn(p->text, "\n");
+	if (p->text[n] == '\n')
+		n++;
+	if (n + 1 > *cap) {
+		char *nb = realloc(*buf, n + 1);
+		if (nb == NULL)
+			return -1;
+		*buf = nb;
+		*cap = n + 1;
+	}
+	memcpy(*buf, p->text, n);
+	(*buf)[n] = '\0';
+	p->text += n;
+	return (ssize_t)n;
+}
+
+/* inih's reader: one line at a time; a bad line reaches inih as blank. */
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	char *buf = NULL;
+	size_t cap = 0, len;
+	ssize_t n;
+
+	n = next_line(p, &buf, &cap);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	p->line++;
+	len = (size_t)n;
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	if (!check_line(p, buf, len) || len + 1 > (size_t)num)
+		str[0] = '\0';
+	else
+		memcpy(str, buf, len + 1);
+	free(buf);
+	return str;
+}
+
+static void
+check_whole(struct parse *p)
+{
+	struct config *c = p->conf;
+	char host[256];
+
+	p->line = 0;
+	if (c->fqdn[0] == '\0') {
+		if (gethostname(host, sizeof(host)) == 0 &&
+		    strchr(host, '.') != NULL &&
+		    spn_canonicalize_host(host, c->fqdn, sizeof(c->fqdn)) == 0)
+			return;
+		perr(p, "[node] fqdn is not set and the system's host name "
+		    "is not fully qualified");
+	}
+	for (size_t i = 0; i < c->nvhosts; i++)
+		if (strcmp(c->vhosts[i], c->fqdn) == 0)
+			perr(p, "virtual host %s is this node's fqdn",
+			    c->vhosts[i]);
+	if (c->mode == MODE_SHARED_SPN && c->nvhosts == 0)
+		perr(p, "mode = shared-spn needs [node] virtual_hosts");
+}
+
+static int
+parse_run(struct parse *p)
+{
+	int rc;
+	bool multiline = ini_allow_multiline;
+
+	ini_allow_multiline = false;	/* continuations would hide lines */
+	rc = ini_parse_stream(read_line, p, handle_key, p);
+	ini_allow_multiline = multiline;
+	if (rc < 0) {
+		p->line = 0;
+		perr(p, rc == -1 ? "cannot open" : "out of memory");
+	} else if (rc > 0 && p->nerrors == 0) {
+		p->line = (unsigned)rc;
+		perr(p, "syntax error");
+	}
+	if (p->nerrors == 0)
+		check_whole(p);
+	return p->nerrors;
+}
+
+static void
+parse_setup(struct parse *p, struct config *c, const char *name, FILE *errs)
+{
+	const char *slash;
+
+	memset(p, 0, sizeof(*p));
+	p->conf = c;
+	p->name = name;
+	p->errs = errs;
+	slash = strrchr(name, '/');
+	if (slash == NULL)
+		strlcpy(p->dir, ".", sizeof(p->dir));
+	else if (slash == name)
+		strlcpy(p->dir, "/", sizeof(p->dir));
+	else
+		snprintf(p->dir, sizeof(p->dir), "%.*s", (int)(slash - name),
+		    name);
+	config_defaults(c);
+}
+
+int
+config_load(struct config *c, const char *path, FILE *errs)
+{
+	struct parse p;
+	int n;
+
+	parse_setup(&p, c, path, errs);
+	if ((p.fp = fopen(path, "re")) == NULL) {
+		fprintf(errs, "%s:0: cannot open: %s\n", path, strerror(errno));
+		return 1;
+	}
+	n = parse_run(&p);
+	fclose(p.fp);
+	return n;
+}
+
+int
+config_load_string(struct config *c, const char *name, const char *text,
+    FILE *errs)
+{
+	struct parse p;
+
+	parse_setup(&p, c, name, errs);
+	p.text = text;
+	return parse_run(&p);
+}

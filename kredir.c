@@ -1,0 +1,660 @@
+/*
+ * kredir.c: main, options, the FastCGI/CGI loop, and the only place that
+ * writes a response.  Everything a request needs was prepared at start:
+ * the configuration, the acceptor credential, the session secret.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "kredir.h"
+
+#define SWEEP_EVERY	5	/* seconds between two bounded sweeps */
+#define SWEEP_BATCH	256	/* directory entries looked at per sweep */
+
+extern char **environ;
+
+/* What a worker keeps from start to exit. */
+struct server {
+	struct config	 conf;
+	struct auth	 auth;
+	unsigned char	 secret[KREDIR_SECRET_MAX];
+	size_t		 secretlen;
+	time_t		 next_sweep;
+};
+
+/* A response under construction; one buffer reused by every request. */
+struct resp {
+	char		*p;
+	size_t		 len, cap;
+	bool		 failed;	/* out of memory: send a 500 */
+};
+
+struct request {
+	char		**envp;
+	FCGX_Stream	*out;		/* NULL: CGI, write to stdout */
+	const char	*host, *uri, *authz, *cookie;
+	char		 canon[KREDIR_HOSTBUF];
+	bool		 tls;
+	bool		 headers_only;	/* success answers 200 + headers */
+};
+
+static struct resp resp;
+static volatile sig_atomic_t stopping;
+
+static void	 resp_add(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+resp_add(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(resp.p + resp.len, resp.cap - resp.len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			resp.failed = true;
+			return;
+		}
+		if ((size_t)n < resp.cap - resp.len)
+			break;
+		size_t ncap = resp.cap + (size_t)n + 4096;
+		char *np = realloc(resp.p, ncap);
+		if (np == NULL) {
+			resp.failed = true;
+			return;
+		}
+		resp.p = np;
+		resp.cap = ncap;
+	}
+	resp.len += (size_t)n;
+}
+
+static void
+resp_start(int status, const char *reason)
+{
+	if (resp.p == NULL && (resp.p = malloc(8192)) != NULL)
+		resp.cap = 8192;
+	resp.len = 0;
+	resp.failed = resp.p == NULL;
+	if (!resp.failed)
+		resp.p[0] = '\0';
+	resp_add("Status: %d %s\r\n", status, reason);
+	resp_add("Cache-Control: no-store\r\n");
+}
+
+/* Ends the headers and adds a small HTML page; text is already escaped. */
+static void
+resp_page(const char *title, const char *html)
+{
+	resp_add("Content-Type: text/html; charset=utf-8\r\n\r\n");
+	resp_add("<!DOCTYPE html>\n<html><head><title>%s</title></head>"
+	    "<body><h1>%s</h1>\n%s\n</body></html>\n", title, title, html);
+}
+
+static void
+resp_send(struct request *rq)
+{
+	static const char oom[] = "Status: 500 Internal Server Error\r\n"
+	    "Content-Type: text/plain\r\n\r\nout of memory\n";
+	const char *p = resp.failed ? oom : resp.p;
+	size_t n = resp.failed ? sizeof(oom) - 1 : resp.len;
+
+	if (rq->out != NULL)
+		FCGX_PutStr(p, (int)n, rq->out);
+	else {
+		fwrite(p, 1, n, stdout);
+		fflush(stdout);
+	}
+}
+
+/* Any page without details: 400, 500 and the like. */
+static void
+respond_plain(struct request *rq, int status, const char *reason,
+    const char *text)
+{
+	char html[512];
+
+	http_html_escape(text, html, sizeof(html));
+	resp_start(status, reason);
+	resp_page(reason, html);
+	resp_send(rq);
+}
+
+static void
+respond_redirect(struct server *s, struct request *rq)
+{
+	const struct config *c = &s->conf;
+	char loc[KREDIR_URLBUF], html[KREDIR_URLBUF * 2], uri[64];
+	char body[sizeof(html) * 2 + 32];
+
+	if (http_build_location(c->scheme, c->fqdn, c->port, rq->uri,
+	    c->keep_target, c->target, loc, sizeof(loc)) == -1) {
+		log_msg(LOG_ERR, "error redirect target does not fit");
+		respond_plain(rq, 500, "Internal Server Error", "redirect");
+		return;
+	}
+	http_html_escape(loc, html, sizeof(html));
+	snprintf(body, sizeof(body), "<p><a href=\"%s\">%s</a></p>", html,
+	    html);
+	resp_start(302, "Found");
+	resp_add("Location: %s\r\n", loc);
+	resp_page("Moved", body);
+	resp_send(rq);
+	log_escape(rq->uri != NULL ? rq->uri : "", uri, sizeof(uri));
+	log_msg(LOG_INFO, "redirect host=%s uri=%s to=%s", rq->canon, uri,
+	    c->fqdn);
+}
+
+static void
+respond_challenge(struct request *rq, const gss_buffer_desc *tok)
+{
+	char *b64 = NULL;
+	size_t n;
+
+	resp_start(401, "Unauthorized");
+	if (tok != NULL && tok->length > 0) {
+		n = http_base64_encoded_len(tok->length) + 1;
+		if ((b64 = malloc(n)) == NULL ||
+		    http_base64_encode(tok->value, tok->length, b64, n) == 0) {
+			free(b64);
+			respond_plain(rq, 500, "Internal Server Error", "oom");
+			return;
+		}
+		resp_add("WWW-Authenticate: Negotiate %s\r\n", b64);
+		free(b64);
+	} else
+		resp_add("WWW-Authenticate: Negotiate\r\n");
+	resp_page("Kerberos login required", "<p>This site signs you in with "
+	    "Kerberos (HTTP Negotiate).  Your browser did not send a ticket "
+	    "that this server could accept.</p>");
+	resp_send(rq);
+}
+
+static void
+respond_ntlm(struct server *s, struct request *rq)
+{
+	char host[KREDIR_HOSTBUF * 2], html[2048];
+
+	http_html_escape(s->conf.fqdn, host, sizeof(host));
+	snprintf(html, sizeof(html),
+	    "<p>Your browser offered NTLM instead of Kerberos: it could not "
+	    "get a Kerberos ticket for <code>%s/%s</code>.  NTLM cannot "
+	    "delegate your identity, so this site refuses it.</p>\n"
+	    "<p>Likely causes:</p><ul>\n"
+	    "<li>the SPN <code>%s/%s</code> is missing, or registered on two "
+	    "accounts (duplicate SPN);</li>\n"
+	    "<li>the name you used is a DNS CNAME or alias, not the node's "
+	    "own name;</li>\n"
+	    "<li>the site is not in the browser's intranet zone or Negotiate "
+	    "allowlist;</li>\n"
+	    "<li>the clocks of client, server and KDC differ by more than 5 "
+	    "minutes;</li>\n"
+	    "<li>you are not logged in to the domain (no TGT).</li></ul>",
+	    s->conf.service, host, s->conf.service, host);
+	resp_start(403, "Forbidden");
+	resp_page("Kerberos ticket needed, NTLM refused", html);
+	resp_send(rq);
+	log_msg(LOG_WARN, "ntlm refused host=%s: the client could not get a "
+	    "ticket for %s/%s", rq->canon, s->conf.service, s->conf.fqdn);
+}
+
+static void
+respond_no_delegation(struct server *s, struct request *rq,
+    const char *principal)
+{
+	char host[KREDIR_HOSTBUF * 2], html[2048];
+
+	http_html_escape(s->conf.fqdn, host, sizeof(host));
+	snprintf(html, sizeof(html),
+	    "<p>You were recognised, but your browser did not delegate your "
+	    "credentials (no forwarded ticket), and this site needs them to "
+	    "act on your behalf.</p>\n<ul>\n"
+	    "<li>the service account of <code>%s/%s</code> must be trusted "
+	    "for delegation (MIT: <code>ok_as_delegate</code>; Active "
+	    "Directory: \"Trust this computer for delegation\");</li>\n"
+	    "<li>your own ticket must be forwardable (<code>kinit -f</code>) "
+	    "and your account not marked sensitive;</li>\n"
+	    "<li>the browser must allow delegation to this site (Firefox "
+	    "<code>network.negotiate-auth.delegation-uris</code>, Chrome and "
+	    "Edge <code>AuthNegotiateDelegateAllowlist</code>);</li>\n"
+	    "<li>curl delegates only with <code>--delegation always</code> "
+	    "(or <code>policy</code>).</li></ul>", s->conf.service, host);
+	resp_start(403, "Forbidden");
+	resp_page("Credentials were not delegated", html);
+	resp_send(rq);
+	log_msg(LOG_WARN, "no-delegation principal=%s host=%s", principal,
+	    rq->canon);
+}
+
+static bool
+cookie_secure(const struct server *s, const struct request *rq)
+{
+	if (s->conf.secure == SECURE_AUTO)
+		return rq->tls;
+	return s->conf.secure == SECURE_YES;
+}
+
+/* Success: 200 + headers for auth_request, or 303 to the application. */
+static void
+respond_success(struct server *s, struct request *rq, const char *user,
+    const char *cache, const char *cookie, time_t maxage, const char *mutual)
+{
+	const struct config *c = &s->conf;
+	char loc[KREDIR_URLBUF], html[KREDIR_PRINCIPAL_MAX * 6];
+
+	if (rq->headers_only) {
+		resp_start(200, "OK");
+		resp_add("X-Remote-User: %s\r\n", user);
+		if (cache != NULL)
+			resp_add("X-Kredir-Ccache: FILE:%s\r\n", cache);
+	} else {
+		if (http_build_location(c->scheme, rq->canon, c->port, NULL,
+		    false, c->app, loc, sizeof(loc)) == -1) {
+			respond_plain(rq, 500, "Internal Server Error", "app");
+			return;
+		}
+		resp_start(303, "See Other");
+		resp_add("Location: %s\r\n", loc);
+	}
+	if (cookie != NULL)
+		resp_add("Set-Cookie: %s=%s; Max-Age=%lld; Path=/; HttpOnly; "
+		    "SameSite=Lax%s\r\n", c->cookie_name, cookie,
+		    (long long)maxage, cookie_secure(s, rq) ? "; Secure" : "");
+	if (mutual != NULL)
+		resp_add("WWW-Authenticate: Negotiate %s\r\n", mutual);
+	http_html_escape(user, html, sizeof(html));
+	resp_page("Signed in", html);
+	resp_send(rq);
+}
+
+/* A valid cookie whose cache is still there: no new exchange. */
+static bool
+try_session(struct server *s, struct request *rq, struct session *sess)
+{
+	char value[KREDIR_COOKIE_MAX + 1], path[KREDIR_PATHBUF + 64];
+	time_t now = time(NULL);
+
+	if (rq->cookie == NULL || http_cookie_find(rq->cookie,
+	    s->conf.cookie_name, value, sizeof(value)) != 1)
+		return false;
+	if (session_cookie_verify(s->secret, s->secretlen, value, now,
+	    sess) == -1) {
+		sess->id[0] = '\0';
+		return false;
+	}
+	if (rq->authz != NULL)
+		return false;	/* re-authentication: keep the id only */
+	if (!ccache_exists(s->conf.cache_dir, sess->id) ||
+	    ccache_path(s->conf.cache_dir, sess->id, path, sizeof(path)) == -1)
+		return false;
+	respond_success(s, rq, sess->principal, path, NULL, 0, NULL);
+	log_msg(LOG_INFO, "session principal=%s host=%s", sess->principal,
+	    rq->canon);
+	return true;
+}
+
+/* Stores the delegated credential and answers with a fresh cookie. */
+static void
+finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
+    struct session *sess)
+{
+	char path[KREDIR_PATHBUF + 64], cookie[KREDIR_COOKIE_MAX + 1];
+	char err[256], *mutual = NULL;
+	time_t now = time(NULL);
+	size_t n;
+
+	if (sess->id[0] == '\0' && session_new_id(sess->id) == -1)
+		goto fail;
+	sess->expires = o->delegated_end;
+	strlcpy(sess->principal, o->user, sizeof(sess->principal));
+	if (ccache_store(s->conf.cache_dir, sess->id, o->delegated, err,
+	    sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "error storing cache principal=%s: %s",
+		    o->principal, err);
+		goto fail;
+	}
+	if (ccache_path(s->conf.cache_dir, sess->id, path, sizeof(path)) == -1 ||
+	    session_cookie_make(s->secret, s->secretlen, sess, cookie,
+	    sizeof(cookie)) == 0)
+		goto fail;
+	if (o->out.length > 0) {
+		n = http_base64_encoded_len(o->out.length) + 1;
+		if ((mutual = malloc(n)) == NULL ||
+		    http_base64_encode(o->out.value, o->out.length, mutual,
+		    n) == 0)
+			goto fail;
+	}
+	respond_success(s, rq, o->user, path, cookie,
+	    o->delegated_end - now, mutual);
+	log_msg(LOG_INFO, "authenticated principal=%s delegated=yes host=%s",
+	    o->principal, rq->canon);
+	free(mutual);
+	return;
+fail:
+	free(mutual);
+	respond_plain(rq, 500, "Internal Server Error",
+	    "The server could not store your credentials.");
+}
+
+static void
+handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
+    struct session *sess)
+{
+	char *mutual = NULL;
+	size_t n;
+
+	if (o->delegated != GSS_C_NO_CREDENTIAL) {
+		finish_login(s, rq, o, sess);
+		return;
+	}
+	if (s->conf.require_delegation) {
+		respond_no_delegation(s, rq, o->principal);
+		return;
+	}
+	if (o->out.length > 0) {
+		n = http_base64_encoded_len(o->out.length) + 1;
+		if ((mutual = malloc(n)) != NULL)
+			http_base64_encode(o->out.value, o->out.length,
+			    mutual, n);
+	}
+	respond_success(s, rq, o->user, NULL, NULL, 0, mutual);
+	log_msg(LOG_INFO, "authenticated principal=%s delegated=no host=%s",
+	    o->principal, rq->canon);
+	free(mutual);
+}
+
+static void
+run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
+    size_t n, struct session *sess)
+{
+	struct auth_outcome o;
+
+	switch (auth_accept(&s->auth, &s->conf, tok, n, &o)) {
+	case AUTH_OK:
+		handle_accepted(s, rq, &o, sess);
+		break;
+	case AUTH_CONTINUE:
+		respond_challenge(rq, &o.out);
+		log_msg(LOG_INFO, "challenge continue host=%s", rq->canon);
+		break;
+	case AUTH_NTLM:
+		respond_ntlm(s, rq);
+		break;
+	case AUTH_DENIED:
+		respond_challenge(rq, NULL);
+		log_msg(LOG_WARN, "rejected host=%s: %s", rq->canon, o.why);
+		break;
+	case AUTH_FORBIDDEN:
+		respond_plain(rq, 403, "Forbidden",
+		    "Your account is not allowed to use this site.");
+		log_msg(LOG_WARN, "forbidden principal=%s: %s", o.principal,
+		    o.why);
+		break;
+	case AUTH_ERROR:
+		respond_plain(rq, 500, "Internal Server Error",
+		    "The server cannot check Kerberos tickets right now.");
+		log_msg(LOG_ERR, "error accepting: %s", o.why);
+		break;
+	}
+	auth_outcome_free(&o);
+}
+
+static void
+handle_negotiate(struct server *s, struct request *rq)
+{
+	struct session sess;
+	unsigned char *tok = NULL;
+	size_t n = 0;
+
+	memset(&sess, 0, sizeof(sess));
+	if (try_session(s, rq, &sess))
+		return;
+	switch (http_parse_negotiate(rq->authz, s->conf.max_token, &tok, &n)) {
+	case NEG_NONE:
+	case NEG_OTHER_SCHEME:
+		respond_challenge(rq, NULL);
+		log_msg(LOG_INFO, "challenge host=%s", rq->canon);
+		break;
+	case NEG_MALFORMED:
+		respond_plain(rq, 400, "Bad Request",
+		    "The Authorization header is malformed.");
+		log_msg(LOG_WARN, "bad-request malformed Authorization host=%s",
+		    rq->canon);
+		break;
+	case NEG_TOO_LARGE:
+		respond_plain(rq, 431, "Request Header Fields Too Large",
+		    "Your Kerberos token is larger than this server accepts "
+		    "(kredir.ini [kerberos] max_token); you may be in very "
+		    "many groups.");
+		log_msg(LOG_WARN, "bad-request token too large: %zu bytes of "
+		    "header, max_token %zu host=%s", strlen(rq->authz),
+		    s->conf.max_token, rq->canon);
+		break;
+	case NEG_OK:
+		run_exchange(s, rq, tok, n, &sess);
+		break;
+	}
+	free(tok);
+	explicit_bzero(&sess, sizeof(sess));
+}
+
+static void
+sweep_tick(struct server *s)
+{
+	time_t now = time(NULL);
+	int n;
+
+	if (now < s->next_sweep)
+		return;
+	s->next_sweep = now + SWEEP_EVERY;
+	if ((n = ccache_sweep(s->conf.cache_dir, now, SWEEP_BATCH)) > 0)
+		log_msg(LOG_DEBUG, "sweep removed %d expired caches", n);
+}
+
+static void
+read_request(const struct server *s, struct request *rq)
+{
+	const char *https, *action;
+
+	rq->host = FCGX_GetParam("HTTP_HOST", rq->envp);
+	rq->uri = FCGX_GetParam("REQUEST_URI", rq->envp);
+	rq->authz = FCGX_GetParam("HTTP_AUTHORIZATION", rq->envp);
+	rq->cookie = FCGX_GetParam("HTTP_COOKIE", rq->envp);
+	https = FCGX_GetParam("HTTPS", rq->envp);
+	rq->tls = https != NULL && strcasecmp(https, "on") == 0;
+	/* Set by the web server per location, never from a client header. */
+	action = FCGX_GetParam("KREDIR_ACTION", rq->envp);
+	if (action != NULL)
+		rq->headers_only = strcmp(action, "headers") == 0;
+	else
+		rq->headers_only = s->conf.action == SUCCESS_HEADERS;
+}
+
+static void
+handle_request(struct server *s, struct request *rq)
+{
+	char host[96];
+
+	read_request(s, rq);
+	sweep_tick(s);
+	if (spn_canonicalize_host(rq->host, rq->canon, sizeof(rq->canon))
+	    == -1) {
+		log_escape(rq->host != NULL ? rq->host : "(none)", host,
+		    sizeof(host));
+		log_msg(LOG_WARN, "bad-request malformed Host %s", host);
+		respond_plain(rq, 400, "Bad Request", "Malformed Host header.");
+		return;
+	}
+	switch (spn_route(&s->conf, rq->canon)) {
+	case ROUTE_REDIRECT:
+		respond_redirect(s, rq);
+		break;
+	case ROUTE_NEGOTIATE:
+		handle_negotiate(s, rq);
+		break;
+	case ROUTE_REJECT:
+		log_msg(LOG_WARN, "bad-request unknown host %s", rq->canon);
+		respond_plain(rq, 400, "Bad Request", "Unknown host name.");
+		break;
+	}
+}
+
+/* Everything a worker needs before its first request.  0 or -1. */
+static int
+server_start(struct server *s)
+{
+	char err[1024];
+
+	if (ccache_check_dir(s->conf.cache_dir, err, sizeof(err)) == -1 ||
+	    session_secret_load(s->conf.secret_file, s->secret,
+	    &s->secretlen, err, sizeof(err)) == -1 ||
+	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "error at start: %s", err);
+		return -1;
+	}
+	ccache_sweep(s->conf.cache_dir, time(NULL), 0);
+	return 0;
+}
+
+static void
+server_stop(struct server *s)
+{
+	auth_free(&s->auth);
+	ccache_sweep_end();
+	explicit_bzero(s->secret, sizeof(s->secret));
+	free(resp.p);
+	resp.p = NULL;
+}
+
+static int
+run_cgi(struct server *s, bool ready)
+{
+	struct request rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.envp = environ;
+	if (!ready) {
+		respond_plain(&rq, 500, "Internal Server Error",
+		    "kredir is not configured correctly; see the server log.");
+		return 1;
+	}
+	handle_request(s, &rq);
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	FCGX_ShutdownPending();
+}
+
+static int
+run_fastcgi(struct server *s)
+{
+	FCGX_Request fr;
+	struct request rq;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: accept returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		log_msg(LOG_ERR, "error FCGX_Init failed");
+		return 1;
+	}
+	log_msg(LOG_INFO, "start fastcgi fqdn=%s", s->conf.fqdn);
+	while (!stopping && FCGX_Accept_r(&fr) == 0) {
+		memset(&rq, 0, sizeof(rq));
+		rq.envp = fr.envp;
+		rq.out = fr.out;
+		handle_request(s, &rq);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	return 0;
+}
+
+/* -c, then KREDIR_CONFIG, then beside the executable, then /etc. */
+static const char *
+find_config(const char *opt, const char *argv0, char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	const char *dir = argv0, *slash;
+	ssize_t n;
+
+	if (opt != NULL)
+		return opt;
+	if ((opt = getenv("KREDIR_CONFIG")) != NULL && *opt != '\0')
+		return opt;
+	if (strchr(argv0, '/') == NULL) {
+		if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+			exe[n] = '\0';
+			dir = exe;
+		}
+	}
+	if ((slash = strrchr(dir, '/')) != NULL &&
+	    (size_t)snprintf(buf, len, "%.*s/kredir.ini", (int)(slash - dir),
+	    dir) < len && access(buf, F_OK) == 0)
+		return buf;
+	return "/etc/kredir/kredir.ini";
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: kredir [-nvV] [-c kredir.ini]\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct server s;
+	char pathbuf[PATH_MAX];
+	const char *path = NULL;
+	bool check = false, verbose = false, ready;
+	int ch, rc;
+
+	while ((ch = getopt(argc, argv, "c:nvV")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'n': check = true; break;
+		case 'v': verbose = true; break;
+		case 'V': printf("kredir %s\n", KREDIR_VERSION); return 0;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	path = find_config(path, argv[0], pathbuf, sizeof(pathbuf));
+	rc = config_load(&s.conf, path, stderr);
+	if (check) {
+		if (rc == 0)
+			printf("configuration OK\n");
+		return rc == 0 ? 0 : 1;
+	}
+	log_init(verbose ? LOG_DEBUG : s.conf.log_level, "kredir");
+	ready = rc == 0 && server_start(&s) == 0;
+	if (FCGX_IsCGI())
+		rc = run_cgi(&s, ready);
+	else
+		rc = ready ? run_fastcgi(&s) : 1;
+	server_stop(&s);
+	return rc;
+}

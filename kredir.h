@@ -1,0 +1,257 @@
+/*
+ * kredir: Kerberos delegation for load-balanced web farms.
+ * Shared structures and prototypes, grouped by the file that owns them.
+ *
+ * Copyright (c) 2026 The kredir authors.  See COPYING (ISC licence).
+ */
+#ifndef KREDIR_H
+#define KREDIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <gssapi/gssapi.h>
+
+#define KREDIR_VERSION		"0.1.0"
+
+#define KREDIR_HOST_MAX		253	/* a DNS name, without the dot */
+#define KREDIR_HOSTBUF		(KREDIR_HOST_MAX + 3) /* + "[]" or NUL */
+#define KREDIR_MAX_VHOSTS	16
+#define KREDIR_MAX_REALMS	16
+#define KREDIR_PATHBUF		1024	/* file names from the config */
+#define KREDIR_TARGET_MAX	2048	/* a redirect target (path + query) */
+#define KREDIR_URLBUF		(KREDIR_TARGET_MAX + KREDIR_HOSTBUF + 32)
+#define KREDIR_PRINCIPAL_MAX	256
+#define KREDIR_MAX_TOKEN	65536	/* default cap on a decoded token */
+#define KREDIR_TOKEN_HARD_MAX	(1024 * 1024)
+#define KREDIR_COOKIE_NAME_MAX	64
+#define KREDIR_SESSION_ID_BYTES	16	/* 128 random bits */
+#define KREDIR_SESSION_ID_HEX	(KREDIR_SESSION_ID_BYTES * 2)
+#define KREDIR_SECRET_MIN	32
+#define KREDIR_SECRET_MAX	256
+#define KREDIR_COOKIE_MAX	768	/* a whole session cookie value */
+#define KREDIR_INI_LINE_MAX	199	/* Debian's inih r55 splits longer lines */
+
+/* compat.c */
+#if !defined(__GLIBC__) || !__GLIBC_PREREQ(2, 38)
+size_t	 strlcpy(char *, const char *, size_t);
+#endif
+
+/* config.c */
+enum kredir_mode	{ MODE_REDIRECT, MODE_SHARED_SPN };
+enum unknown_host	{ UNKNOWN_REDIRECT, UNKNOWN_REJECT };
+enum success_action	{ SUCCESS_REDIRECT, SUCCESS_HEADERS };
+enum cookie_secure	{ SECURE_AUTO, SECURE_YES, SECURE_NO };
+enum log_level		{ LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+struct config {
+	/* [node] */
+	char		 fqdn[KREDIR_HOSTBUF];
+	char		 vhosts[KREDIR_MAX_VHOSTS][KREDIR_HOSTBUF];
+	size_t		 nvhosts;
+	char		 scheme[8];		/* "http" or "https" */
+	unsigned	 port;			/* 0: the scheme's default */
+	enum kredir_mode mode;
+	enum unknown_host unknown_host;
+	/* [redirect] */
+	char		 target[KREDIR_TARGET_MAX];
+	bool		 keep_target;
+	/* [kerberos] */
+	char		 keytab[KREDIR_PATHBUF];
+	char		 service[16];		/* "HTTP"; HOST is refused */
+	bool		 require_delegation;
+	size_t		 max_token;
+	char		 realms[KREDIR_MAX_REALMS][KREDIR_HOST_MAX + 1];
+	size_t		 nrealms;		/* 0: any realm */
+	bool		 local_name;
+	/* [session] */
+	char		 cache_dir[KREDIR_PATHBUF];
+	char		 secret_file[KREDIR_PATHBUF];
+	char		 cookie_name[KREDIR_COOKIE_NAME_MAX];
+	enum cookie_secure secure;
+	/* [success] */
+	enum success_action action;
+	char		 app[KREDIR_TARGET_MAX];
+	/* [log] */
+	enum log_level	 log_level;
+};
+
+void	 config_defaults(struct config *);
+/*
+ * Reads and validates a file.  Every error is printed to errs as
+ * "file:line: message"; returns the number of errors (0: usable).
+ */
+int	 config_load(struct config *, const char *path, FILE *errs);
+/* Same, from a string (tests); name is used in the messages. */
+int	 config_load_string(struct config *, const char *name,
+	    const char *text, FILE *errs);
+
+/* spn.c: host names, routing and principal names (pure, no I/O) */
+enum route { ROUTE_REDIRECT, ROUTE_NEGOTIATE, ROUTE_REJECT };
+
+/*
+ * Canonical form of a Host header: lower case, port and trailing dot
+ * removed, strict charset and lengths; an IPv6 literal keeps its brackets.
+ * Returns 0, or -1 when the host is malformed (out is then "").
+ */
+int	 spn_canonicalize_host(const char *host, char *out, size_t outlen);
+enum route spn_route(const struct config *, const char *canonical_host);
+/* "HTTP@host" for gss_import_name with GSS_C_NT_HOSTBASED_SERVICE. */
+int	 spn_service_name(const char *service, const char *host, char *out,
+	    size_t outlen);
+/* True for the names Microsoft says never to use for a farm (HOST). */
+bool	 spn_service_is_host(const char *service);
+/* True if principal "service/host@REALM" names one of our hosts. */
+bool	 spn_principal_is_ours(const struct config *, const char *principal);
+/* The realm part of "user@REALM", or NULL. */
+const char *spn_principal_realm(const char *principal);
+bool	 spn_realm_allowed(const struct config *, const char *principal);
+
+/* http.c: header parsing and building (pure, no I/O) */
+enum negotiate_parse {
+	NEG_NONE,		/* no Authorization header */
+	NEG_OK,			/* *tok holds the decoded token */
+	NEG_OTHER_SCHEME,	/* Basic, NTLM, ...: not ours */
+	NEG_MALFORMED,		/* bad syntax or base64 */
+	NEG_TOO_LARGE		/* over max_token */
+};
+
+/* Strict base64 (RFC 4648 §4, padding required, no whitespace). */
+size_t	 http_base64_encoded_len(size_t n);
+/* Writes NUL-terminated text; returns its length or 0 if outlen is short. */
+size_t	 http_base64_encode(const unsigned char *in, size_t n, char *out,
+	    size_t outlen);
+/* Returns 0 and the length in *outn, or -1 on any bad byte or length. */
+int	 http_base64_decode(const char *in, size_t n, unsigned char *out,
+	    size_t outlen, size_t *outn);
+/*
+ * Parses an Authorization value.  On NEG_OK *tok is malloc'd and owned
+ * by the caller.
+ */
+enum negotiate_parse http_parse_negotiate(const char *authz, size_t max_token,
+	    unsigned char **tok, size_t *tokn);
+/* True when uri is an origin-form path (+ query) safe to put in Location. */
+bool	 http_target_is_clean(const char *uri);
+/*
+ * "<scheme>://<host>[:port]<target>" where target is uri when keep is set
+ * and uri is clean, else fallback.  Returns 0, or -1 if it does not fit.
+ */
+int	 http_build_location(const char *scheme, const char *host,
+	    unsigned port, const char *uri, bool keep, const char *fallback,
+	    char *out, size_t outlen);
+/*
+ * Finds cookie name in a Cookie header.  Returns 1 and copies its value,
+ * 0 when absent, -1 when present more than once or too long.
+ */
+int	 http_cookie_find(const char *header, const char *name, char *out,
+	    size_t outlen);
+/* HTML-escapes s into out (always terminated, truncated to fit). */
+void	 http_html_escape(const char *s, char *out, size_t outlen);
+
+/* log.c */
+void	 log_init(enum log_level, const char *progname);
+void	 log_msg(enum log_level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Client bytes made printable: \xNN for anything outside 0x21..0x7e. */
+void	 log_escape(const char *s, char *out, size_t outlen);
+
+/* sha256.c */
+#define SHA256_LEN	32
+struct sha256 {
+	uint32_t	 h[8];
+	uint64_t	 len;
+	unsigned char	 buf[64];
+	size_t		 nbuf;
+};
+void	 sha256_init(struct sha256 *);
+void	 sha256_update(struct sha256 *, const void *, size_t);
+void	 sha256_final(struct sha256 *, unsigned char out[SHA256_LEN]);
+void	 hmac_sha256(const unsigned char *key, size_t keylen, const void *msg,
+	    size_t msglen, unsigned char out[SHA256_LEN]);
+/* Constant-time comparison; returns true when equal. */
+bool	 ct_equal(const void *, const void *, size_t);
+
+/* session.c: session ids and signed cookies (pure but for the RNG) */
+struct session {
+	char		 id[KREDIR_SESSION_ID_HEX + 1];	/* lower-case hex */
+	time_t		 expires;
+	char		 principal[KREDIR_PRINCIPAL_MAX];
+};
+
+/* 128 bits from getrandom(2) as hex.  Returns 0 or -1. */
+int	 session_new_id(char out[KREDIR_SESSION_ID_HEX + 1]);
+bool	 session_id_is_valid(const char *id);
+/* Returns the cookie value's length, or 0 if it does not fit. */
+size_t	 session_cookie_make(const unsigned char *key, size_t keylen,
+	    const struct session *, char *out, size_t outlen);
+/*
+ * Verifies a cookie value: syntax, MAC (constant time), expiry.  Returns 0
+ * and fills *s, or -1 (forged, garbled or expired: ignore it).
+ */
+int	 session_cookie_verify(const unsigned char *key, size_t keylen,
+	    const char *value, time_t now, struct session *s);
+/* Loads a secret of KREDIR_SECRET_MIN..MAX bytes, checking owner and mode. */
+int	 session_secret_load(const char *path, unsigned char *key,
+	    size_t *keylen, char *err, size_t errlen);
+
+/* auth.c: the GSS-API exchange */
+enum auth_result {
+	AUTH_OK,		/* context complete */
+	AUTH_CONTINUE,		/* send out token with a 401 */
+	AUTH_DENIED,		/* bad ticket: replay, skew, not for us... */
+	AUTH_NTLM,		/* the client fell back to NTLM */
+	AUTH_FORBIDDEN,		/* authenticated, refused by policy */
+	AUTH_ERROR		/* our side failed (keytab gone...) */
+};
+
+struct auth {
+	gss_cred_id_t	 acceptor;	/* acquired once, from the keytab */
+	bool		 any_name;	/* shared-SPN: acceptor for any key */
+};
+
+struct auth_outcome {
+	gss_buffer_desc	 out;		/* token for WWW-Authenticate */
+	gss_cred_id_t	 delegated;	/* GSS_C_NO_CREDENTIAL if none */
+	time_t		 delegated_end;	/* end of the delegated TGT */
+	char		 principal[KREDIR_PRINCIPAL_MAX];
+	char		 user[KREDIR_PRINCIPAL_MAX];	/* as reported */
+	char		 why[512];	/* GSS text for the log, not clients */
+};
+
+/* Acquires the acceptor credential.  Returns 0, or -1 and err. */
+int	 auth_init(struct auth *, const struct config *, char *err,
+	    size_t errlen);
+void	 auth_free(struct auth *);
+/* Runs one gss_accept_sec_context; free o with auth_outcome_free. */
+enum auth_result auth_accept(struct auth *, const struct config *,
+	    const unsigned char *tok, size_t n, struct auth_outcome *o);
+void	 auth_outcome_free(struct auth_outcome *);
+/* True for raw NTLMSSP, or SPNEGO whose mechanism list is only NTLMSSP. */
+bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
+
+/* ccache.c: delegated credential caches on disk */
+/* 0 if dir is a directory owned by us with mode 0700, else -1 and err. */
+int	 ccache_check_dir(const char *dir, char *err, size_t errlen);
+/*
+ * Stores cred as the session's cache, replacing any earlier one at once
+ * (krb5 writes a temporary file and renames it).  0, or -1 and err.
+ */
+int	 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
+	    char *err, size_t errlen);
+/* "<dir>/krb5cc_<id>" */
+int	 ccache_path(const char *dir, const char *id, char *out, size_t outlen);
+/* True if the session's cache file is there (its cookie says until when). */
+bool	 ccache_exists(const char *dir, const char *id);
+/*
+ * Removes caches whose tickets have all ended and stale temporary files;
+ * looks at max directory entries (0: all) and goes on from there at the
+ * next call.  Returns the number removed.
+ */
+int	 ccache_sweep(const char *dir, time_t now, unsigned max);
+/* Closes the sweep's directory (at exit). */
+void	 ccache_sweep_end(void);
+
+#endif /* KREDIR_H */

@@ -1,0 +1,28 @@
+/* Runs every kredir CUnit suite; exits non-zero on any failure. */
+#include <stdlib.h>
+
+#include <CUnit/Basic.h>
+
+#include "unit.h"
+
+int
+main(void)
+{
+	unsigned int failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	suite_config();
+	suite_spn();
+	suite_http();
+	suite_session();
+	suite_auth();
+	suite_ccache();
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	if (CU_get_error() != CUE_SUCCESS)
+		failed++;
+	CU_cleanup_registry();
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,72 @@
+/* auth.c: NTLM detection on raw and SPNEGO-wrapped tokens (no KDC). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../kredir.h"
+#include "unit.h"
+
+#define SPNEGO	0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02
+#define NTLMSSP	0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, \
+		0x02, 0x0a
+#define KRB5	0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02
+
+/* NegTokenInit { mechTypes { NTLMSSP } } with a 4-byte mechToken. */
+static const unsigned char ntlm_only[] = {
+	0x60, 0x24, SPNEGO,
+	0xa0, 0x1a, 0x30, 0x18,
+	0xa0, 0x0e, 0x30, 0x0c, NTLMSSP,
+	0xa2, 0x06, 0x04, 0x04, 'N', 'T', 'L', 'M',
+};
+
+/* The same with the long length form (0x81 NN). */
+static const unsigned char ntlm_only_long[] = {
+	0x60, 0x81, 0x25, SPNEGO,
+	0xa0, 0x81, 0x1a, 0x30, 0x18,
+	0xa0, 0x0e, 0x30, 0x0c, NTLMSSP,
+	0xa2, 0x06, 0x04, 0x04, 'N', 'T', 'L', 'M',
+};
+
+/* Kerberos first, NTLMSSP second: a Kerberos client, not a fallback. */
+static const unsigned char krb5_and_ntlm[] = {
+	0x60, 0x2f, SPNEGO,
+	0xa0, 0x25, 0x30, 0x23,
+	0xa0, 0x19, 0x30, 0x17, KRB5, NTLMSSP,
+	0xa2, 0x06, 0x04, 0x04, 'K', 'R', 'B', '5',
+};
+
+static void
+test_ntlm_detection(void)
+{
+	unsigned char raw[32] = "NTLMSSP";	/* with its NUL */
+	unsigned char buf[sizeof(ntlm_only)];
+
+	CU_ASSERT_TRUE(auth_token_is_ntlm(raw, sizeof(raw)));
+	CU_ASSERT_TRUE(auth_token_is_ntlm(raw, 8));
+	CU_ASSERT_FALSE(auth_token_is_ntlm(raw, 7));
+	CU_ASSERT_TRUE(auth_token_is_ntlm(ntlm_only, sizeof(ntlm_only)));
+	CU_ASSERT_TRUE(auth_token_is_ntlm(ntlm_only_long,
+	    sizeof(ntlm_only_long)));
+	CU_ASSERT_FALSE(auth_token_is_ntlm(krb5_and_ntlm,
+	    sizeof(krb5_and_ntlm)));
+	/* truncated anywhere: never true, never a read past the end */
+	for (size_t n = 0; n < sizeof(ntlm_only) - 6; n++)
+		CU_ASSERT_FALSE(auth_token_is_ntlm(ntlm_only, n));
+	/* a length claiming more than is there */
+	memcpy(buf, ntlm_only, sizeof(buf));
+	buf[1] = 0x7f;
+	CU_ASSERT_FALSE(auth_token_is_ntlm(buf, sizeof(buf)));
+	memcpy(buf, ntlm_only, sizeof(buf));
+	buf[15] = 0x84;		/* mechTypes length in long form, huge */
+	CU_ASSERT_FALSE(auth_token_is_ntlm(buf, sizeof(buf)));
+	/* another OID in place of SPNEGO's */
+	memcpy(buf, ntlm_only, sizeof(buf));
+	buf[9] = 0x03;
+	CU_ASSERT_FALSE(auth_token_is_ntlm(buf, sizeof(buf)));
+	CU_ASSERT_FALSE(auth_token_is_ntlm((const unsigned char *)"", 0));
+}
+
+void
+suite_auth(void)
+{
+	UNIT_SUITE("auth", UNIT_TEST(test_ntlm_detection));
+}

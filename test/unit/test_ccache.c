@@ -1,0 +1,188 @@
+/* ccache.c: directory checks, names, existence and the sweep (no KDC). */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <krb5.h>
+
+#include "../../kredir.h"
+#include "unit.h"
+
+#define ID1	"0123456789abcdef0123456789abcdef"
+#define ID2	"fedcba9876543210fedcba9876543210"
+#define ID3	"00000000000000000000000000000001"
+
+static char dir[64];
+
+static void
+make_dir(void)
+{
+	strcpy(dir, "/tmp/kredir-unit-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		abort();
+}
+
+static void
+remove_dir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		abort();
+}
+
+/* A plain file in dir with the given mtime (and ctime now). */
+static void
+make_file(const char *name, time_t mtime)
+{
+	char path[256];
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { mtime, 0 } };
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600)) == -1)
+		abort();
+	if (write(fd, "junk", 4) != 4 || futimens(fd, ts) == -1)
+		abort();
+	close(fd);
+}
+
+/* A real credential cache whose one ticket ends at end (no KDC needed). */
+static void
+make_cache(const char *name, time_t end)
+{
+	char res[256];
+	krb5_context kc;
+	krb5_ccache cc;
+	krb5_creds cr;
+
+	snprintf(res, sizeof(res), "FILE:%s/%s", dir, name);
+	memset(&cr, 0, sizeof(cr));
+	if (krb5_init_context(&kc) != 0 || krb5_cc_resolve(kc, res, &cc) != 0 ||
+	    krb5_parse_name(kc, "alice@KREDIR.TEST", &cr.client) != 0 ||
+	    krb5_parse_name(kc, "krbtgt/KREDIR.TEST@KREDIR.TEST",
+	    &cr.server) != 0 ||
+	    krb5_cc_initialize(kc, cc, cr.client) != 0)
+		abort();
+	cr.times.authtime = cr.times.starttime = (krb5_timestamp)(end - 3600);
+	cr.times.endtime = (krb5_timestamp)end;
+	if (krb5_cc_store_cred(kc, cc, &cr) != 0)
+		abort();
+	krb5_free_cred_contents(kc, &cr);
+	krb5_cc_close(kc, cc);
+	krb5_free_context(kc);
+}
+
+static bool
+exists(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void
+test_check_dir(void)
+{
+	char err[256], file[128];
+
+	make_dir();
+	CU_ASSERT_EQUAL(ccache_check_dir(dir, err, sizeof(err)), 0);
+	chmod(dir, 0755);
+	CU_ASSERT_EQUAL(ccache_check_dir(dir, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "must be 0700"));
+	chmod(dir, 0700);
+	CU_ASSERT_EQUAL(ccache_check_dir("/nonexistent/dir", err,
+	    sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
+	make_file("plain", time(NULL));
+	snprintf(file, sizeof(file), "%s/plain", dir);
+	CU_ASSERT_EQUAL(ccache_check_dir(file, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a directory"));
+	remove_dir();
+}
+
+static void
+test_path(void)
+{
+	char out[256];
+
+	CU_ASSERT_EQUAL(ccache_path("/run/c", ID1, out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/run/c/krb5cc_" ID1);
+	CU_ASSERT_EQUAL(ccache_path("/run/c", "../../etc/passwd", out,
+	    sizeof(out)), -1);
+	CU_ASSERT_EQUAL(ccache_path("/run/c", "0123", out, sizeof(out)), -1);
+	CU_ASSERT_EQUAL(ccache_path("/run/c", ID1, out, 20), -1);
+}
+
+static void
+test_exists(void)
+{
+	char link[256], target[256];
+
+	make_dir();
+	make_cache("krb5cc_" ID1, time(NULL) + 3600);
+	CU_ASSERT_TRUE(ccache_exists(dir, ID1));
+	CU_ASSERT_FALSE(ccache_exists(dir, ID2));
+	CU_ASSERT_FALSE(ccache_exists(dir, "../krb5cc_" ID1));
+	/* a symlink planted in the directory is not a cache */
+	snprintf(link, sizeof(link), "%s/krb5cc_" ID2, dir);
+	snprintf(target, sizeof(target), "%s/krb5cc_" ID1, dir);
+	CU_ASSERT_EQUAL(symlink(target, link), 0);
+	CU_ASSERT_FALSE(ccache_exists(dir, ID2));
+	remove_dir();
+}
+
+static void
+test_sweep(void)
+{
+	time_t now = time(NULL);
+	int removed = 0;
+
+	make_dir();
+	make_cache("krb5cc_" ID1, now + 3600);		/* live */
+	make_cache("krb5cc_" ID2, now - 10);		/* ended */
+	make_file("krb5cc_" ID3 ".AbC123", now - 10); /* fresh temp */
+	make_file("unrelated", now - 100000);		/* not ours */
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now, 0), 1);
+	CU_ASSERT_TRUE(exists("krb5cc_" ID1));
+	CU_ASSERT_FALSE(exists("krb5cc_" ID2));
+	CU_ASSERT_TRUE(exists("krb5cc_" ID3 ".AbC123"));
+	CU_ASSERT_TRUE(exists("unrelated"));
+	/* a temporary file whose ctime is a minute old is debris */
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 120, 0), 1);
+	CU_ASSERT_FALSE(exists("krb5cc_" ID3 ".AbC123"));
+	CU_ASSERT_TRUE(exists("krb5cc_" ID1));
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 3600, 0), 1);
+	CU_ASSERT_FALSE(exists("krb5cc_" ID1));
+	/* unreadable caches get a day's grace (they may be mid-write) */
+	make_file("krb5cc_" ID1, now);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 3600, 0), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 2 * 86400, 0), 1);
+	/* bounded: a batch of one entry looks at one entry per call */
+	make_cache("krb5cc_" ID1, now - 1);
+	make_cache("krb5cc_" ID2, now - 1);
+	for (int i = 0; i < 10; i++) {
+		int n = ccache_sweep(dir, now, 1);
+		CU_ASSERT(n <= 1);
+		removed += n;
+	}
+	CU_ASSERT_EQUAL(removed, 2);
+	ccache_sweep_end();
+	remove_dir();
+}
+
+void
+suite_ccache(void)
+{
+	UNIT_SUITE("ccache",
+	    UNIT_TEST(test_check_dir),
+	    UNIT_TEST(test_path),
+	    UNIT_TEST(test_exists),
+	    UNIT_TEST(test_sweep));
+}

@@ -1,0 +1,242 @@
+/* config.c: good and bad kredir.ini files, with line numbers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../kredir.h"
+#include "unit.h"
+
+/* Loads text; returns the error count and the messages in errs. */
+static int
+load(struct config *c, const char *text, char *errs, size_t errlen)
+{
+	FILE *fp = fmemopen(errs, errlen, "w");
+	int n;
+
+	if (fp == NULL)
+		abort();
+	memset(errs, 0, errlen);
+	n = config_load_string(c, "t.ini", text, fp);
+	fclose(fp);
+	return n;
+}
+
+static const char good[] =
+    "; a full file\n"
+    "[node]\n"
+    "fqdn = NODE1.kredir.test.\n"
+    "virtual_hosts = www.kredir.test intranet.kredir.test\n"
+    "virtual_hosts = portal.kredir.test ; repeatable\n"
+    "scheme = http\n"
+    "port = 8080\n"
+    "mode = shared-spn\n"
+    "unknown_host = reject\n"
+    "[redirect]\n"
+    "target = /app/?x=1\n"
+    "keep_path = yes\n"
+    "[kerberos]\n"
+    "keytab = node1.keytab\n"
+    "service = HTTP\n"
+    "require_delegation = no\n"
+    "max_token = 131072\n"
+    "allow_realms = KREDIR.TEST, EXAMPLE.COM\n"
+    "local_name = yes\n"
+    "[session]\n"
+    "cache_dir = /run/kredir/cc\n"
+    "secret_file = /etc/kredir/key\n"
+    "cookie = my_session\n"
+    "secure = yes\n"
+    "[success]\n"
+    "action = headers\n"
+    "app = /app/\n"
+    "[log]\n"
+    "level = debug\n";
+
+static void
+test_good_file(void)
+{
+	struct config c;
+	char errs[2048];
+
+	CU_ASSERT_EQUAL(load(&c, good, errs, sizeof(errs)), 0);
+	CU_ASSERT_STRING_EQUAL(errs, "");
+	CU_ASSERT_STRING_EQUAL(c.fqdn, "node1.kredir.test");
+	CU_ASSERT_EQUAL(c.nvhosts, 3);
+	CU_ASSERT_STRING_EQUAL(c.vhosts[0], "www.kredir.test");
+	CU_ASSERT_STRING_EQUAL(c.vhosts[2], "portal.kredir.test");
+	CU_ASSERT_STRING_EQUAL(c.scheme, "http");
+	CU_ASSERT_EQUAL(c.port, 8080);
+	CU_ASSERT_EQUAL(c.mode, MODE_SHARED_SPN);
+	CU_ASSERT_EQUAL(c.unknown_host, UNKNOWN_REJECT);
+	CU_ASSERT_STRING_EQUAL(c.target, "/app/?x=1");
+	CU_ASSERT_TRUE(c.keep_target);
+	CU_ASSERT_STRING_EQUAL(c.keytab, "./node1.keytab");
+	CU_ASSERT_FALSE(c.require_delegation);
+	CU_ASSERT_EQUAL(c.max_token, 131072);
+	CU_ASSERT_EQUAL(c.nrealms, 2);
+	CU_ASSERT_STRING_EQUAL(c.realms[1], "EXAMPLE.COM");
+	CU_ASSERT_TRUE(c.local_name);
+	CU_ASSERT_STRING_EQUAL(c.cache_dir, "/run/kredir/cc");
+	CU_ASSERT_STRING_EQUAL(c.cookie_name, "my_session");
+	CU_ASSERT_EQUAL(c.secure, SECURE_YES);
+	CU_ASSERT_EQUAL(c.action, SUCCESS_HEADERS);
+	CU_ASSERT_EQUAL(c.log_level, LOG_DEBUG);
+}
+
+static void
+test_defaults(void)
+{
+	struct config c;
+	char errs[1024];
+
+	CU_ASSERT_EQUAL(load(&c, "[node]\nfqdn = n1.example.com\n", errs,
+	    sizeof(errs)), 0);
+	CU_ASSERT_STRING_EQUAL(c.scheme, "https");
+	CU_ASSERT_EQUAL(c.port, 0);
+	CU_ASSERT_EQUAL(c.mode, MODE_REDIRECT);
+	CU_ASSERT_EQUAL(c.unknown_host, UNKNOWN_REDIRECT);
+	CU_ASSERT_STRING_EQUAL(c.target, "/");
+	CU_ASSERT_STRING_EQUAL(c.service, "HTTP");
+	CU_ASSERT_TRUE(c.require_delegation);
+	CU_ASSERT_EQUAL(c.max_token, KREDIR_MAX_TOKEN);
+	CU_ASSERT_STRING_EQUAL(c.cookie_name, "kredir_session");
+	CU_ASSERT_EQUAL(c.action, SUCCESS_REDIRECT);
+	CU_ASSERT_STRING_EQUAL(c.keytab, "/etc/kredir/http.keytab");
+}
+
+/* Each bad file: its text, and a message expected in the output. */
+static const struct {
+	const char	*text;
+	const char	*expect;
+} bad[] = {
+	{ "[node]\nfqdn = n.x\ncolour = blue\n", "t.ini:3: unknown key" },
+	{ "[nodes]\nfqdn = n.x\n", "t.ini:2: unknown key" },
+	{ "[node]\nfqdn = n.x\n[kerberos]\nservice = HOST\n",
+	    "t.ini:4: service HOST refused" },
+	{ "[node]\nfqdn = n.x\n[kerberos]\nservice = host\n",
+	    "register an HTTP/ SPN" },
+	{ "[node]\nfqdn = bad_name.x\n", "t.ini:2: 'bad_name.x' is not a host" },
+	{ "[node]\nfqdn = n.x:80\n", "t.ini:2:" },
+	{ "[node]\nfqdn = n.x\nport = 70000\n", "t.ini:3: port" },
+	{ "[node]\nfqdn = n.x\nport = -1\n", "t.ini:3: port" },
+	{ "[node]\nfqdn = n.x\nport = 8o\n", "t.ini:3: port" },
+	{ "[node]\nfqdn = n.x\nscheme = ftp\n", "t.ini:3: scheme" },
+	{ "[node]\nfqdn = n.x\nmode = both\n", "t.ini:3: 'both' is not one of" },
+	{ "[node]\nfqdn = n.x\n[redirect]\ntarget = //evil.example/\n",
+	    "t.ini:4: '//evil.example/' is not a clean path" },
+	{ "[node]\nfqdn = n.x\n[redirect]\ntarget = http://evil/\n",
+	    "t.ini:4:" },
+	{ "[node]\nfqdn = n.x\n[kerberos]\nmax_token = 99999999999\n",
+	    "t.ini:4: max_token" },
+	{ "[node]\nfqdn = n.x\n[kerberos]\nmax_token = 12\n",
+	    "t.ini:4: max_token" },
+	{ "[node]\nfqdn = n.x\n[kerberos]\nrequire_delegation = maybe\n",
+	    "t.ini:4: 'maybe' is not yes or no" },
+	{ "[node]\nfqdn = n.x\nfqdn = m.x\n", "t.ini:3: duplicate key" },
+	{ "[node]\nfqdn = n.x\nthis line has no equals sign\n",
+	    "t.ini:3: expected 'key = value'" },
+	{ "[node\nfqdn = n.x\n", "t.ini:1: section header without ']'" },
+	{ "[node]\nfqdn = n.x\n[session]\ncookie = a;b\n", "t.ini:4:" },
+	{ "[node]\nfqdn = n.x\n[session]\ncookie = a b\n", "t.ini:4: cookie" },
+	{ "[node]\nfqdn = n.x\nvirtual_hosts = n.x\n",
+	    "is this node's fqdn" },
+	{ "[node]\nfqdn = n.x\nmode = shared-spn\n", "needs [node] virtual" },
+	{ "[node]\nfqdn = n.x\n[kerberos]\nkeytab =\n", "t.ini:4: empty" },
+};
+
+static void
+test_bad_files(void)
+{
+	struct config c;
+	char errs[2048];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int n = load(&c, bad[i].text, errs, sizeof(errs));
+		CU_ASSERT(n >= 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(errs, bad[i].expect));
+		if (n < 1 || strstr(errs, bad[i].expect) == NULL)
+			fprintf(stderr, "config case %zu: got '%s'\n", i, errs);
+	}
+}
+
+/* Every error is reported, each with its own line. */
+static void
+test_every_error_reported(void)
+{
+	struct config c;
+	char errs[2048];
+
+	CU_ASSERT_EQUAL(load(&c, "[node]\nfqdn = n.x\nport = x\n"
+	    "mode = y\n[log]\nlevel = loud\n", errs, sizeof(errs)), 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "t.ini:3:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "t.ini:4:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "t.ini:6:"));
+}
+
+/*
+ * Debian's inih r55 splits a line over 200 bytes and parses its tail as a
+ * line of its own: here the tail would set fqdn.  It must be an error and
+ * the tail must never take effect.
+ */
+static void
+test_long_line(void)
+{
+	struct config c;
+	char text[1024], errs[2048];
+	int n;
+
+	n = snprintf(text, sizeof(text), "[node]\nfqdn = good.x\n"
+	    "[redirect]\ntarget = /%0*d", 200, 0);
+	snprintf(text + n, sizeof(text) - (size_t)n, "fqdn=evil.x\n"
+	    "[node]\nport = 81\n");
+	CU_ASSERT_EQUAL(load(&c, text, errs, sizeof(errs)), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "t.ini:4: line longer than"));
+	CU_ASSERT_STRING_EQUAL(c.fqdn, "good.x");
+	CU_ASSERT_STRING_EQUAL(c.target, "/");
+	/* the lines after it still count, with the right numbers */
+	CU_ASSERT_EQUAL(c.port, 81);
+	/* 199 bytes is the longest line accepted */
+	n = snprintf(text, sizeof(text), "[node]\nfqdn = a.x\n[redirect]\n");
+	snprintf(text + n, sizeof(text) - (size_t)n, "target = /%0*d\n",
+	    199 - 10, 0);
+	CU_ASSERT_EQUAL(load(&c, text, errs, sizeof(errs)), 0);
+	CU_ASSERT_EQUAL(strlen(c.target), 199 - 9);
+}
+
+static void
+test_nul_and_crlf(void)
+{
+	struct config c;
+	char errs[1024];
+
+	CU_ASSERT_EQUAL(load(&c, "[node]\r\nfqdn = n.x\r\nport = 81\r\n", errs,
+	    sizeof(errs)), 0);
+	CU_ASSERT_STRING_EQUAL(c.fqdn, "n.x");
+	CU_ASSERT_EQUAL(c.port, 81);
+}
+
+static void
+test_missing_file(void)
+{
+	struct config c;
+	char errs[1024];
+	FILE *fp = fmemopen(errs, sizeof(errs), "w");
+
+	memset(errs, 0, sizeof(errs));
+	CU_ASSERT_EQUAL(config_load(&c, "/nonexistent/kredir.ini", fp), 1);
+	fclose(fp);
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "/nonexistent/kredir.ini:0: "
+	    "cannot open"));
+}
+
+void
+suite_config(void)
+{
+	UNIT_SUITE("config",
+	    UNIT_TEST(test_good_file),
+	    UNIT_TEST(test_defaults),
+	    UNIT_TEST(test_bad_files),
+	    UNIT_TEST(test_every_error_reported),
+	    UNIT_TEST(test_long_line),
+	    UNIT_TEST(test_nul_and_crlf),
+	    UNIT_TEST(test_missing_file));
+}

@@ -1,0 +1,26 @@
+/* kredir unit tests: one suite per pure module, registered from main.c. */
+#ifndef KREDIR_UNIT_H
+#define KREDIR_UNIT_H
+
+#include <CUnit/CUnit.h>
+
+void	 suite_config(void);
+void	 suite_spn(void);
+void	 suite_http(void);
+void	 suite_session(void);
+void	 suite_auth(void);
+void	 suite_ccache(void);
+
+/* Adds a suite and its tests; aborts the run if CUnit cannot. */
+#define UNIT_SUITE(name, ...) do {					\
+	CU_pSuite s_ = CU_add_suite((name), NULL, NULL);		\
+	struct { const char *n; CU_TestFunc f; } t_[] = { __VA_ARGS__ }; \
+	if (s_ == NULL)							\
+		abort();						\
+	for (size_t i_ = 0; i_ < sizeof(t_) / sizeof(t_[0]); i_++)	\
+		if (CU_add_test(s_, t_[i_].n, t_[i_].f) == NULL)	\
+			abort();					\
+} while (0)
+#define UNIT_TEST(f)	{ #f, f }
+
+#endif
