@@ -199,6 +199,16 @@ auth_token_is_ntlm(const unsigned char *tok, size_t n)
 	return spnego_offers_only_ntlm(tok, n);
 }
 
+/* A name goes into headers and logs: no control bytes, no NUL. */
+static bool
+is_printable(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return false;
+	return true;
+}
+
 static void
 display_name(gss_name_t name, char *out, size_t outlen)
 {
@@ -208,7 +218,7 @@ display_name(gss_name_t name, char *out, size_t outlen)
 	out[0] = '\0';
 	maj = gss_display_name(&min, name, &buf, NULL);
 	if (!GSS_ERROR(maj) && buf.length < outlen &&
-	    memchr(buf.value, '\0', buf.length) == NULL) {
+	    is_printable(buf.value, buf.length)) {
 		memcpy(out, buf.value, buf.length);
 		out[buf.length] = '\0';
 	}

@@ -1,0 +1,788 @@
+/*
+ * http.c: strict base64, Negotiate header, clean targets, Location,
+ * cookies, HTML escaping; and log.c, whose escaping guards the same
+ * client bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../kredir.h"
+#include "unit.h"
+
+/* A CUnit assertion whose failure message names the table row. */
+static void __attribute__((format(printf, 3, 4)))
+check(bool ok, unsigned line, const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	CU_assertImplementation(ok, line, msg, __FILE__, "", CU_FALSE);
+}
+#define CHECK(ok, ...)	check((ok), __LINE__, __VA_ARGS__)
+
+/* Client bytes made printable for a failure message. */
+static const char *
+show(const char *s, char *buf, size_t len)
+{
+	if (s == NULL)
+		return "(null)";
+	log_escape(s, buf, len);
+	return buf;
+}
+
+static void
+test_base64_vectors(void)
+{
+	/* RFC 4648 §10, plus the two characters past the letters. */
+	static const struct {
+		const char	*raw;
+		size_t		 n;
+		const char	*b64;
+	} t[] = {
+		{ "", 0, "" },
+		{ "f", 1, "Zg==" },
+		{ "fo", 2, "Zm8=" },
+		{ "foo", 3, "Zm9v" },
+		{ "foob", 4, "Zm9vYg==" },
+		{ "fooba", 5, "Zm9vYmE=" },
+		{ "foobar", 6, "Zm9vYmFy" },
+		{ "\xfb\xff", 2, "+/8=" },
+		{ "\0\0\0", 3, "AAAA" },
+		{ "\xff\xff\xff", 3, "////" },
+	};
+	char		 enc[32];
+	unsigned char	 dec[32];
+	size_t		 i, n;
+	int		 rc;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = http_base64_encode((const unsigned char *)t[i].raw,
+		    t[i].n, enc, sizeof(enc));
+		CHECK(n == strlen(t[i].b64) && strcmp(enc, t[i].b64) == 0,
+		    "encode row %zu: got \"%s\", want \"%s\"", i, enc,
+		    t[i].b64);
+		CHECK(http_base64_encoded_len(t[i].n) == strlen(t[i].b64),
+		    "encoded_len row %zu", i);
+		rc = http_base64_decode(t[i].b64, strlen(t[i].b64), dec,
+		    sizeof(dec), &n);
+		CHECK(rc == 0 && n == t[i].n && memcmp(dec, t[i].raw, n) == 0,
+		    "decode row %zu (\"%s\"): rc %d, n %zu", i, t[i].b64, rc,
+		    n);
+	}
+}
+
+static void
+test_base64_roundtrip(void)
+{
+	unsigned char	 raw[300], dec[300];
+	char		 enc[404];
+	size_t		 len, i, n, bad = 0;
+
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = (unsigned char)(i * 7 + 3);
+	for (len = 0; len <= sizeof(raw); len++) {
+		n = http_base64_encode(raw, len, enc, sizeof(enc));
+		if (n != http_base64_encoded_len(len) ||
+		    http_base64_decode(enc, n, dec, sizeof(dec), &n) != 0 ||
+		    n != len || memcmp(raw, dec, len) != 0)
+			bad++;
+	}
+	CHECK(bad == 0, "%zu lengths of 0..300 failed to round-trip", bad);
+}
+
+static void
+test_base64_bad(void)
+{
+	static const struct {
+		const char	*b64;
+		size_t		 n;
+	} t[] = {
+		{ "a===", 4 },
+		{ "abcd ", 5 },
+		{ " abcd", 5 },
+		{ "ab=c", 4 },
+		{ "abc", 3 },
+		{ "ab==ab==", 8 },
+		{ "YQ=", 3 },
+		{ "YR==", 4 },		/* non-zero trailing bits */
+		{ "YWJ=", 4 },		/* ditto, one '=' */
+		{ "====", 4 },
+		{ "=abc", 4 },
+		{ "Zm\0v", 4 },		/* NUL inside */
+		{ "Zm9v\0", 5 },
+		{ "Zm9v\r\n", 6 },
+		{ "Zm9v\nZm9v", 9 },
+		{ "ab-_", 4 },		/* base64url, not base64 */
+		{ "Zm9v====", 8 },
+		{ "Zm=v", 4 },
+		{ "\xc3\xa9\xc3\xa9", 4 },
+		{ "a", 1 },
+	};
+	unsigned char	 dec[32];
+	size_t		 i, n;
+	char		 buf[64];
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = 99;
+		CHECK(http_base64_decode(t[i].b64, t[i].n, dec, sizeof(dec),
+		    &n) == -1 && n == 0, "row %zu \"%s\" accepted", i,
+		    show(t[i].b64, buf, sizeof(buf)));
+	}
+	/* Good text, but out is too small. */
+	CHECK(http_base64_decode("Zm9v", 4, dec, 2, &n) == -1, "short out");
+	CHECK(http_base64_decode("Zm9v", 4, dec, 3, &n) == 0 && n == 3,
+	    "exact out");
+}
+
+static void
+test_base64_encode_short(void)
+{
+	char	 out[8];
+
+	memset(out, 'x', sizeof(out));
+	CHECK(http_base64_encode((const unsigned char *)"foo", 3, out, 4) ==
+	    0 && out[0] == '\0', "no room for the NUL");
+	CHECK(http_base64_encode((const unsigned char *)"foo", 3, out, 5) ==
+	    4 && strcmp(out, "Zm9v") == 0, "exact fit");
+	CHECK(http_base64_encode((const unsigned char *)"f", 1, out, 0) == 0,
+	    "outlen 0");
+	CHECK(http_base64_encoded_len(SIZE_MAX) == 0, "overflow");
+}
+
+static void
+test_negotiate_table(void)
+{
+	static const struct {
+		const char		*authz;
+		size_t			 max;
+		enum negotiate_parse	 want;
+		const char		*tok;	/* when NEG_OK */
+	} t[] = {
+		{ NULL, 100, NEG_NONE, NULL },
+		{ "", 100, NEG_NONE, NULL },
+		{ " \t ", 100, NEG_NONE, NULL },
+		{ "Negotiate YWJj", 100, NEG_OK, "abc" },
+		{ "negotiate YWJj", 100, NEG_OK, "abc" },
+		{ "NEGOTIATE YWJj", 100, NEG_OK, "abc" },
+		{ "nEgOtIaTe YWJj", 100, NEG_OK, "abc" },
+		{ "Negotiate  YWJj", 100, NEG_OK, "abc" },
+		{ "Negotiate\tYWJj", 100, NEG_OK, "abc" },
+		{ "Negotiate \t YWJj", 100, NEG_OK, "abc" },
+		{ " Negotiate YWJj ", 100, NEG_OK, "abc" },
+		{ "\tNegotiate YWJjZA==\t", 100, NEG_OK, "abcd" },
+		{ "Negotiate YWJj", 3, NEG_OK, "abc" },
+		{ "Negotiate YWJj", 2, NEG_TOO_LARGE, NULL },
+		{ "Negotiate YWJj", 0, NEG_TOO_LARGE, NULL },
+		{ "Negotiate", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate ", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate \t ", 100, NEG_MALFORMED, NULL },
+		{ "Basic dXNlcjpw", 100, NEG_OTHER_SCHEME, NULL },
+		{ "NTLM TlRMTVNTUAAB", 100, NEG_OTHER_SCHEME, NULL },
+		{ "Bearer abc.def", 100, NEG_OTHER_SCHEME, NULL },
+		{ "Digest username=\"a\", realm=\"b\"", 100,
+		    NEG_OTHER_SCHEME, NULL },
+		{ "Basic", 100, NEG_OTHER_SCHEME, NULL },
+		{ "Nego YWJj", 100, NEG_OTHER_SCHEME, NULL },
+		{ "NegotiateYWJj", 100, NEG_OTHER_SCHEME, NULL },
+		{ "Negotiate YWJj, Negotiate YWJj", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate YWJj,Basic dXNlcjpw", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate YWJj,", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate,YWJj", 100, NEG_MALFORMED, NULL },
+		{ ", Negotiate YWJj", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate=YWJj", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate/YWJ", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate+YWJ", 100, NEG_OTHER_SCHEME, NULL },
+		{ "Negotiate YWJ", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate YW=j", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate YR==", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate a===", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate YWJj YWJj", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate YWJj\r\n", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate\r\nYWJj", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate Y\x01Jj", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate\vYWJj", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate\xc2\xa0YWJj", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate YW-j", 100, NEG_MALFORMED, NULL },
+		{ "Negotiate \"YWJj\"", 100, NEG_MALFORMED, NULL },
+	};
+	unsigned char	*tok;
+	size_t		 i, n;
+	enum negotiate_parse r;
+	char		 buf[128];
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		tok = (unsigned char *)"sentinel";
+		n = 99;
+		r = http_parse_negotiate(t[i].authz, t[i].max, &tok, &n);
+		CHECK(r == t[i].want, "row %zu \"%s\": got %d, want %d", i,
+		    show(t[i].authz, buf, sizeof(buf)), (int)r, (int)t[i].want);
+		if (r == NEG_OK && t[i].tok != NULL)
+			CHECK(tok != NULL && n == strlen(t[i].tok) &&
+			    memcmp(tok, t[i].tok, n) == 0,
+			    "row %zu: wrong token", i);
+		else
+			CHECK(tok == NULL && n == 0, "row %zu: tok not reset",
+			    i);
+		if (r == NEG_OK)
+			free(tok);
+	}
+}
+
+/* "Negotiate <base64 of n bytes>" in a malloc'd string. */
+static char *
+negotiate_header(size_t n)
+{
+	unsigned char	*raw;
+	char		*h;
+	size_t		 len, i;
+
+	len = http_base64_encoded_len(n);
+	raw = malloc(n);
+	h = malloc(len + 11);
+	if (raw == NULL || h == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		raw[i] = (unsigned char)(i ^ (i >> 8));
+	memcpy(h, "Negotiate ", 10);
+	if (http_base64_encode(raw, n, h + 10, len + 1) != len)
+		abort();
+	free(raw);
+	return h;
+}
+
+static void
+test_negotiate_large(void)
+{
+	unsigned char	*tok;
+	char		*h;
+	size_t		 n, i, bad = 0;
+
+	h = negotiate_header(KREDIR_MAX_TOKEN);
+	CHECK(http_parse_negotiate(h, KREDIR_MAX_TOKEN, &tok, &n) == NEG_OK,
+	    "64 KiB token at max_token");
+	if (tok != NULL) {
+		for (i = 0; i < n; i++)
+			if (tok[i] != (unsigned char)(i ^ (i >> 8)))
+				bad++;
+		CHECK(n == KREDIR_MAX_TOKEN && bad == 0, "64 KiB decoded");
+		free(tok);
+	}
+	CHECK(http_parse_negotiate(h, KREDIR_MAX_TOKEN - 1, &tok, &n) ==
+	    NEG_TOO_LARGE && tok == NULL, "64 KiB over max_token - 1");
+	free(h);
+
+	h = negotiate_header(KREDIR_MAX_TOKEN + 1);
+	CHECK(http_parse_negotiate(h, KREDIR_MAX_TOKEN, &tok, &n) ==
+	    NEG_TOO_LARGE && tok == NULL, "max_token + 1");
+	CHECK(http_parse_negotiate(h, KREDIR_MAX_TOKEN + 1, &tok, &n) ==
+	    NEG_OK, "max_token + 1 under a larger cap");
+	free(tok);
+	free(h);
+
+	/* The hard cap holds whatever max_token says. */
+	h = negotiate_header(KREDIR_TOKEN_HARD_MAX + 1);
+	CHECK(http_parse_negotiate(h, SIZE_MAX, &tok, &n) == NEG_TOO_LARGE &&
+	    tok == NULL, "over KREDIR_TOKEN_HARD_MAX");
+	free(h);
+	h = negotiate_header(KREDIR_TOKEN_HARD_MAX);
+	CHECK(http_parse_negotiate(h, SIZE_MAX, &tok, &n) == NEG_OK &&
+	    n == KREDIR_TOKEN_HARD_MAX, "at KREDIR_TOKEN_HARD_MAX");
+	free(tok);
+	/* Longer than any token's text: refused before its syntax. */
+	n = strlen(h);
+	h = realloc(h, n + 4);
+	if (h == NULL)
+		abort();
+	memcpy(h + n, "AAA", 4);
+	CHECK(http_parse_negotiate(h, SIZE_MAX, &tok, &n) == NEG_TOO_LARGE,
+	    "encoded length over the hard cap");
+	free(h);
+}
+
+static void
+test_target_clean(void)
+{
+	static const struct {
+		const char	*uri;
+		bool		 clean;
+	} t[] = {
+		{ "/", true },
+		{ "/ok?x=1&y=2", true },
+		{ "/%41", true },
+		{ "/a/b/c", true },
+		{ "/a/", true },
+		{ "/app/index.html", true },
+		{ "/~user/a-b_c.d", true },
+		{ "/a:b@c;p=1,2!$'()*+", true },
+		{ "/.well-known/x", true },
+		{ "/a..b/c.", true },
+		{ "/a%20b", true },
+		{ "/?", true },
+		{ "/a?next=/b//c", true },
+		{ "/a?x=%2f%5C", true },
+		{ "/a?x=1?y=/..", true },
+		{ NULL, false },
+		{ "", false },
+		{ "evil", false },
+		{ "evil.example/", false },
+		{ "http://evil/", false },
+		{ "//evil.example/", false },
+		{ "///evil.example/", false },
+		{ "/\\evil", false },
+		{ "/\\/evil", false },
+		{ "/%2f/evil", false },
+		{ "/%2F/evil", false },
+		{ "/%5c/evil", false },
+		{ "/%5Cevil", false },
+		{ "/a%2fb", false },
+		{ "/a//b", false },
+		{ "/./a", false },
+		{ "/../a", false },
+		{ "/a/..", false },
+		{ "/a/.", false },
+		{ "/a/../b", false },
+		{ "/%2e%2e/a", false },
+		{ "/%2E./a", false },
+		{ "/a/%2e", false },
+		{ "/a/..?x", false },
+		{ "/\r\nSet-Cookie: x", false },
+		{ "/%0d%0a", false },
+		{ "/%0D%0ASet-Cookie:%20x", false },
+		{ "/a%0ab", false },
+		{ "/%00", false },
+		{ "/%1b", false },
+		{ "/%7f", false },
+		{ "/a?x=%0a", false },
+		{ "/a\x01" "b", false },
+		{ "/a\tb", false },
+		{ "/a b", false },
+		{ "/a\x7f", false },
+		{ "/caf\xc3\xa9", false },
+		{ "/a#frag", false },
+		{ "/a?x#y", false },
+		{ "/a\"b", false },
+		{ "/<script>", false },
+		{ "/a>b", false },
+		{ "/a`b", false },
+		{ "/{x}", false },
+		{ "/a|b", false },
+		{ "/a^b", false },
+		{ "/a[b]", false },
+		{ "/a?\\", false },
+		{ "/a%", false },
+		{ "/a%4", false },
+		{ "/a%zz", false },
+		{ "/a%4g", false },
+	};
+	char	 big[KREDIR_TARGET_MAX + 1], buf[128];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CHECK(http_target_is_clean(t[i].uri) == t[i].clean,
+		    "row %zu \"%s\": want %s", i,
+		    show(t[i].uri, buf, sizeof(buf)),
+		    t[i].clean ? "clean" : "rejected");
+
+	memset(big, 'a', sizeof(big));
+	big[0] = '/';
+	big[KREDIR_TARGET_MAX - 1] = '\0';
+	CHECK(http_target_is_clean(big), "KREDIR_TARGET_MAX - 1 bytes");
+	big[KREDIR_TARGET_MAX - 1] = 'a';
+	big[KREDIR_TARGET_MAX] = '\0';
+	CHECK(!http_target_is_clean(big), "KREDIR_TARGET_MAX bytes");
+}
+
+/* Nothing in a Location value may start a header, a path or a user. */
+static bool
+location_is_safe(const char *loc, const char *scheme, const char *host)
+{
+	const char	*p;
+	size_t		 sn = strlen(scheme), hn = strlen(host), n;
+
+	for (p = loc; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x21 || (unsigned char)*p >= 0x7f ||
+		    *p == '\\')
+			return false;
+	if (strncmp(loc, scheme, sn) != 0 ||
+	    strncmp(loc + sn, "://", 3) != 0 ||
+	    strncmp(loc + sn + 3, host, hn) != 0)
+		return false;
+	p = loc + sn + 3 + hn;
+	if (*p == ':') {
+		n = strspn(++p, "0123456789");
+		if (n == 0)
+			return false;
+		p += n;
+	}
+	return p[0] == '/' && p[1] != '/';
+}
+
+static void
+test_build_location(void)
+{
+	static const struct {
+		const char	*scheme, *host;
+		unsigned	 port;
+		const char	*uri;
+		bool		 keep;
+		const char	*fallback, *want;	/* NULL: -1 */
+	} t[] = {
+		{ "https", "node1.example.com", 0, "/ok?x=1&y=2", true, "/",
+		    "https://node1.example.com/ok?x=1&y=2" },
+		{ "https", "node1.example.com", 0, "/ok?x=1&y=2", false, "/",
+		    "https://node1.example.com/" },
+		{ "https", "n1", 0, "/%41", true, "/", "https://n1/%41" },
+		{ "https", "n1", 443, "/a", true, "/", "https://n1/a" },
+		{ "http", "n1", 80, "/a", true, "/", "http://n1/a" },
+		{ "http", "n1", 0, "/a", true, "/", "http://n1/a" },
+		{ "https", "n1", 80, "/a", true, "/", "https://n1:80/a" },
+		{ "http", "n1", 443, "/a", true, "/", "http://n1:443/a" },
+		{ "https", "n1", 8443, "/a", true, "/", "https://n1:8443/a" },
+		{ "https", "n1", 65535, "/a", true, "/", "https://n1:65535/a" },
+		{ "https", "n1", 65536, "/a", true, "/", NULL },
+		{ "https", "[::1]", 8443, "/a", true, "/",
+		    "https://[::1]:8443/a" },
+		{ "https", "n1", 0, "/\r\nSet-Cookie: x", true, "/app",
+		    "https://n1/app" },
+		{ "https", "n1", 0, "//evil.example/", true, "/",
+		    "https://n1/" },
+		{ "https", "n1", 0, "/\\evil", true, "/", "https://n1/" },
+		{ "https", "n1", 0, "/%2f/evil", true, "/", "https://n1/" },
+		{ "https", "n1", 0, "/%0d%0a", true, "/", "https://n1/" },
+		{ "https", "n1", 0, "/a\x01" "b", true, "/", "https://n1/" },
+		{ "https", "n1", 0, "http://evil/", true, "/", "https://n1/" },
+		{ "https", "n1", 0, "evil", true, "/", "https://n1/" },
+		{ "https", "n1", 0, "", true, "/", "https://n1/" },
+		{ "https", "n1", 0, NULL, true, "/", "https://n1/" },
+		{ "https", "n1", 0, "/a b", true, "/", "https://n1/" },
+		{ "https", "n1", 0, "/a#frag", true, "/", "https://n1/" },
+		{ "https", "n1", 0, "/a", true, NULL, "https://n1/a" },
+		{ "https", "n1", 0, "/a#frag", true, NULL, NULL },
+		{ "https", "n1", 0, "/a", false, "//evil.example", NULL },
+		{ "https", "n1", 0, "/a", false, "http://evil/", NULL },
+		{ "https", "n1", 0, "/a", false, "", NULL },
+		{ "https", "n1", 0, "/a", false, "/\r\n", NULL },
+		{ "ftp", "n1", 0, "/a", true, "/", NULL },
+		{ "javascript", "n1", 0, "/a", true, "/", NULL },
+		{ "HTTPS", "n1", 0, "/a", true, "/", NULL },
+		{ NULL, "n1", 0, "/a", true, "/", NULL },
+		{ "https", NULL, 0, "/a", true, "/", NULL },
+		{ "https", "", 0, "/a", true, "/", NULL },
+		{ "https", "evil.example@n1", 0, "/a", true, "/", NULL },
+		{ "https", "evil.example/n1", 0, "/a", true, "/", NULL },
+		{ "https", "n1:80", 0, "/a", true, "/", NULL },
+		{ "https", "n1\r\n", 0, "/a", true, "/", NULL },
+		{ "https", "n1\\evil", 0, "/a", true, "/", NULL },
+		{ "https", "[::1", 0, "/a", true, "/", NULL },
+		{ "https", "[]", 0, "/a", true, "/", NULL },
+		{ "https", "[::1]x", 0, "/a", true, "/", NULL },
+		{ "https", "[::1@evil]", 0, "/a", true, "/", NULL },
+	};
+	char	 out[KREDIR_URLBUF], buf[128];
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(out, 'x', sizeof(out));
+		rc = http_build_location(t[i].scheme, t[i].host, t[i].port,
+		    t[i].uri, t[i].keep, t[i].fallback, out, sizeof(out));
+		if (t[i].want == NULL) {
+			CHECK(rc == -1 && out[0] == '\0',
+			    "row %zu: want -1, got %d \"%s\"", i, rc,
+			    show(out, buf, sizeof(buf)));
+			continue;
+		}
+		CHECK(rc == 0 && strcmp(out, t[i].want) == 0,
+		    "row %zu: got %d \"%s\", want \"%s\"", i, rc,
+		    show(out, buf, sizeof(buf)), t[i].want);
+		CHECK(location_is_safe(out, t[i].scheme, t[i].host),
+		    "row %zu: unsafe \"%s\"", i, show(out, buf, sizeof(buf)));
+	}
+}
+
+static void
+test_build_location_short(void)
+{
+	static const char	 want[] = "https://n1:8443/a?b=c";
+	char			 out[sizeof(want)];
+
+	memset(out, 'x', sizeof(out));
+	CHECK(http_build_location("https", "n1", 8443, "/a?b=c", true, "/",
+	    out, sizeof(out) - 1) == -1 && out[0] == '\0', "one byte short");
+	CHECK(http_build_location("https", "n1", 8443, "/a?b=c", true, "/",
+	    out, sizeof(out)) == 0 && strcmp(out, want) == 0, "exact fit");
+	CHECK(http_build_location("https", "n1", 8443, "/a?b=c", true, "/",
+	    NULL, 0) == -1, "outlen 0");
+}
+
+static void
+test_build_location_host(void)
+{
+	char	 host[KREDIR_HOST_MAX + 2], out[KREDIR_URLBUF];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(host) - 1; i++)
+		host[i] = i % 2 == 0 ? 'a' : '.';
+	host[KREDIR_HOST_MAX] = '\0';
+	CHECK(http_build_location("https", host, 0, "/", false, "/", out,
+	    sizeof(out)) == 0 && strlen(out) == 8 + KREDIR_HOST_MAX + 1,
+	    "253-byte host");
+	host[KREDIR_HOST_MAX] = 'a';
+	host[KREDIR_HOST_MAX + 1] = '\0';
+	CHECK(http_build_location("https", host, 0, "/", false, "/", out,
+	    sizeof(out)) == -1, "254-byte host");
+}
+
+static void
+test_cookie_find(void)
+{
+	static const struct {
+		const char	*header, *name;
+		size_t		 outlen;
+		int		 want;
+		const char	*value;
+	} t[] = {
+		{ "kredir_session=abc", "kredir_session", 64, 1, "abc" },
+		{ "a=b; kredir_session=abc; c=d", "kredir_session", 64, 1,
+		    "abc" },
+		{ "a=b;kredir_session=abc;c=d", "kredir_session", 64, 1,
+		    "abc" },
+		{ "  kredir_session = abc  ; a=b", "kredir_session", 64, 1,
+		    "abc" },
+		{ "\tkredir_session=abc\t;", "kredir_session", 64, 1, "abc" },
+		{ "a=b; kredir_session=v1.x.y", "kredir_session", 64, 1,
+		    "v1.x.y" },
+		{ "kredir_session=a=b", "kredir_session", 64, 1, "a=b" },
+		{ "kredir_session=\"abc\"", "kredir_session", 64, 1, "abc" },
+		{ "kredir_session=\"\"", "kredir_session", 64, 1, "" },
+		{ "kredir_session=\"", "kredir_session", 64, 1, "\"" },
+		{ "kredir_session=\"abc", "kredir_session", 64, 1, "\"abc" },
+		{ "kredir_session=abc\"", "kredir_session", 64, 1, "abc\"" },
+		{ "kredir_session=", "kredir_session", 64, 1, "" },
+		{ ";; ;kredir_session=x;;", "kredir_session", 64, 1, "x" },
+		{ "xkredir_session=1; kredir_session=2; kredir_session_x=3",
+		    "kredir_session", 64, 1, "2" },
+		{ "xkredir_session=abc", "kredir_session", 64, 0, "" },
+		{ "kredir_session_x=abc", "kredir_session", 64, 0, "" },
+		{ "kredir_sessio=abc", "kredir_session", 64, 0, "" },
+		{ "Kredir_Session=abc", "kredir_session", 64, 0, "" },
+		{ "a=kredir_session=abc", "kredir_session", 64, 0, "" },
+		{ "kredir_session", "kredir_session", 64, 0, "" },
+		{ "a=b; c=d", "kredir_session", 64, 0, "" },
+		{ "", "kredir_session", 64, 0, "" },
+		{ NULL, "kredir_session", 64, 0, "" },
+		{ ";;;", "kredir_session", 64, 0, "" },
+		{ "kredir_session=a; kredir_session=b", "kredir_session", 64,
+		    -1, "" },
+		{ "kredir_session=a; kredir_session=a", "kredir_session", 64,
+		    -1, "" },
+		{ "kredir_session=a;x=1;kredir_session =b", "kredir_session",
+		    64, -1, "" },
+		{ "kredir_session=abc", "kredir_session", 3, -1, "" },
+		{ "kredir_session=abc", "kredir_session", 4, 1, "abc" },
+		{ "kredir_session=\"abc\"", "kredir_session", 4, 1, "abc" },
+		{ "kredir_session=abc", "", 64, -1, "" },
+		{ "kredir_session=abc", NULL, 64, -1, "" },
+	};
+	char	 out[64], buf[128];
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(out, 'x', sizeof(out));
+		rc = http_cookie_find(t[i].header, t[i].name, out,
+		    t[i].outlen);
+		CHECK(rc == t[i].want && strcmp(out, t[i].value) == 0,
+		    "row %zu \"%s\": got %d \"%s\"", i,
+		    show(t[i].header, buf, sizeof(buf)), rc,
+		    rc == 1 ? out : "");
+	}
+}
+
+static void
+test_cookie_overlong(void)
+{
+	char	 header[2048], out[KREDIR_COOKIE_MAX];
+	size_t	 n;
+
+	n = (size_t)snprintf(header, sizeof(header), "a=b; kredir_session=");
+	memset(header + n, 'v', 1000);
+	header[n + 1000] = '\0';
+	CHECK(http_cookie_find(header, "kredir_session", out, sizeof(out)) ==
+	    -1 && out[0] == '\0', "1000-byte value");
+	header[n + sizeof(out) - 1] = '\0';
+	CHECK(http_cookie_find(header, "kredir_session", out, sizeof(out)) ==
+	    1 && strlen(out) == sizeof(out) - 1, "exact fit");
+}
+
+static void
+test_html_escape(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 outlen;
+		const char	*want;
+	} t[] = {
+		{ "a&b<c>d\"e'f", 64, "a&amp;b&lt;c&gt;d&quot;e&#39;f" },
+		{ "<script>alert(1)</script>", 64,
+		    "&lt;script&gt;alert(1)&lt;/script&gt;" },
+		{ "alice@EXAMPLE.COM", 64, "alice@EXAMPLE.COM" },
+		{ "", 64, "" },
+		{ NULL, 64, "" },
+		{ "abc", 3, "ab" },
+		{ "abc", 1, "" },
+		{ "a&b", 6, "a" },
+		{ "a&b", 7, "a&amp;" },
+		{ "a&b", 8, "a&amp;b" },
+		{ "''", 6, "&#39;" },
+	};
+	char	 out[64];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(out, 'x', sizeof(out));
+		http_html_escape(t[i].in, out, t[i].outlen);
+		CHECK(strcmp(out, t[i].want) == 0,
+		    "row %zu: got \"%s\", want \"%s\"", i, out, t[i].want);
+	}
+	out[0] = 'x';
+	http_html_escape("abc", out, 0);
+	CHECK(out[0] == 'x', "outlen 0 writes nothing");
+}
+
+static void
+test_log_escape(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 outlen;
+		const char	*want;
+	} t[] = {
+		{ "abc", 64, "abc" },
+		{ "alice@EXAMPLE.COM", 64, "alice@EXAMPLE.COM" },
+		{ "a b", 64, "a\\x20b" },
+		{ "\r\nX", 64, "\\x0d\\x0aX" },
+		{ "a\\b", 64, "a\\x5cb" },
+		{ "\x7f\x80\xff", 64, "\\x7f\\x80\\xff" },
+		{ "\x01~!", 64, "\\x01~!" },
+		{ "", 64, "" },
+		{ NULL, 64, "" },
+		{ "ab\n", 5, "ab" },
+		{ "ab\n", 6, "ab" },
+		{ "ab\n", 7, "ab\\x0a" },
+		{ "abc", 3, "ab" },
+		{ "\n", 4, "" },
+		{ "\n", 5, "\\x0a" },
+		{ "abc", 1, "" },
+	};
+	char	 out[64];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(out, 'x', sizeof(out));
+		log_escape(t[i].in, out, t[i].outlen);
+		CHECK(strcmp(out, t[i].want) == 0,
+		    "row %zu: got \"%s\", want \"%s\"", i, out, t[i].want);
+	}
+	out[0] = 'x';
+	log_escape("abc", out, 0);
+	CHECK(out[0] == 'x', "outlen 0 writes nothing");
+}
+
+/* Runs the log_msg calls with stderr sent to a file; returns its text. */
+static size_t
+log_capture(char *text, size_t len)
+{
+	char	 path[] = "/tmp/kredir-log-XXXXXX", big[5000];
+	int	 fd, saved, ro;
+	ssize_t	 n;
+
+	if ((fd = mkstemp(path)) == -1 || unlink(path) == -1 ||
+	    (saved = dup(STDERR_FILENO)) == -1 ||
+	    (ro = open("/dev/null", O_RDONLY)) == -1)
+		abort();
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_init(LOG_INFO, "/usr/sbin/kredir");
+	/* A failed write(2) must not change errno. */
+	if (dup2(ro, STDERR_FILENO) == -1)
+		abort();
+	errno = EACCES;
+	log_msg(LOG_INFO, "%s", "lost");
+	CHECK(errno == EACCES, "errno kept when write(2) fails");
+	if (dup2(fd, STDERR_FILENO) == -1)
+		abort();
+	errno = EACCES;
+	log_msg(LOG_INFO, "hello %s", "world");
+	CHECK(errno == EACCES, "errno kept");
+	log_msg(LOG_DEBUG, "%s", "dropped");
+	log_msg(LOG_ERR, "a\r\nb\x7f");
+	log_msg(LOG_WARN, "%s", big);
+	log_init(LOG_ERR, NULL);
+	log_msg(LOG_WARN, "%s", "dropped too");
+	log_msg(LOG_ERR, "%d", 42);
+	log_init(LOG_INFO, "kredir");
+	if (dup2(saved, STDERR_FILENO) == -1 || lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	n = read(fd, text, len - 1);
+	close(saved);
+	close(ro);
+	close(fd);
+	if (n < 0)
+		abort();
+	text[n] = '\0';
+	return (size_t)n;
+}
+
+static void
+test_log_msg(void)
+{
+	char	 text[8192], want[4096], *p;
+	size_t	 n, pn;
+
+	n = log_capture(text, sizeof(text));
+	pn = (size_t)snprintf(want, sizeof(want), "kredir[%ld]: ",
+	    (long)getpid());
+	p = text;
+	CHECK(strncmp(p, want, pn) == 0 &&
+	    strncmp(p + pn, "hello world\n", 12) == 0, "first line");
+	p += pn + 12;
+	CHECK(strncmp(p, want, pn) == 0 && strncmp(p + pn, "a??b?\n", 6) == 0,
+	    "control bytes, no line break");
+	p += pn + 6;
+	CHECK(strncmp(p, want, pn) == 0 && strlen(p) > 2048 &&
+	    p[2047] == '\n' && memcmp(p + 2044, "...", 3) == 0 &&
+	    p[2043] == 'b', "long line cut at 2048 bytes");
+	p += 2048;
+	CHECK(strncmp(p, want, pn) == 0 && strcmp(p + pn, "42\n") == 0,
+	    "level filter and default name");
+	CHECK(n == (size_t)(p - text) + pn + 3, "nothing else: %zu bytes", n);
+}
+
+void
+suite_http(void)
+{
+	UNIT_SUITE("http",
+	    UNIT_TEST(test_base64_vectors),
+	    UNIT_TEST(test_base64_roundtrip),
+	    UNIT_TEST(test_base64_bad),
+	    UNIT_TEST(test_base64_encode_short),
+	    UNIT_TEST(test_negotiate_table),
+	    UNIT_TEST(test_negotiate_large),
+	    UNIT_TEST(test_target_clean),
+	    UNIT_TEST(test_build_location),
+	    UNIT_TEST(test_build_location_short),
+	    UNIT_TEST(test_build_location_host),
+	    UNIT_TEST(test_cookie_find),
+	    UNIT_TEST(test_cookie_overlong),
+	    UNIT_TEST(test_html_escape),
+	    UNIT_TEST(test_log_escape),
+	    UNIT_TEST(test_log_msg));
+}
