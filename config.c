@@ -75,6 +75,8 @@ config_defaults(struct config *c)
 	c->secure = SECURE_AUTO;
 	c->action = SUCCESS_REDIRECT;
 	strlcpy(c->app, "/", sizeof(c->app));
+	c->marker_ttl = 60;
+	c->workers = 1;
 	c->log_level = LOG_INFO;
 }
 
@@ -144,6 +146,34 @@ set_max_token(struct parse *p, const char *v, void *dst)
 		return -1;
 	}
 	*(size_t *)dst = n;
+	return 0;
+}
+
+static int
+set_marker_ttl(struct parse *p, const char *v, void *dst)
+{
+	unsigned long n;
+
+	if (parse_number(v, 5, 3600, &n) == -1) {
+		perr(p, "marker_ttl '%s' is not a number of seconds from 5 to "
+		    "3600", v);
+		return -1;
+	}
+	*(unsigned *)dst = (unsigned)n;
+	return 0;
+}
+
+static int
+set_workers(struct parse *p, const char *v, void *dst)
+{
+	unsigned long n;
+
+	if (parse_number(v, 1, KREDIR_MAX_WORKERS, &n) == -1) {
+		perr(p, "workers '%s' is not a number from 1 to %d", v,
+		    KREDIR_MAX_WORKERS);
+		return -1;
+	}
+	*(unsigned *)dst = (unsigned)n;
 	return 0;
 }
 
@@ -295,6 +325,17 @@ set_path(struct parse *p, const char *v, void *dst)
 	return 0;
 }
 
+/* A file name, or empty for "none". */
+static int
+set_optional_path(struct parse *p, const char *v, void *dst)
+{
+	if (*v == '\0') {
+		*(char *)dst = '\0';
+		return 0;
+	}
+	return set_path(p, v, dst);
+}
+
 static int
 set_service(struct parse *p, const char *v, void *dst)
 {
@@ -352,6 +393,10 @@ static const struct key keys[] = {
 	{ "session", "secure", set_secure, F(secure), false },
 	{ "success", "action", set_action, F(action), false },
 	{ "success", "app", set_target, F(app), false },
+	{ "farm", "bounce_bookmarks", set_bool, F(bounce), false },
+	{ "farm", "marker_ttl", set_marker_ttl, F(marker_ttl), false },
+	{ "farm", "drain_file", set_optional_path, F(drain_file), false },
+	{ "server", "workers", set_workers, F(workers), false },
 	{ "log", "level", set_level, F(log_level), false },
 };
 #undef F
@@ -488,6 +533,8 @@ check_whole(struct parse *p)
 			    c->vhosts[i]);
 	if (c->mode == MODE_SHARED_SPN && c->nvhosts == 0)
 		perr(p, "mode = shared-spn needs [node] virtual_hosts");
+	if (c->bounce && c->nvhosts == 0)
+		perr(p, "bounce_bookmarks = yes needs [node] virtual_hosts");
 }
 
 static int

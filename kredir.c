@@ -132,15 +132,21 @@ respond_plain(struct request *rq, int status, const char *reason,
 	resp_send(rq);
 }
 
+/* 302 to host (ours, from the config) with the path chosen as configured. */
 static void
-respond_redirect(struct server *s, struct request *rq)
+respond_moved(struct server *s, struct request *rq, const char *host,
+    bool keep, bool marker, const char *outcome)
 {
 	const struct config *c = &s->conf;
-	char loc[KREDIR_URLBUF], html[KREDIR_URLBUF * 2], uri[64];
-	char body[sizeof(html) * 2 + 32];
+	char loc[KREDIR_URLBUF], html[KREDIR_URLBUF * 2], uri[KREDIR_TARGET_MAX];
+	char body[sizeof(html) * 2 + 32], mark[FARM_MARKER_MAX], esc[64];
 
-	if (http_build_location(c->scheme, c->fqdn, c->port, rq->uri,
-	    c->keep_target, c->target, loc, sizeof(loc)) == -1) {
+	if (rq->uri == NULL || farm_strip_marker(rq->uri, uri, sizeof(uri)) == -1)
+		uri[0] = '\0';
+	if (http_build_location(c->scheme, host, c->port, uri, keep, c->target,
+	    loc, sizeof(loc)) == -1 || (marker && (farm_marker_make(s->secret,
+	    s->secretlen, time(NULL) + c->marker_ttl, mark, sizeof(mark)) == 0 ||
+	    farm_add_marker(loc, sizeof(loc), mark) == -1))) {
 		log_msg(LOG_ERR, "error redirect target does not fit");
 		respond_plain(rq, 500, "Internal Server Error", "redirect");
 		return;
@@ -152,9 +158,35 @@ respond_redirect(struct server *s, struct request *rq)
 	resp_add("Location: %s\r\n", loc);
 	resp_page("Moved", body);
 	resp_send(rq);
-	log_escape(rq->uri != NULL ? rq->uri : "", uri, sizeof(uri));
-	log_msg(LOG_INFO, "redirect host=%s uri=%s to=%s", rq->canon, uri,
-	    c->fqdn);
+	log_escape(uri, esc, sizeof(esc));
+	log_msg(LOG_INFO, "%s host=%s uri=%s to=%s", outcome, rq->canon, esc,
+	    host);
+}
+
+/* The default page's job: from the virtual name to this node's name. */
+static void
+respond_redirect(struct server *s, struct request *rq)
+{
+	respond_moved(s, rq, s->conf.fqdn, s->conf.keep_target, s->conf.bounce,
+	    "redirect");
+}
+
+/* A bookmark, or a draining node: back through the load balancer. */
+static void
+respond_bounce(struct server *s, struct request *rq)
+{
+	respond_moved(s, rq, s->conf.vhosts[0], true, false, "bounce");
+}
+
+static void
+respond_draining(struct request *rq)
+{
+	resp_start(503, "Service Unavailable");
+	resp_add("Retry-After: 30\r\n");
+	resp_page("This node is draining", "<p>Please try again: the load "
+	    "balancer will send you to another node.</p>");
+	resp_send(rq);
+	log_msg(LOG_INFO, "drain host=%s", rq->canon);
 }
 
 static void
@@ -411,6 +443,33 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 	auth_outcome_free(&o);
 }
 
+/*
+ * No live session here: should this request go back to the virtual name?
+ * Answers it and returns true if so.  Not for auth_request subrequests,
+ * which can only allow or deny.
+ */
+static bool
+send_elsewhere(struct server *s, struct request *rq, time_t now)
+{
+	const struct config *c = &s->conf;
+	bool on_fqdn = strcmp(rq->canon, c->fqdn) == 0;
+
+	if (rq->headers_only || c->nvhosts == 0)
+		return false;
+	if (farm_is_draining(c->drain_file, now)) {
+		if (on_fqdn)
+			respond_bounce(s, rq);
+		else
+			respond_draining(rq);
+		return true;
+	}
+	if (!c->bounce || !on_fqdn || c->mode != MODE_REDIRECT ||
+	    farm_marker_is_valid(s->secret, s->secretlen, rq->uri, now))
+		return false;
+	respond_bounce(s, rq);
+	return true;
+}
+
 static void
 handle_negotiate(struct server *s, struct request *rq)
 {
@@ -420,6 +479,8 @@ handle_negotiate(struct server *s, struct request *rq)
 
 	memset(&sess, 0, sizeof(sess));
 	if (try_session(s, rq, &sess))
+		return;
+	if (sess.id[0] == '\0' && send_elsewhere(s, rq, time(NULL)))
 		return;
 	switch (http_parse_negotiate(rq->authz, s->conf.max_token, &tok, &n)) {
 	case NEG_NONE:
@@ -499,7 +560,10 @@ handle_request(struct server *s, struct request *rq)
 	}
 	switch (spn_route(&s->conf, rq->canon)) {
 	case ROUTE_REDIRECT:
-		respond_redirect(s, rq);
+		if (farm_is_draining(s->conf.drain_file, time(NULL)))
+			respond_draining(rq);
+		else
+			respond_redirect(s, rq);
 		break;
 	case ROUTE_NEGOTIATE:
 		handle_negotiate(s, rq);
@@ -560,6 +624,24 @@ on_signal(int sig)
 	(void)sig;
 	stopping = 1;
 	FCGX_ShutdownPending();
+}
+
+static int
+run_fastcgi(struct server *s);
+
+/* A worker under the master: its own acceptor credential, then serve. */
+static int
+run_worker(void *arg)
+{
+	struct server *s = arg;
+	char err[1024];
+
+	auth_free(&s->auth);
+	if (auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "error at start: %s", err);
+		return 1;
+	}
+	return run_fastcgi(s);
 }
 
 static int
@@ -653,8 +735,12 @@ main(int argc, char *argv[])
 	ready = rc == 0 && server_start(&s) == 0;
 	if (FCGX_IsCGI())
 		rc = run_cgi(&s, ready);
+	else if (!ready)
+		rc = 1;
+	else if (s.conf.workers > 1)
+		rc = supervise(s.conf.workers, run_worker, &s);
 	else
-		rc = ready ? run_fastcgi(&s) : 1;
+		rc = run_fastcgi(&s);
 	server_stop(&s);
 	return rc;
 }

@@ -34,6 +34,9 @@
 #define KREDIR_SECRET_MAX	256
 #define KREDIR_COOKIE_MAX	768	/* a whole session cookie value */
 #define KREDIR_INI_LINE_MAX	199	/* Debian's inih r55 splits longer lines */
+#define KREDIR_MAX_WORKERS	64
+#define FARM_MARKER		"kredir_r"	/* query parameter */
+#define FARM_MARKER_MAX		64
 
 /* compat.c */
 #if !defined(__GLIBC__) || !__GLIBC_PREREQ(2, 38)
@@ -75,6 +78,12 @@ struct config {
 	/* [success] */
 	enum success_action action;
 	char		 app[KREDIR_TARGET_MAX];
+	/* [farm] */
+	bool		 bounce;		/* bookmarks go back to the VIP */
+	unsigned	 marker_ttl;		/* seconds */
+	char		 drain_file[KREDIR_PATHBUF];	/* "": never */
+	/* [server] */
+	unsigned	 workers;		/* 1: no master process */
 	/* [log] */
 	enum log_level	 log_level;
 };
@@ -196,6 +205,24 @@ int	 session_cookie_verify(const unsigned char *key, size_t keylen,
 /* Loads a secret of KREDIR_SECRET_MIN..MAX bytes, checking owner and mode. */
 int	 session_secret_load(const char *path, unsigned char *key,
 	    size_t *keylen, char *err, size_t errlen);
+
+/* farm.c: bookmarks and draining */
+/* "kredir_r=<expiry>.<mac>"; returns its length, or 0 if it does not fit. */
+size_t	 farm_marker_make(const unsigned char *key, size_t keylen,
+	    time_t expires, char *out, size_t outlen);
+/* True if uri's query holds exactly one marker, ours, not expired. */
+bool	 farm_marker_is_valid(const unsigned char *key, size_t keylen,
+	    const char *uri, time_t now);
+/* uri without any marker parameter.  0, or -1 if it does not fit. */
+int	 farm_strip_marker(const char *uri, char *out, size_t outlen);
+/* Appends "?marker" or "&marker" to url in place.  0 or -1. */
+int	 farm_add_marker(char *url, size_t urllen, const char *marker);
+/* True while drain_file exists (checked at most once a second). */
+bool	 farm_is_draining(const char *drain_file, time_t now);
+
+/* supervise.c */
+/* Runs fn(arg) in n processes, restarting dead ones, until SIGTERM. */
+int	 supervise(unsigned n, int (*fn)(void *), void *arg);
 
 /* auth.c: the GSS-API exchange */
 enum auth_result {

@@ -10,6 +10,7 @@ void	 suite_http(void);
 void	 suite_session(void);
 void	 suite_auth(void);
 void	 suite_ccache(void);
+void	 suite_farm(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. */
 #define UNIT_SUITE(name, ...) do {					\
