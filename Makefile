@@ -1,4 +1,5 @@
-# kredir -- see README.  Targets: all check unit install uninstall clean asan
+# kredir -- see README.  Targets: all check unit asan demo install uninstall
+# lint-man clean
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
@@ -48,15 +49,28 @@ asan:
 	    -fno-omit-frame-pointer -fno-sanitize-recover=all"
 
 install: kredir
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/kredir
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/kredir \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 kredir $(DESTDIR)$(SBINDIR)/kredir
+	install -m 0644 kredir.8 $(DESTDIR)$(MANDIR)/man8/kredir.8
+	install -m 0644 kredir.ini.5 $(DESTDIR)$(MANDIR)/man5/kredir.ini.5
 	[ -e $(DESTDIR)$(SYSCONFDIR)/kredir/kredir.ini ] || \
 	    install -m 0644 kredir.ini $(DESTDIR)$(SYSCONFDIR)/kredir/kredir.ini
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/kredir
+	rm -f $(DESTDIR)$(SBINDIR)/kredir $(DESTDIR)$(MANDIR)/man8/kredir.8 \
+	    $(DESTDIR)$(MANDIR)/man5/kredir.ini.5
+
+lint-man:
+	mandoc -Tlint -W warning kredir.8 kredir.ini.5
+
+# A whole farm on this machine, one login walked through it.  As root it
+# first installs the Debian packages it lacks, so it does not depend on
+# the kredir target (whose build needs them).
+demo:
+	./demo/run
 
 clean:
 	rm -f kredir *.o test/unit/*.o test/unit/run
 
-.PHONY: all unit check asan install uninstall clean
+.PHONY: all unit check asan install uninstall lint-man demo clean

@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
+#include <krb5.h>
 
 #include "kredir.h"
 
@@ -76,6 +78,70 @@ import_acceptor_name(const struct config *c, gss_name_t *name, char *err,
 	return 0;
 }
 
+/* Which keys for service/host the keytab holds: bit 1 ours, bit 2 HOST. */
+static int
+keytab_scan(krb5_context kc, krb5_keytab kt, const char *service,
+    const char *host)
+{
+	krb5_kt_cursor cur;
+	krb5_keytab_entry e;
+	const krb5_data *c0, *c1;
+	int found = 0;
+
+	if (krb5_kt_start_seq_get(kc, kt, &cur) != 0)
+		return -1;
+	while (krb5_kt_next_entry(kc, kt, &e, &cur) == 0) {
+		if (krb5_princ_size(kc, e.principal) == 2) {
+			c0 = krb5_princ_component(kc, e.principal, 0);
+			c1 = krb5_princ_component(kc, e.principal, 1);
+			if (c1->length == strlen(host) &&
+			    strncasecmp(c1->data, host, c1->length) == 0) {
+				if (c0->length == strlen(service) &&
+				    strncmp(c0->data, service, c0->length) == 0)
+					found |= 1;
+				else if (c0->length == 4 &&
+				    strncasecmp(c0->data, "host", 4) == 0)
+					found |= 2;
+			}
+		}
+		krb5_free_keytab_entry_contents(kc, &e);
+	}
+	krb5_kt_end_seq_get(kc, kt, &cur);
+	return found;
+}
+
+/* The keytab must hold service/host: found now, not at the first login. */
+static int
+keytab_check(const char *keytab, const char *service, const char *host,
+    char *err, size_t errlen)
+{
+	char name[KREDIR_PATHBUF + 8];
+	krb5_context kc;
+	krb5_keytab kt;
+	int found;
+
+	if (krb5_init_context(&kc) != 0) {
+		snprintf(err, errlen, "krb5_init_context failed");
+		return -1;
+	}
+	snprintf(name, sizeof(name), "FILE:%s", keytab);
+	found = krb5_kt_resolve(kc, name, &kt) == 0 ?
+	    keytab_scan(kc, kt, service, host) : -1;
+	if (found >= 0)
+		krb5_kt_close(kc, kt);
+	krb5_free_context(kc);
+	if (found == -1)
+		snprintf(err, errlen, "keytab %s: cannot be read", keytab);
+	else if (found == 2)
+		snprintf(err, errlen, "keytab %s holds only HOST/%s: register "
+		    "and extract %s/%s (never rely on HOST/ for a farm)",
+		    keytab, host, service, host);
+	else if (found == 0)
+		snprintf(err, errlen, "keytab %s holds no key for %s/%s", keytab,
+		    service, host);
+	return (found & 1) ? 0 : -1;
+}
+
 int
 auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 {
@@ -99,6 +165,14 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
+	if (keytab_check(c->keytab, c->service, c->fqdn, err, errlen) == -1)
+		return -1;
+	/* Shared-SPN: a missing virtual name's key is loud, not fatal. */
+	for (size_t i = 0; a->any_name && i < c->nvhosts; i++)
+		if (keytab_check(c->keytab, c->service, c->vhosts[i], err,
+		    errlen) == -1)
+			log_msg(LOG_WARN, "warning phase=start reason=\"%s: "
+			    "Negotiate on %s will fail\"", err, c->vhosts[i]);
 	if (!a->any_name && import_acceptor_name(c, &name, err, errlen) == -1)
 		return -1;
 	maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &mechset,

@@ -46,6 +46,7 @@ struct request {
 	char		 canon[KREDIR_HOSTBUF];
 	bool		 tls;
 	bool		 headers_only;	/* success answers 200 + headers */
+	bool		 deny_only;	/* auth_request: no 30x, no 503 */
 };
 
 static struct resp resp;
@@ -147,7 +148,7 @@ respond_moved(struct server *s, struct request *rq, const char *host,
 	    loc, sizeof(loc)) == -1 || (marker && (farm_marker_make(s->secret,
 	    s->secretlen, time(NULL) + c->marker_ttl, mark, sizeof(mark)) == 0 ||
 	    farm_add_marker(loc, sizeof(loc), mark) == -1))) {
-		log_msg(LOG_ERR, "error redirect target does not fit");
+		log_msg(LOG_ERR, "error reason=\"redirect target does not fit\"");
 		respond_plain(rq, 500, "Internal Server Error", "redirect");
 		return;
 	}
@@ -219,7 +220,7 @@ respond_ntlm(struct server *s, struct request *rq)
 {
 	char host[KREDIR_HOSTBUF * 2], html[2048];
 
-	http_html_escape(s->conf.fqdn, host, sizeof(host));
+	http_html_escape(rq->canon, host, sizeof(host));
 	snprintf(html, sizeof(html),
 	    "<p>Your browser offered NTLM instead of Kerberos: it could not "
 	    "get a Kerberos ticket for <code>%s/%s</code>.  NTLM cannot "
@@ -238,8 +239,9 @@ respond_ntlm(struct server *s, struct request *rq)
 	resp_start(403, "Forbidden");
 	resp_page("Kerberos ticket needed, NTLM refused", html);
 	resp_send(rq);
-	log_msg(LOG_WARN, "ntlm refused host=%s: the client could not get a "
-	    "ticket for %s/%s", rq->canon, s->conf.service, s->conf.fqdn);
+	log_msg(LOG_WARN, "ntlm host=%s spn=%s/%s reason=\"the client could "
+	    "not get a Kerberos ticket and fell back to NTLM\"", rq->canon,
+	    s->conf.service, rq->canon);
 }
 
 static void
@@ -248,7 +250,7 @@ respond_no_delegation(struct server *s, struct request *rq,
 {
 	char host[KREDIR_HOSTBUF * 2], html[2048];
 
-	http_html_escape(s->conf.fqdn, host, sizeof(host));
+	http_html_escape(rq->canon, host, sizeof(host));
 	snprintf(html, sizeof(html),
 	    "<p>You were recognised, but your browser did not delegate your "
 	    "credentials (no forwarded ticket), and this site needs them to "
@@ -311,7 +313,10 @@ respond_success(struct server *s, struct request *rq, const char *user,
 	resp_send(rq);
 }
 
-/* A valid cookie whose cache is still there: no new exchange. */
+/*
+ * A valid cookie whose cache is still there: no new exchange, even when
+ * the client sent a token too (curl sends one with every request).
+ */
 static bool
 try_session(struct server *s, struct request *rq, struct session *sess)
 {
@@ -326,8 +331,7 @@ try_session(struct server *s, struct request *rq, struct session *sess)
 		sess->id[0] = '\0';
 		return false;
 	}
-	if (rq->authz != NULL)
-		return false;	/* re-authentication: keep the id only */
+	/* Cache gone: a new exchange replaces it under the same id. */
 	if (!ccache_exists(s->conf.cache_dir, sess->id) ||
 	    ccache_path(s->conf.cache_dir, sess->id, path, sizeof(path)) == -1)
 		return false;
@@ -353,8 +357,8 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	strlcpy(sess->principal, o->user, sizeof(sess->principal));
 	if (ccache_store(s->conf.cache_dir, sess->id, o->delegated, err,
 	    sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error storing cache principal=%s: %s",
-		    o->principal, err);
+		log_msg(LOG_ERR, "error principal=%s reason=\"storing the "
+		    "delegated cache: %s\"", o->principal, err);
 		goto fail;
 	}
 	if (ccache_path(s->conf.cache_dir, sess->id, path, sizeof(path)) == -1 ||
@@ -419,25 +423,26 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 		break;
 	case AUTH_CONTINUE:
 		respond_challenge(rq, &o.out);
-		log_msg(LOG_INFO, "challenge continue host=%s", rq->canon);
+		log_msg(LOG_INFO, "challenge host=%s continue=yes", rq->canon);
 		break;
 	case AUTH_NTLM:
 		respond_ntlm(s, rq);
 		break;
 	case AUTH_DENIED:
 		respond_challenge(rq, NULL);
-		log_msg(LOG_WARN, "rejected host=%s: %s", rq->canon, o.why);
+		log_msg(LOG_WARN, "rejected host=%s reason=\"%s\"", rq->canon,
+		    o.why);
 		break;
 	case AUTH_FORBIDDEN:
 		respond_plain(rq, 403, "Forbidden",
 		    "Your account is not allowed to use this site.");
-		log_msg(LOG_WARN, "forbidden principal=%s: %s", o.principal,
-		    o.why);
+		log_msg(LOG_WARN, "forbidden principal=%s reason=\"%s\"",
+		    o.principal, o.why);
 		break;
 	case AUTH_ERROR:
 		respond_plain(rq, 500, "Internal Server Error",
 		    "The server cannot check Kerberos tickets right now.");
-		log_msg(LOG_ERR, "error accepting: %s", o.why);
+		log_msg(LOG_ERR, "error reason=\"accepting: %s\"", o.why);
 		break;
 	}
 	auth_outcome_free(&o);
@@ -454,7 +459,7 @@ send_elsewhere(struct server *s, struct request *rq, time_t now)
 	const struct config *c = &s->conf;
 	bool on_fqdn = strcmp(rq->canon, c->fqdn) == 0;
 
-	if (rq->headers_only || c->nvhosts == 0)
+	if (rq->deny_only || c->nvhosts == 0)
 		return false;
 	if (farm_is_draining(c->drain_file, now)) {
 		if (on_fqdn)
@@ -491,17 +496,17 @@ handle_negotiate(struct server *s, struct request *rq)
 	case NEG_MALFORMED:
 		respond_plain(rq, 400, "Bad Request",
 		    "The Authorization header is malformed.");
-		log_msg(LOG_WARN, "bad-request malformed Authorization host=%s",
-		    rq->canon);
+		log_msg(LOG_WARN, "bad-request host=%s reason=\"malformed "
+		    "Authorization\"", rq->canon);
 		break;
 	case NEG_TOO_LARGE:
 		respond_plain(rq, 431, "Request Header Fields Too Large",
 		    "Your Kerberos token is larger than this server accepts "
 		    "(kredir.ini [kerberos] max_token); you may be in very "
 		    "many groups.");
-		log_msg(LOG_WARN, "bad-request token too large: %zu bytes of "
-		    "header, max_token %zu host=%s", strlen(rq->authz),
-		    s->conf.max_token, rq->canon);
+		log_msg(LOG_WARN, "bad-request host=%s size=%zu max_token=%zu "
+		    "reason=\"token larger than max_token\"", rq->canon,
+		    strlen(rq->authz), s->conf.max_token);
 		break;
 	case NEG_OK:
 		run_exchange(s, rq, tok, n, &sess);
@@ -521,7 +526,7 @@ sweep_tick(struct server *s)
 		return;
 	s->next_sweep = now + SWEEP_EVERY;
 	if ((n = ccache_sweep(s->conf.cache_dir, now, SWEEP_BATCH)) > 0)
-		log_msg(LOG_DEBUG, "sweep removed %d expired caches", n);
+		log_msg(LOG_DEBUG, "sweep removed=%d", n);
 }
 
 static void
@@ -535,12 +540,23 @@ read_request(const struct server *s, struct request *rq)
 	rq->cookie = FCGX_GetParam("HTTP_COOKIE", rq->envp);
 	https = FCGX_GetParam("HTTPS", rq->envp);
 	rq->tls = https != NULL && strcasecmp(https, "on") == 0;
-	/* Set by the web server per location, never from a client header. */
+	/*
+	 * Set by the web server per location, never from a client header:
+	 * "headers" marks an auth_request subrequest, which can only allow
+	 * (2xx) or deny (401/403).
+	 */
 	action = FCGX_GetParam("KREDIR_ACTION", rq->envp);
-	if (action != NULL)
-		rq->headers_only = strcmp(action, "headers") == 0;
+	rq->headers_only = s->conf.action == SUCCESS_HEADERS;
+	rq->deny_only = false;
+	if (action == NULL)
+		return;
+	if (strcmp(action, "headers") == 0)
+		rq->headers_only = rq->deny_only = true;
+	else if (strcmp(action, "redirect") == 0)
+		rq->headers_only = false;
 	else
-		rq->headers_only = s->conf.action == SUCCESS_HEADERS;
+		log_msg(LOG_WARN, "error reason=\"KREDIR_ACTION is neither "
+		    "headers nor redirect; using the configured action\"");
 }
 
 static void
@@ -554,13 +570,17 @@ handle_request(struct server *s, struct request *rq)
 	    == -1) {
 		log_escape(rq->host != NULL ? rq->host : "(none)", host,
 		    sizeof(host));
-		log_msg(LOG_WARN, "bad-request malformed Host %s", host);
+		log_msg(LOG_WARN, "bad-request host=%s reason=\"malformed Host\"",
+		    host);
 		respond_plain(rq, 400, "Bad Request", "Malformed Host header.");
 		return;
 	}
 	switch (spn_route(&s->conf, rq->canon)) {
 	case ROUTE_REDIRECT:
-		if (farm_is_draining(s->conf.drain_file, time(NULL)))
+		if (rq->deny_only) {		/* auth_request: only 401 */
+			respond_challenge(rq, NULL);
+			log_msg(LOG_INFO, "challenge host=%s", rq->canon);
+		} else if (farm_is_draining(s->conf.drain_file, time(NULL)))
 			respond_draining(rq);
 		else
 			respond_redirect(s, rq);
@@ -569,7 +589,8 @@ handle_request(struct server *s, struct request *rq)
 		handle_negotiate(s, rq);
 		break;
 	case ROUTE_REJECT:
-		log_msg(LOG_WARN, "bad-request unknown host %s", rq->canon);
+		log_msg(LOG_WARN, "bad-request host=%s reason=\"unknown host\"",
+		    rq->canon);
 		respond_plain(rq, 400, "Bad Request", "Unknown host name.");
 		break;
 	}
@@ -585,10 +606,12 @@ server_start(struct server *s)
 	    session_secret_load(s->conf.secret_file, s->secret,
 	    &s->secretlen, err, sizeof(err)) == -1 ||
 	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error at start: %s", err);
+		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
 		return -1;
 	}
-	ccache_sweep(s->conf.cache_dir, time(NULL), 0);
+	/* A CGI process lives for one request: sweep in one process of 64. */
+	if (!FCGX_IsCGI() || (getpid() & 63) == 0)
+		ccache_sweep(s->conf.cache_dir, time(NULL), 0);
 	return 0;
 }
 
@@ -638,7 +661,7 @@ run_worker(void *arg)
 
 	auth_free(&s->auth);
 	if (auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error at start: %s", err);
+		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
 		return 1;
 	}
 	return run_fastcgi(s);
@@ -657,7 +680,7 @@ run_fastcgi(struct server *s)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
-		log_msg(LOG_ERR, "error FCGX_Init failed");
+		log_msg(LOG_ERR, "error reason=\"FCGX_Init failed\"");
 		return 1;
 	}
 	log_msg(LOG_INFO, "start fastcgi fqdn=%s", s->conf.fqdn);

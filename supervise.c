@@ -53,10 +53,10 @@ reap(struct worker *w, unsigned n, pid_t pid, int status)
 		if (w[i].pid != pid)
 			continue;
 		if (!master_stop)
-			log_msg(LOG_WARN, "error worker %d %s %d; restarting",
-			    (int)pid, WIFSIGNALED(status) ? "killed by signal" :
-			    "exited with", WIFSIGNALED(status) ?
-			    WTERMSIG(status) : WEXITSTATUS(status));
+			log_msg(LOG_WARN, "error worker=%d %s=%d action=restart",
+			    (int)pid, WIFSIGNALED(status) ? "signal" : "exit",
+			    WIFSIGNALED(status) ? WTERMSIG(status) :
+			    WEXITSTATUS(status));
 		if (time(NULL) - w[i].started < YOUNG && !master_stop)
 			sleep(1);
 		w[i].pid = 0;
