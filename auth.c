@@ -110,9 +110,12 @@ keytab_scan(krb5_context kc, krb5_keytab kt, const char *service,
 	return found;
 }
 
-/* The keytab must hold service/host: found now, not at the first login. */
+#define KEY_OURS	1	/* service/host */
+#define KEY_HOST	2	/* HOST/host, the AD computer account's name */
+
+/* keytab_scan's bits for service/host, or -1 with err. */
 static int
-keytab_check(const char *keytab, const char *service, const char *host,
+keytab_keys(const char *keytab, const char *service, const char *host,
     char *err, size_t errlen)
 {
 	char name[KREDIR_PATHBUF + 8];
@@ -131,15 +134,42 @@ keytab_check(const char *keytab, const char *service, const char *host,
 		krb5_kt_close(kc, kt);
 	krb5_free_context(kc);
 	if (found == -1)
-		snprintf(err, errlen, "keytab %s: cannot be read", keytab);
-	else if (found == 2)
-		snprintf(err, errlen, "keytab %s holds only HOST/%s: register "
-		    "and extract %s/%s (never rely on HOST/ for a farm)",
-		    keytab, host, service, host);
+		snprintf(err, errlen, "keytab %s cannot be read", keytab);
 	else if (found == 0)
 		snprintf(err, errlen, "keytab %s holds no key for %s/%s", keytab,
 		    service, host);
-	return (found & 1) ? 0 : -1;
+	return found == 0 ? -1 : found;
+}
+
+/*
+ * The keys must be there at start, not found missing at the first login.
+ * A keytab with only HOST/<fqdn> (an AD computer account without an HTTP
+ * SPN) works when the acceptor takes any key, so it is a loud warning.
+ */
+static int
+check_keys(struct auth *a, const struct config *c, char *err, size_t errlen)
+{
+	int found;
+
+	if ((found = keytab_keys(c->keytab, c->service, c->fqdn, err,
+	    errlen)) == -1)
+		return -1;
+	if ((found & KEY_OURS) == 0) {
+		log_msg(LOG_WARN, "warning phase=start reason=\"keytab %s holds "
+		    "only HOST/%s: register and extract %s/%s (Microsoft's "
+		    "advice for farms); accepting with any key meanwhile\"",
+		    c->keytab, c->fqdn, c->service, c->fqdn);
+		a->any_name = true;
+	}
+	/* Shared-SPN: a missing virtual name's key is loud, not fatal. */
+	for (size_t i = 0; c->mode == MODE_SHARED_SPN && i < c->nvhosts; i++)
+		if ((found = keytab_keys(c->keytab, c->service, c->vhosts[i],
+		    err, errlen)) == -1 || (found & KEY_OURS) == 0)
+			log_msg(LOG_WARN, "warning phase=start reason=\"keytab "
+			    "%s holds no key for %s/%s: Negotiate on %s will "
+			    "fail\"", c->keytab, c->service, c->vhosts[i],
+			    c->vhosts[i]);
+	return 0;
 }
 
 int
@@ -165,14 +195,8 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (keytab_check(c->keytab, c->service, c->fqdn, err, errlen) == -1)
+	if (check_keys(a, c, err, errlen) == -1)
 		return -1;
-	/* Shared-SPN: a missing virtual name's key is loud, not fatal. */
-	for (size_t i = 0; a->any_name && i < c->nvhosts; i++)
-		if (keytab_check(c->keytab, c->service, c->vhosts[i], err,
-		    errlen) == -1)
-			log_msg(LOG_WARN, "warning phase=start reason=\"%s: "
-			    "Negotiate on %s will fail\"", err, c->vhosts[i]);
 	if (!a->any_name && import_acceptor_name(c, &name, err, errlen) == -1)
 		return -1;
 	maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &mechset,
