@@ -26,7 +26,7 @@ struct parse {
 	/* the input: a stream or a string */
 	FILE		*fp;
 	const char	*text;
-	uint32_t	 seen;		/* keys set, to catch duplicates */
+	uint64_t	 seen;		/* keys set, to catch duplicates */
 };
 
 typedef int (*setter)(struct parse *, const char *, void *);
@@ -77,6 +77,7 @@ config_defaults(struct config *c)
 	strlcpy(c->app, "/", sizeof(c->app));
 	c->marker_ttl = 60;
 	c->workers = 1;
+	c->socket_mode = 0660;
 	c->log_level = LOG_INFO;
 }
 
@@ -325,6 +326,49 @@ set_path(struct parse *p, const char *v, void *dst)
 	return 0;
 }
 
+static int
+set_socket_mode(struct parse *p, const char *v, void *dst)
+{
+	unsigned long n = 0;
+
+	if (*v == '\0' || strlen(v) > 4 || strspn(v, "01234567") != strlen(v)) {
+		perr(p, "socket_mode '%s' is not an octal mode like 0660", v);
+		return -1;
+	}
+	for (; *v != '\0'; v++)
+		n = n * 8 + (unsigned long)(*v - '0');
+	if (n > 0777) {
+		perr(p, "socket_mode must be at most 0777");
+		return -1;
+	}
+	*(unsigned *)dst = (unsigned)n;
+	return 0;
+}
+
+static int
+set_listen(struct parse *p, const char *v, void *dst)
+{
+	if (strncmp(v, "unix:/", 6) != 0 && strchr(v, ':') == NULL &&
+	    *v != '\0') {
+		perr(p, "listen '%s': want ADDRESS:PORT or unix:/path", v);
+		return -1;
+	}
+	strlcpy(dst, v, KREDIR_PATHBUF);
+	return 0;
+}
+
+static int
+set_user(struct parse *p, const char *v, void *dst)
+{
+	if (strlen(v) >= 64 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(v)) {
+		perr(p, "user '%s' is not a user name", v);
+		return -1;
+	}
+	strlcpy(dst, v, 64);
+	return 0;
+}
+
 /* A file name, or empty for "none". */
 static int
 set_optional_path(struct parse *p, const char *v, void *dst)
@@ -397,6 +441,9 @@ static const struct key keys[] = {
 	{ "farm", "marker_ttl", set_marker_ttl, F(marker_ttl), false },
 	{ "farm", "drain_file", set_optional_path, F(drain_file), false },
 	{ "server", "workers", set_workers, F(workers), false },
+	{ "server", "listen", set_listen, F(listen), false },
+	{ "server", "socket_mode", set_socket_mode, F(socket_mode), false },
+	{ "server", "user", set_user, F(user), false },
 	{ "log", "level", set_level, F(log_level), false },
 };
 #undef F
@@ -416,11 +463,11 @@ handle_key(void *user, const char *section, const char *name,
 		perr(p, "unknown key '%s' in section [%s]", name, section);
 		return 1;
 	}
-	if (!keys[i].repeat && (p->seen & (1u << i)) != 0) {
+	if (!keys[i].repeat && (p->seen & (1ull << i)) != 0) {
 		perr(p, "duplicate key '%s'", name);
 		return 1;
 	}
-	p->seen |= 1u << i;
+	p->seen |= 1ull << i;
 	(void)keys[i].set(p, value, (char *)p->conf + keys[i].offset);
 	return 1;	/* errors are ours to count, not inih's */
 }

@@ -47,6 +47,7 @@ struct request {
 	bool		 tls;
 	bool		 headers_only;	/* success answers 200 + headers */
 	bool		 deny_only;	/* auth_request: no 30x, no 503 */
+	bool		 authorizer;	/* FastCGI Authorizer role */
 };
 
 static struct resp resp;
@@ -288,7 +289,13 @@ respond_success(struct server *s, struct request *rq, const char *user,
 	const struct config *c = &s->conf;
 	char loc[KREDIR_URLBUF], html[KREDIR_PRINCIPAL_MAX * 6];
 
-	if (rq->headers_only) {
+	if (rq->authorizer) {
+		/* FastCGI 1.0 §6.3: the server sets these for the app. */
+		resp_start(200, "OK");
+		resp_add("Variable-REMOTE_USER: %s\r\n", user);
+		if (cache != NULL)
+			resp_add("Variable-KRB5CCNAME: FILE:%s\r\n", cache);
+	} else if (rq->headers_only) {
 		resp_start(200, "OK");
 		resp_add("X-Remote-User: %s\r\n", user);
 		if (cache != NULL)
@@ -532,12 +539,14 @@ sweep_tick(struct server *s)
 static void
 read_request(const struct server *s, struct request *rq)
 {
-	const char *https, *action;
+	const char *https, *action, *role;
 
 	rq->host = FCGX_GetParam("HTTP_HOST", rq->envp);
 	rq->uri = FCGX_GetParam("REQUEST_URI", rq->envp);
 	rq->authz = FCGX_GetParam("HTTP_AUTHORIZATION", rq->envp);
 	rq->cookie = FCGX_GetParam("HTTP_COOKIE", rq->envp);
+	role = FCGX_GetParam("FCGI_ROLE", rq->envp);
+	rq->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	https = FCGX_GetParam("HTTPS", rq->envp);
 	rq->tls = https != NULL && strcasecmp(https, "on") == 0;
 	/*
@@ -594,6 +603,27 @@ handle_request(struct server *s, struct request *rq)
 		respond_plain(rq, 400, "Bad Request", "Unknown host name.");
 		break;
 	}
+}
+
+/*
+ * The listening socket onto fd 0 (unless a CGI server started us), then
+ * no more root.  0 or -1.
+ */
+static int
+open_socket(const struct config *c)
+{
+	char err[512];
+	int rc;
+
+	if ((rc = listen_from_systemd(err, sizeof(err))) == 0 &&
+	    c->listen[0] != '\0' && getenv("GATEWAY_INTERFACE") == NULL)
+		rc = listen_open(c->listen, c->socket_mode, err, sizeof(err));
+	if (rc == -1 ||
+	    listen_drop_privileges(c->user, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* Everything a worker needs before its first request.  0 or -1. */
@@ -683,7 +713,7 @@ run_fastcgi(struct server *s)
 		log_msg(LOG_ERR, "error reason=\"FCGX_Init failed\"");
 		return 1;
 	}
-	log_msg(LOG_INFO, "start fastcgi fqdn=%s", s->conf.fqdn);
+	log_msg(LOG_INFO, "start mode=fastcgi fqdn=%s", s->conf.fqdn);
 	while (!stopping && FCGX_Accept_r(&fr) == 0) {
 		memset(&rq, 0, sizeof(rq));
 		rq.envp = fr.envp;
@@ -755,7 +785,7 @@ main(int argc, char *argv[])
 		return rc == 0 ? 0 : 1;
 	}
 	log_init(verbose ? LOG_DEBUG : s.conf.log_level, "kredir");
-	ready = rc == 0 && server_start(&s) == 0;
+	ready = rc == 0 && open_socket(&s.conf) == 0 && server_start(&s) == 0;
 	if (FCGX_IsCGI())
 		rc = run_cgi(&s, ready);
 	else if (!ready)

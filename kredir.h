@@ -84,6 +84,9 @@ struct config {
 	char		 drain_file[KREDIR_PATHBUF];	/* "": never */
 	/* [server] */
 	unsigned	 workers;		/* 1: no master process */
+	char		 listen[KREDIR_PATHBUF];	/* "": fd 0 as given */
+	unsigned	 socket_mode;		/* of a unix: socket */
+	char		 user[64];		/* dropped to from root */
 	/* [log] */
 	enum log_level	 log_level;
 };
@@ -219,6 +222,14 @@ int	 farm_strip_marker(const char *uri, char *out, size_t outlen);
 int	 farm_add_marker(char *url, size_t urllen, const char *marker);
 /* True while drain_file exists (checked at most once a second). */
 bool	 farm_is_draining(const char *drain_file, time_t now);
+
+/* listen.c */
+/* LISTEN_FDS from systemd onto fd 0: 1 if done, 0 if none, -1 and err. */
+int	 listen_from_systemd(char *err, size_t errlen);
+/* Opens "ADDR:PORT" or "unix:/path" (with mode) onto fd 0.  0 or -1. */
+int	 listen_open(const char *spec, unsigned mode, char *err, size_t errlen);
+/* As root, becomes user for good (a warning if none).  0 or -1. */
+int	 listen_drop_privileges(const char *user, char *err, size_t errlen);
 
 /* supervise.c */
 /* Runs fn(arg) in n processes, restarting dead ones, until SIGTERM. */
