@@ -13,6 +13,7 @@
 #include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
+#include <com_err.h>
 
 #include "kredir.h"
 
@@ -257,6 +258,19 @@ der_enter(const unsigned char **p, const unsigned char *end,
 	return 0;
 }
 
+/* An initial SPNEGO token (RFC 4178), not a bare Kerberos one. */
+static bool
+is_spnego(const unsigned char *p, size_t n)
+{
+	const unsigned char *end = p + n;
+	size_t len;
+
+	return der_enter(&p, end, 0x60, &len) == 0 &&
+	    der_enter(&p, end, 0x06, &len) == 0 &&
+	    len == oid_spnego.length &&
+	    memcmp(p, oid_spnego.elements, len) == 0;
+}
+
 /* SPNEGO NegTokenInit whose mechTypes list holds only NTLMSSP. */
 static bool
 spnego_offers_only_ntlm(const unsigned char *p, size_t n)
@@ -323,14 +337,35 @@ display_name(gss_name_t name, char *out, size_t outlen)
 	gss_release_buffer(&min, &buf);
 }
 
-/* Our side is broken (keytab gone or unreadable): not the client's fault. */
+/* The ticket's ok-as-delegate flag: what the KDC said of our principal. */
 static bool
-is_local_failure(OM_uint32 maj, OM_uint32 min)
+ticket_says_ok_as_delegate(gss_ctx_id_t ctx)
 {
+	krb5_flags tf = 0;
+	OM_uint32 min;
+
+	if (GSS_ERROR(gss_krb5_get_tkt_flags(&min, ctx, &tf)))
+		return false;
+	return (tf & TKT_FLG_OK_AS_DELEGATE) != 0;
+}
+
+/*
+ * Our side is broken (keytab gone or unreadable): not the client's fault.
+ * mechglue maps minor codes, so the minor's text is what can be compared.
+ */
+static bool
+is_local_failure(OM_uint32 maj, const char *why)
+{
+	static const int local[] = { ENOENT, EACCES, EPERM, ENOMEM, EIO };
+
 	if (GSS_ROUTINE_ERROR(maj) == GSS_S_NO_CRED)
 		return true;
-	return GSS_ROUTINE_ERROR(maj) == GSS_S_FAILURE &&
-	    (min == ENOENT || min == EACCES || min == ENOMEM || min == EIO);
+	if (GSS_ROUTINE_ERROR(maj) != GSS_S_FAILURE)
+		return false;
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if (strstr(why, strerror(local[i])) != NULL)
+			return true;
+	return false;
 }
 
 /* The ticket's server principal must be ours (shared-SPN accepts any). */
@@ -424,11 +459,17 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 	maj = gss_accept_sec_context(&min, &ctx, a->acceptor, &in,
 	    GSS_C_NO_CHANNEL_BINDINGS, &src, &mech, &o->out, &flags, NULL,
 	    &o->delegated);
+	o->spnego = is_spnego(tok, n);
 	if (GSS_ERROR(maj)) {
 		format_status(o->why, sizeof(o->why), maj, min, mech);
-		r = is_local_failure(maj, min) ? AUTH_ERROR : AUTH_DENIED;
+		/* mechglue maps minor codes: compare the text instead */
+		o->replay = strstr(o->why,
+		    error_message(KRB5KRB_AP_ERR_REPEAT)) != NULL;
+		r = is_local_failure(maj, o->why) ||
+		    access(c->keytab, R_OK) == -1 ? AUTH_ERROR : AUTH_DENIED;
 		goto done;
 	}
+	o->ok_as_delegate = ticket_says_ok_as_delegate(ctx);
 	if (maj & GSS_S_CONTINUE_NEEDED) {
 		r = AUTH_CONTINUE;
 		goto done;

@@ -369,6 +369,23 @@ set_user(struct parse *p, const char *v, void *dst)
 	return 0;
 }
 
+/* A clean path, or empty for "off". */
+static int
+set_optional_target(struct parse *p, const char *v, void *dst)
+{
+	if (*v == '\0') {
+		*(char *)dst = '\0';
+		return 0;
+	}
+	if (strchr(v, '?') != NULL) {
+		perr(p, "'%s': a path without a query", v);
+		return -1;
+	}
+	return set_target(p, v, dst);
+}
+
+WORD_SETTER(set_metrics_allow, bool, "loopback", "any")
+
 /* A file name, or empty for "none". */
 static int
 set_optional_path(struct parse *p, const char *v, void *dst)
@@ -444,6 +461,10 @@ static const struct key keys[] = {
 	{ "server", "listen", set_listen, F(listen), false },
 	{ "server", "socket_mode", set_socket_mode, F(socket_mode), false },
 	{ "server", "user", set_user, F(user), false },
+	{ "server", "whoami_path", set_optional_target, F(whoami_path), false },
+	{ "server", "metrics_path", set_optional_target, F(metrics_path),
+	    false },
+	{ "server", "metrics_allow", set_metrics_allow, F(metrics_any), false },
 	{ "log", "level", set_level, F(log_level), false },
 };
 #undef F

@@ -48,6 +48,7 @@ struct request {
 	bool		 headers_only;	/* success answers 200 + headers */
 	bool		 deny_only;	/* auth_request: no 30x, no 503 */
 	bool		 authorizer;	/* FastCGI Authorizer role */
+	bool		 whoami;	/* the who-am-I path was asked for */
 };
 
 static struct resp resp;
@@ -128,6 +129,8 @@ respond_plain(struct request *rq, int status, const char *reason,
 {
 	char html[512];
 
+	if (status >= 500)
+		metrics_count(METRIC_ERROR);
 	http_html_escape(text, html, sizeof(html));
 	resp_start(status, reason);
 	resp_page(reason, html);
@@ -161,6 +164,8 @@ respond_moved(struct server *s, struct request *rq, const char *host,
 	resp_page("Moved", body);
 	resp_send(rq);
 	log_escape(uri, esc, sizeof(esc));
+	metrics_count(strcmp(outcome, "bounce") == 0 ? METRIC_BOUNCED :
+	    METRIC_REDIRECTED);
 	log_msg(LOG_INFO, "%s host=%s uri=%s to=%s", outcome, rq->canon, esc,
 	    host);
 }
@@ -188,6 +193,7 @@ respond_draining(struct request *rq)
 	resp_page("This node is draining", "<p>Please try again: the load "
 	    "balancer will send you to another node.</p>");
 	resp_send(rq);
+	metrics_count(METRIC_DRAINED);
 	log_msg(LOG_INFO, "drain host=%s", rq->canon);
 }
 
@@ -240,6 +246,7 @@ respond_ntlm(struct server *s, struct request *rq)
 	resp_start(403, "Forbidden");
 	resp_page("Kerberos ticket needed, NTLM refused", html);
 	resp_send(rq);
+	metrics_count(METRIC_NTLM);
 	log_msg(LOG_WARN, "ntlm host=%s spn=%s/%s reason=\"the client could "
 	    "not get a Kerberos ticket and fell back to NTLM\"", rq->canon,
 	    s->conf.service, rq->canon);
@@ -269,6 +276,7 @@ respond_no_delegation(struct server *s, struct request *rq,
 	resp_start(403, "Forbidden");
 	resp_page("Credentials were not delegated", html);
 	resp_send(rq);
+	metrics_count(METRIC_NO_DELEGATION);
 	log_msg(LOG_WARN, "no-delegation principal=%s host=%s", principal,
 	    rq->canon);
 }
@@ -281,25 +289,60 @@ cookie_secure(const struct server *s, const struct request *rq)
 	return s->conf.secure == SECURE_YES;
 }
 
+/* What a successful request knows, for the response and the who-am-I page. */
+struct login {
+	const char	*user;		/* as reported: principal or local name */
+	const char	*cache;		/* path, or NULL without delegation */
+	const char	*cookie;	/* a new cookie value, or NULL */
+	time_t		 expires;	/* of the session */
+	const char	*mutual;	/* base64 token, or NULL */
+	const char	*mechanism;
+	bool		 okd_known, okd;	/* ok-as-delegate at login */
+};
+
+/* The who-am-I page instead of the usual success (after any cookie). */
+static void
+respond_whoami(struct server *s, struct request *rq, const struct login *l)
+{
+	struct whoami w;
+	char html[4096];
+
+	memset(&w, 0, sizeof(w));
+	strlcpy(w.principal, l->user, sizeof(w.principal));
+	w.mechanism = l->mechanism;
+	w.delegated = l->cache != NULL;
+	w.ok_as_delegate_known = l->okd_known;
+	w.ok_as_delegate = l->okd;
+	w.session_expires = l->expires;
+	w.node = s->conf.fqdn;
+	if (l->cache != NULL)
+		(void)whoami_read_cache(l->cache, &w);
+	if (whoami_html(&w, html, sizeof(html)) == 0)
+		strlcpy(html, "(too long)", sizeof(html));
+	resp_page("Who am I", html);
+	resp_send(rq);
+}
+
 /* Success: 200 + headers for auth_request, or 303 to the application. */
 static void
-respond_success(struct server *s, struct request *rq, const char *user,
-    const char *cache, const char *cookie, time_t maxage, const char *mutual)
+respond_success(struct server *s, struct request *rq, const struct login *l)
 {
 	const struct config *c = &s->conf;
 	char loc[KREDIR_URLBUF], html[KREDIR_PRINCIPAL_MAX * 6];
 
-	if (rq->authorizer) {
-		/* FastCGI 1.0 §6.3: the server sets these for the app. */
+	if (rq->whoami) {
 		resp_start(200, "OK");
-		resp_add("Variable-REMOTE_USER: %s\r\n", user);
-		if (cache != NULL)
-			resp_add("Variable-KRB5CCNAME: FILE:%s\r\n", cache);
+	} else if (rq->authorizer) {
+		/* FastCGI 1.0 section 6.3: the server sets these for the app. */
+		resp_start(200, "OK");
+		resp_add("Variable-REMOTE_USER: %s\r\n", l->user);
+		if (l->cache != NULL)
+			resp_add("Variable-KRB5CCNAME: FILE:%s\r\n", l->cache);
 	} else if (rq->headers_only) {
 		resp_start(200, "OK");
-		resp_add("X-Remote-User: %s\r\n", user);
-		if (cache != NULL)
-			resp_add("X-Kredir-Ccache: FILE:%s\r\n", cache);
+		resp_add("X-Remote-User: %s\r\n", l->user);
+		if (l->cache != NULL)
+			resp_add("X-Kredir-Ccache: FILE:%s\r\n", l->cache);
 	} else {
 		if (http_build_location(c->scheme, rq->canon, c->port, NULL,
 		    false, c->app, loc, sizeof(loc)) == -1) {
@@ -309,13 +352,18 @@ respond_success(struct server *s, struct request *rq, const char *user,
 		resp_start(303, "See Other");
 		resp_add("Location: %s\r\n", loc);
 	}
-	if (cookie != NULL)
+	if (l->cookie != NULL)
 		resp_add("Set-Cookie: %s=%s; Max-Age=%lld; Path=/; HttpOnly; "
-		    "SameSite=Lax%s\r\n", c->cookie_name, cookie,
-		    (long long)maxage, cookie_secure(s, rq) ? "; Secure" : "");
-	if (mutual != NULL)
-		resp_add("WWW-Authenticate: Negotiate %s\r\n", mutual);
-	http_html_escape(user, html, sizeof(html));
+		    "SameSite=Lax%s\r\n", c->cookie_name, l->cookie,
+		    (long long)(l->expires - time(NULL)),
+		    cookie_secure(s, rq) ? "; Secure" : "");
+	if (l->mutual != NULL)
+		resp_add("WWW-Authenticate: Negotiate %s\r\n", l->mutual);
+	if (rq->whoami) {
+		respond_whoami(s, rq, l);
+		return;
+	}
+	http_html_escape(l->user, html, sizeof(html));
 	resp_page("Signed in", html);
 	resp_send(rq);
 }
@@ -328,6 +376,7 @@ static bool
 try_session(struct server *s, struct request *rq, struct session *sess)
 {
 	char value[KREDIR_COOKIE_MAX + 1], path[KREDIR_PATHBUF + 64];
+	struct login l;
 	time_t now = time(NULL);
 
 	if (rq->cookie == NULL || http_cookie_find(rq->cookie,
@@ -342,10 +391,46 @@ try_session(struct server *s, struct request *rq, struct session *sess)
 	if (!ccache_exists(s->conf.cache_dir, sess->id) ||
 	    ccache_path(s->conf.cache_dir, sess->id, path, sizeof(path)) == -1)
 		return false;
-	respond_success(s, rq, sess->principal, path, NULL, 0, NULL);
+	memset(&l, 0, sizeof(l));
+	l.user = sess->principal;
+	l.cache = path;
+	l.expires = sess->expires;
+	l.mechanism = "session cookie (from an earlier Kerberos login)";
+	respond_success(s, rq, &l);
+	metrics_count(METRIC_SESSION);
 	log_msg(LOG_INFO, "session principal=%s host=%s", sess->principal,
 	    rq->canon);
 	return true;
+}
+
+/* The GSS output token as base64 (malloc'd), or NULL if there is none. */
+static char *
+encode_token(const gss_buffer_desc *tok, bool *failed)
+{
+	char *b64;
+	size_t n;
+
+	*failed = false;
+	if (tok->length == 0)
+		return NULL;
+	n = http_base64_encoded_len(tok->length) + 1;
+	if ((b64 = malloc(n)) == NULL ||
+	    http_base64_encode(tok->value, tok->length, b64, n) == 0) {
+		free(b64);
+		*failed = true;
+		return NULL;
+	}
+	return b64;
+}
+
+static void
+login_from(struct login *l, const struct auth_outcome *o)
+{
+	memset(l, 0, sizeof(*l));
+	l->user = o->user;
+	l->mechanism = o->spnego ? "Kerberos 5 (SPNEGO)" : "Kerberos 5";
+	l->okd_known = true;
+	l->okd = o->ok_as_delegate;
 }
 
 /* Stores the delegated credential and answers with a fresh cookie. */
@@ -355,8 +440,8 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 {
 	char path[KREDIR_PATHBUF + 64], cookie[KREDIR_COOKIE_MAX + 1];
 	char err[256], *mutual = NULL;
-	time_t now = time(NULL);
-	size_t n;
+	struct login l;
+	bool failed;
 
 	if (sess->id[0] == '\0' && session_new_id(sess->id) == -1)
 		goto fail;
@@ -372,15 +457,15 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	    session_cookie_make(s->secret, s->secretlen, sess, cookie,
 	    sizeof(cookie)) == 0)
 		goto fail;
-	if (o->out.length > 0) {
-		n = http_base64_encoded_len(o->out.length) + 1;
-		if ((mutual = malloc(n)) == NULL ||
-		    http_base64_encode(o->out.value, o->out.length, mutual,
-		    n) == 0)
-			goto fail;
-	}
-	respond_success(s, rq, o->user, path, cookie,
-	    o->delegated_end - now, mutual);
+	if ((mutual = encode_token(&o->out, &failed)) == NULL && failed)
+		goto fail;
+	login_from(&l, o);
+	l.cache = path;
+	l.cookie = cookie;
+	l.expires = o->delegated_end;
+	l.mutual = mutual;
+	respond_success(s, rq, &l);
+	metrics_count(METRIC_AUTHENTICATED);
 	log_msg(LOG_INFO, "authenticated principal=%s delegated=yes host=%s",
 	    o->principal, rq->canon);
 	free(mutual);
@@ -395,8 +480,9 @@ static void
 handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
     struct session *sess)
 {
-	char *mutual = NULL;
-	size_t n;
+	struct login l;
+	bool failed;
+	char *mutual;
 
 	if (o->delegated != GSS_C_NO_CREDENTIAL) {
 		finish_login(s, rq, o, sess);
@@ -406,13 +492,11 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 		respond_no_delegation(s, rq, o->principal);
 		return;
 	}
-	if (o->out.length > 0) {
-		n = http_base64_encoded_len(o->out.length) + 1;
-		if ((mutual = malloc(n)) != NULL)
-			http_base64_encode(o->out.value, o->out.length,
-			    mutual, n);
-	}
-	respond_success(s, rq, o->user, NULL, NULL, 0, mutual);
+	mutual = encode_token(&o->out, &failed);
+	login_from(&l, o);
+	l.mutual = mutual;
+	respond_success(s, rq, &l);
+	metrics_count(METRIC_AUTHENTICATED);
 	log_msg(LOG_INFO, "authenticated principal=%s delegated=no host=%s",
 	    o->principal, rq->canon);
 	free(mutual);
@@ -430,17 +514,20 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 		break;
 	case AUTH_CONTINUE:
 		respond_challenge(rq, &o.out);
+		metrics_count(METRIC_CHALLENGED);
 		log_msg(LOG_INFO, "challenge host=%s continue=yes", rq->canon);
 		break;
 	case AUTH_NTLM:
 		respond_ntlm(s, rq);
 		break;
 	case AUTH_DENIED:
+		metrics_count(o.replay ? METRIC_REPLAY : METRIC_REJECTED);
 		respond_challenge(rq, NULL);
 		log_msg(LOG_WARN, "rejected host=%s reason=\"%s\"", rq->canon,
 		    o.why);
 		break;
 	case AUTH_FORBIDDEN:
+		metrics_count(METRIC_FORBIDDEN);
 		respond_plain(rq, 403, "Forbidden",
 		    "Your account is not allowed to use this site.");
 		log_msg(LOG_WARN, "forbidden principal=%s reason=\"%s\"",
@@ -498,15 +585,18 @@ handle_negotiate(struct server *s, struct request *rq)
 	case NEG_NONE:
 	case NEG_OTHER_SCHEME:
 		respond_challenge(rq, NULL);
+		metrics_count(METRIC_CHALLENGED);
 		log_msg(LOG_INFO, "challenge host=%s", rq->canon);
 		break;
 	case NEG_MALFORMED:
+		metrics_count(METRIC_BAD_REQUEST);
 		respond_plain(rq, 400, "Bad Request",
 		    "The Authorization header is malformed.");
 		log_msg(LOG_WARN, "bad-request host=%s reason=\"malformed "
 		    "Authorization\"", rq->canon);
 		break;
 	case NEG_TOO_LARGE:
+		metrics_count(METRIC_BAD_REQUEST);
 		respond_plain(rq, 431, "Request Header Fields Too Large",
 		    "Your Kerberos token is larger than this server accepts "
 		    "(kredir.ini [kerberos] max_token); you may be in very "
@@ -568,6 +658,37 @@ read_request(const struct server *s, struct request *rq)
 		    "headers nor redirect; using the configured action\"");
 }
 
+/* True if uri's path (before any query) is path; "" never matches. */
+static bool
+path_is(const char *uri, const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 0 && uri != NULL && strncmp(uri, path, n) == 0 &&
+	    (uri[n] == '\0' || uri[n] == '?');
+}
+
+/* Prometheus text; only to loopback peers unless configured otherwise. */
+static void
+respond_metrics(struct server *s, struct request *rq)
+{
+	const char *peer = FCGX_GetParam("REMOTE_ADDR", rq->envp);
+	char text[4096];
+
+	if (!s->conf.metrics_any && !metrics_peer_is_loopback(peer)) {
+		respond_plain(rq, 403, "Forbidden", "Metrics are served to "
+		    "loopback peers only.");
+		return;
+	}
+	if (metrics_render(text, sizeof(text)) == 0) {
+		respond_plain(rq, 500, "Internal Server Error", "metrics");
+		return;
+	}
+	resp_start(200, "OK");
+	resp_add("Content-Type: text/plain; version=0.0.4\r\n\r\n%s", text);
+	resp_send(rq);
+}
+
 static void
 handle_request(struct server *s, struct request *rq)
 {
@@ -579,15 +700,21 @@ handle_request(struct server *s, struct request *rq)
 	    == -1) {
 		log_escape(rq->host != NULL ? rq->host : "(none)", host,
 		    sizeof(host));
+		metrics_count(METRIC_BAD_REQUEST);
 		log_msg(LOG_WARN, "bad-request host=%s reason=\"malformed Host\"",
 		    host);
 		respond_plain(rq, 400, "Bad Request", "Malformed Host header.");
+		return;
+	}
+	if (path_is(rq->uri, s->conf.metrics_path)) {
+		respond_metrics(s, rq);
 		return;
 	}
 	switch (spn_route(&s->conf, rq->canon)) {
 	case ROUTE_REDIRECT:
 		if (rq->deny_only) {		/* auth_request: only 401 */
 			respond_challenge(rq, NULL);
+			metrics_count(METRIC_CHALLENGED);
 			log_msg(LOG_INFO, "challenge host=%s", rq->canon);
 		} else if (farm_is_draining(s->conf.drain_file, time(NULL)))
 			respond_draining(rq);
@@ -595,9 +722,11 @@ handle_request(struct server *s, struct request *rq)
 			respond_redirect(s, rq);
 		break;
 	case ROUTE_NEGOTIATE:
+		rq->whoami = path_is(rq->uri, s->conf.whoami_path);
 		handle_negotiate(s, rq);
 		break;
 	case ROUTE_REJECT:
+		metrics_count(METRIC_BAD_REQUEST);
 		log_msg(LOG_WARN, "bad-request host=%s reason=\"unknown host\"",
 		    rq->canon);
 		respond_plain(rq, 400, "Bad Request", "Unknown host name.");
@@ -790,7 +919,7 @@ main(int argc, char *argv[])
 		rc = run_cgi(&s, ready);
 	else if (!ready)
 		rc = 1;
-	else if (s.conf.workers > 1)
+	else if (s.conf.workers > 1 && metrics_init() == 0)
 		rc = supervise(s.conf.workers, run_worker, &s);
 	else
 		rc = run_fastcgi(&s);

@@ -87,6 +87,9 @@ struct config {
 	char		 listen[KREDIR_PATHBUF];	/* "": fd 0 as given */
 	unsigned	 socket_mode;		/* of a unix: socket */
 	char		 user[64];		/* dropped to from root */
+	char		 whoami_path[KREDIR_TARGET_MAX];	/* "": off */
+	char		 metrics_path[KREDIR_TARGET_MAX];	/* "": off */
+	bool		 metrics_any;		/* not only loopback peers */
 	/* [log] */
 	enum log_level	 log_level;
 };
@@ -231,6 +234,37 @@ int	 listen_open(const char *spec, unsigned mode, char *err, size_t errlen);
 /* As root, becomes user for good (a warning if none).  0 or -1. */
 int	 listen_drop_privileges(const char *user, char *err, size_t errlen);
 
+/* metrics.c: request counters shared by all workers */
+enum metric {
+	METRIC_REDIRECTED, METRIC_CHALLENGED, METRIC_AUTHENTICATED,
+	METRIC_SESSION, METRIC_NTLM, METRIC_NO_DELEGATION, METRIC_REPLAY,
+	METRIC_REJECTED, METRIC_FORBIDDEN, METRIC_BAD_REQUEST, METRIC_BOUNCED,
+	METRIC_DRAINED, METRIC_ERROR, METRIC_MAX
+};
+/* Shared memory for the counters; call before forking.  0 or -1. */
+int	 metrics_init(void);
+void	 metrics_count(enum metric);
+uint64_t metrics_get(enum metric);
+/* Prometheus text format; its length, or 0 if it does not fit. */
+size_t	 metrics_render(char *out, size_t outlen);
+bool	 metrics_peer_is_loopback(const char *addr);
+
+/* whoami.c: the who-am-I page */
+struct whoami {
+	char		 principal[KREDIR_PRINCIPAL_MAX];
+	const char	*mechanism;
+	const char	*node;
+	bool		 delegated;
+	bool		 tgt;		/* the cache holds a TGT: flags below */
+	bool		 forwardable, forwarded;
+	bool		 ok_as_delegate_known, ok_as_delegate;
+	time_t		 start, end, session_expires;
+};
+/* The TGT's flags and times from the cache at path.  0 or -1. */
+int	 whoami_read_cache(const char *path, struct whoami *);
+/* The page's HTML (escaped); its length, or 0 if it does not fit. */
+size_t	 whoami_html(const struct whoami *, char *out, size_t outlen);
+
 /* supervise.c */
 /* Runs fn(arg) in n processes, restarting dead ones, until SIGTERM. */
 int	 supervise(unsigned n, int (*fn)(void *), void *arg);
@@ -256,6 +290,9 @@ struct auth_outcome {
 	time_t		 delegated_end;	/* end of the delegated TGT */
 	char		 principal[KREDIR_PRINCIPAL_MAX];
 	char		 user[KREDIR_PRINCIPAL_MAX];	/* as reported */
+	bool		 spnego;	/* the token was SPNEGO-wrapped */
+	bool		 ok_as_delegate;	/* the ticket said so */
+	bool		 replay;	/* rejected as a replay */
 	char		 why[512];	/* GSS text for the log, not clients */
 };
 
@@ -291,5 +328,41 @@ bool	 ccache_exists(const char *dir, const char *id);
 int	 ccache_sweep(const char *dir, time_t now, unsigned max);
 /* Closes the sweep's directory (at exit). */
 void	 ccache_sweep_end(void);
+
+/* check.c: "kredir check", a diagnosis of this node */
+enum check_status	{ CHECK_OK, CHECK_WARN, CHECK_FAIL };
+enum check_enc		{ CHECK_ENC_STRONG, CHECK_ENC_RC4, CHECK_ENC_DES,
+			  CHECK_ENC_UNKNOWN };
+#define CHECK_LINE_MAX	16384	/* one formatted finding */
+
+/*
+ * Runs every check for conf, prints one line per finding to out (text, or
+ * JSON when json); returns the number of FAILs.
+ */
+int	 check_run(const struct config *conf, const char *config_path,
+	    bool json, FILE *out);
+/*
+ * s as the inside of a JSON string (check_json_escape) or as printable
+ * text (check_text_clean: control and invalid UTF-8 bytes become '?').
+ * Never splits an escape or a UTF-8 sequence; always terminated;
+ * returns the length written.
+ */
+size_t	 check_json_escape(const char *s, char *out, size_t outlen);
+size_t	 check_text_clean(const char *s, char *out, size_t outlen);
+/*
+ * "OK   check: msg", "WARN check: msg -- fix: fix", or one JSON object.
+ * Returns the length, or -1 if out is too small.
+ */
+int	 check_format_line(enum check_status, const char *check,
+	    const char *msg, const char *fix, bool json, char *out,
+	    size_t outlen);
+enum check_enc check_enctype_class(int32_t enctype);
+/* OK if any key is AES (or Camellia); WARN if none; FAIL for no keys. */
+enum check_status check_enctypes_status(const int32_t *enctypes, size_t n);
+/* |seconds| of clock skew: OK to 60, WARN to 300, FAIL beyond. */
+enum check_status check_skew_status(long seconds);
+/* The enc-part kvno of a DER AS-REP.  0, or -1 if absent or malformed. */
+int	 check_kdc_rep_kvno(const unsigned char *rep, size_t n,
+	    uint32_t *kvno);
 
 #endif /* KREDIR_H */

@@ -11,6 +11,7 @@ void	 suite_session(void);
 void	 suite_auth(void);
 void	 suite_ccache(void);
 void	 suite_farm(void);
+void	 suite_metrics(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. */
 #define UNIT_SUITE(name, ...) do {					\

@@ -1,0 +1,98 @@
+/*
+ * whoami.c: the who-am-I page.  It tells a user (or the administrator
+ * helping them) what kredir saw: who, how, whether credentials were
+ * delegated, the delegated TGT's flags and times, and which node
+ * answered.  No secrets: no token, no cookie, no cache file name.
+ */
+#include <string.h>
+
+#include <krb5.h>
+
+#include "kredir.h"
+
+/* The TGT's flags and times from a cache file. */
+int
+whoami_read_cache(const char *path, struct whoami *w)
+{
+	char name[KREDIR_PATHBUF + 80];
+	krb5_context kc;
+	krb5_ccache cc = NULL;
+	krb5_cc_cursor cur;
+	krb5_creds cr;
+	int rc = -1;
+
+	if (krb5_init_context(&kc) != 0)
+		return -1;
+	snprintf(name, sizeof(name), "FILE:%s", path);
+	if (krb5_cc_resolve(kc, name, &cc) != 0 ||
+	    krb5_cc_start_seq_get(kc, cc, &cur) != 0)
+		goto done;
+	while (krb5_cc_next_cred(kc, cc, &cur, &cr) == 0) {
+		const krb5_data *svc = krb5_princ_component(kc, cr.server, 0);
+		if (rc == -1 && krb5_princ_size(kc, cr.server) == 2 &&
+		    svc->length == 6 && memcmp(svc->data, "krbtgt", 6) == 0) {
+			w->tgt = true;
+			w->forwardable = cr.ticket_flags & TKT_FLG_FORWARDABLE;
+			w->forwarded = cr.ticket_flags & TKT_FLG_FORWARDED;
+			w->start = (time_t)(uint32_t)cr.times.starttime;
+			w->end = (time_t)(uint32_t)cr.times.endtime;
+			rc = 0;
+		}
+		krb5_free_cred_contents(kc, &cr);
+	}
+	krb5_cc_end_seq_get(kc, cc, &cur);
+done:
+	if (cc != NULL)
+		krb5_cc_close(kc, cc);
+	krb5_free_context(kc);
+	return rc;
+}
+
+static void
+format_time(time_t t, char *out, size_t outlen)
+{
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, outlen, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		strlcpy(out, "-", outlen);
+}
+
+static const char *
+yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+size_t
+whoami_html(const struct whoami *w, char *out, size_t outlen)
+{
+	char user[KREDIR_PRINCIPAL_MAX * 6], node[KREDIR_HOSTBUF * 6];
+	char start[40], end[40], expires[40];
+	int n;
+
+	http_html_escape(w->principal, user, sizeof(user));
+	http_html_escape(w->node, node, sizeof(node));
+	format_time(w->start, start, sizeof(start));
+	format_time(w->end, end, sizeof(end));
+	format_time(w->session_expires, expires, sizeof(expires));
+	n = snprintf(out, outlen, "<table>\n"
+	    "<tr><th>principal</th><td id=\"principal\">%s</td></tr>\n"
+	    "<tr><th>mechanism</th><td id=\"mechanism\">%s</td></tr>\n"
+	    "<tr><th>delegated</th><td id=\"delegated\">%s</td></tr>\n"
+	    "<tr><th>forwardable</th><td id=\"forwardable\">%s</td></tr>\n"
+	    "<tr><th>forwarded</th><td id=\"forwarded\">%s</td></tr>\n"
+	    "<tr><th>ok-as-delegate seen</th><td id=\"ok_as_delegate\">%s"
+	    "</td></tr>\n"
+	    "<tr><th>TGT start</th><td id=\"start\">%s</td></tr>\n"
+	    "<tr><th>TGT end</th><td id=\"end\">%s</td></tr>\n"
+	    "<tr><th>session expires</th><td id=\"session_expires\">%s"
+	    "</td></tr>\n"
+	    "<tr><th>node</th><td id=\"node\">%s</td></tr>\n</table>",
+	    user, w->mechanism, yes_no(w->delegated),
+	    w->tgt ? yes_no(w->forwardable) : "-",
+	    w->tgt ? yes_no(w->forwarded) : "-",
+	    w->ok_as_delegate_known ? yes_no(w->ok_as_delegate) : "unknown",
+	    start, end, expires, node);
+	return n < 0 || (size_t)n >= outlen ? 0 : (size_t)n;
+}
