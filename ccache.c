@@ -114,6 +114,23 @@ check_file(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* krb5's temporaries of this session, left by a store that failed. */
+static void
+remove_temps(const char *dir, const char *id)
+{
+	char prefix[sizeof(CACHE_PREFIX) + KREDIR_SESSION_ID_HEX + 1];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), CACHE_PREFIX "%s.", id);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
 int
 ccache_store(const char *dir, const char *id, gss_cred_id_t cred, char *err,
     size_t errlen)
@@ -124,8 +141,10 @@ ccache_store(const char *dir, const char *id, gss_cred_id_t cred, char *err,
 		snprintf(err, errlen, "bad session id");
 		return -1;
 	}
-	if (store_into(path, cred, err, errlen) == -1)
+	if (store_into(path, cred, err, errlen) == -1) {
+		remove_temps(dir, id);
 		return -1;
+	}
 	if (check_file(path, err, errlen) == -1) {
 		unlink(path);
 		return -1;
