@@ -362,7 +362,7 @@ set_user(struct parse *p, const char *v, void *dst)
 {
 	if (strlen(v) >= 64 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(v)) {
-		perr(p, "user '%s' is not a user name", v);
+		perr(p, "'%s' is not a user or group name", v);
 		return -1;
 	}
 	strlcpy(dst, v, 64);
@@ -461,6 +461,7 @@ static const struct key keys[] = {
 	{ "server", "listen", set_listen, F(listen), false },
 	{ "server", "socket_mode", set_socket_mode, F(socket_mode), false },
 	{ "server", "user", set_user, F(user), false },
+	{ "server", "socket_group", set_user, F(socket_group), false },
 	{ "server", "whoami_path", set_optional_target, F(whoami_path), false },
 	{ "server", "metrics_path", set_optional_target, F(metrics_path),
 	    false },

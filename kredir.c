@@ -746,7 +746,7 @@ open_socket(const struct config *c)
 
 	if ((rc = listen_from_systemd(err, sizeof(err))) == 0 &&
 	    c->listen[0] != '\0' && getenv("GATEWAY_INTERFACE") == NULL)
-		rc = listen_open(c->listen, c->socket_mode, err, sizeof(err));
+		rc = listen_open(c, err, sizeof(err));
 	if (rc == -1 ||
 	    listen_drop_privileges(c->user, err, sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
@@ -924,5 +924,6 @@ main(int argc, char *argv[])
 	else
 		rc = run_fastcgi(&s);
 	server_stop(&s);
+	listen_close();
 	return rc;
 }

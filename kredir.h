@@ -87,6 +87,7 @@ struct config {
 	char		 listen[KREDIR_PATHBUF];	/* "": fd 0 as given */
 	unsigned	 socket_mode;		/* of a unix: socket */
 	char		 user[64];		/* dropped to from root */
+	char		 socket_group[64];	/* of a unix: socket */
 	char		 whoami_path[KREDIR_TARGET_MAX];	/* "": off */
 	char		 metrics_path[KREDIR_TARGET_MAX];	/* "": off */
 	bool		 metrics_any;		/* not only loopback peers */
@@ -229,8 +230,10 @@ bool	 farm_is_draining(const char *drain_file, time_t now);
 /* listen.c */
 /* LISTEN_FDS from systemd onto fd 0: 1 if done, 0 if none, -1 and err. */
 int	 listen_from_systemd(char *err, size_t errlen);
-/* Opens "ADDR:PORT" or "unix:/path" (with mode) onto fd 0.  0 or -1. */
-int	 listen_open(const char *spec, unsigned mode, char *err, size_t errlen);
+/* Opens [server] listen ("ADDR:PORT" or "unix:/path") onto fd 0.  0/-1. */
+int	 listen_open(const struct config *, char *err, size_t errlen);
+/* Removes a UNIX socket listen_open made (at exit). */
+void	 listen_close(void);
 /* As root, becomes user for good (a warning if none).  0 or -1. */
 int	 listen_drop_privileges(const char *user, char *err, size_t errlen);
 

@@ -130,18 +130,70 @@ bad:
 	return -1;
 }
 
+/*
+ * As root, the socket goes to the user kredir becomes and to group (or
+ * that user's group), so the web server in that group can connect.
+ */
+static int
+own_socket(const char *path, const char *user, const char *group, char *err,
+    size_t errlen)
+{
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+
+	if (geteuid() != 0)
+		return 0;
+	if (user[0] != '\0' && (pw = getpwnam(user)) != NULL) {
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (group[0] != '\0') {
+		if ((gr = getgrnam(group)) == NULL) {
+			snprintf(err, errlen, "socket_group %s: no such group",
+			    group);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	if (chown(path, uid, gid) == -1) {
+		snprintf(err, errlen, "chown %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
 int
-listen_open(const char *spec, unsigned mode, char *err, size_t errlen)
+listen_open(const struct config *c, char *err, size_t errlen)
 {
 	int fd;
 
-	if (strncmp(spec, "unix:", 5) == 0)
-		fd = open_unix(spec + 5, mode, err, errlen);
-	else
-		fd = open_tcp(spec, err, errlen);
+	if (strncmp(c->listen, "unix:", 5) == 0) {
+		fd = open_unix(c->listen + 5, c->socket_mode, err, errlen);
+		if (fd != -1 && own_socket(c->listen + 5, c->user,
+		    c->socket_group, err, errlen) == -1) {
+			close(fd);
+			unlink(c->listen + 5);
+			return -1;
+		}
+		if (fd != -1)
+			strlcpy(unix_path, c->listen + 5, sizeof(unix_path));
+	} else
+		fd = open_tcp(c->listen, err, errlen);
 	if (fd == -1)
 		return -1;
 	return move_to_stdin(fd, err, errlen);
+}
+
+void
+listen_close(void)
+{
+	if (unix_path[0] != '\0')
+		unlink(unix_path);
+	unix_path[0] = '\0';
 }
 
 /* Root only: become user (its groups too), for good. */

@@ -27,6 +27,14 @@ apache2
 libapache2-mod-auth-gssapi
 strace
 mandoc
+fcgiwrap
+systemd
+samba
+samba-ad-provision
+samba-dsdb-modules
+samba-vfs-modules
+clang
+libclang-rt-14-dev
 LIST
 }
 
