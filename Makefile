@@ -18,7 +18,7 @@ CFLAGS	+= -std=c99 -D_DEFAULT_SOURCE $(OPT) $(WARN) \
 LDLIBS	+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 # Every module but main; the unit tests link them all.
-MODULES	 = compat.c config.c spn.c http.c log.c sha256.c session.c auth.c ccache.c farm.c supervise.c listen.c metrics.c whoami.c
+MODULES	 = compat.c config.c spn.c http.c log.c sha256.c session.c auth.c ccache.c farm.c supervise.c listen.c metrics.c whoami.c check.c
 OBJS	 = $(MODULES:.c=.o)
 UNIT_SRCS = $(wildcard test/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:.c=.o)
@@ -64,6 +64,11 @@ uninstall:
 lint-man:
 	mandoc -Tlint -W warning kredir.8 kredir.ini.5
 
+# libFuzzer harnesses for every parser (clang), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	./fuzz/run $(FUZZ_SECONDS)
+
 # A whole farm on this machine, one login walked through it.  As root it
 # first installs the Debian packages it lacks, so it does not depend on
 # the kredir target (whose build needs them).
@@ -72,5 +77,6 @@ demo:
 
 clean:
 	rm -f kredir *.o test/unit/*.o test/unit/run
+	rm -rf fuzz/build
 
-.PHONY: all unit check asan install uninstall lint-man demo clean
+.PHONY: all unit check asan fuzz install uninstall lint-man demo clean

@@ -443,7 +443,12 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	struct login l;
 	bool failed;
 
-	if (sess->id[0] == '\0' && session_new_id(sess->id) == -1)
+	/*
+	 * A re-login keeps its session id only for the same user: a stale
+	 * cookie must never come to name one user and hold another's TGT.
+	 */
+	if ((sess->id[0] == '\0' || strcmp(sess->principal, o->user) != 0) &&
+	    session_new_id(sess->id) == -1)
 		goto fail;
 	sess->expires = o->delegated_end;
 	strlcpy(sess->principal, o->user, sizeof(sess->principal));

@@ -537,6 +537,32 @@ chmod 0600 "$N1/session.key"
 kt_expect_eq "secret_file mode 0644: kredir refuses to run (500, exit 1)" \
     "500 1" "$(cgi_header Status | cut -c1-3) $rc"
 
+# ------------------------------------------------------------ stale cookie
+# A cookie whose cache is gone (tmpfs /run after a reboot, a cleanup),
+# sent along with another user's login, must never come to name one user
+# and hold the other's TGT.
+BOB_PW=bob-$RANDOM$RANDOM
+kt_add_user bob "$BOB_PW"
+kt_kinit bob "$BOB_PW" "FILE:$KT_DIR/bob.ccache"
+kt_get "$URL_N1/" "${NEG[@]}"
+stale=$(cookie_value)
+rm -f "$N1"/ccache/krb5cc_*
+tok=$(KRB5CCNAME=FILE:$KT_DIR/bob.ccache "$PY" "$CLIENTS/gss_token.py" \
+    "HTTP@$FQDN1")
+kt_get "$URL_N1/" -H "Cookie: kredir_session=$stale" \
+    -H "Authorization: Negotiate $tok"
+kt_expect_eq "stale cookie + bob's login: bob is authenticated" \
+    "200 bob@$KT_REALM" "$KT_STATUS $(kt_header X-Remote-User)"
+bobs=$(cookie_value)
+if [ -n "$bobs" ] && [ "${bobs:3:32}" != "${stale:3:32}" ]; then
+	kt_pass "stale cookie + bob's login: bob gets a session of his own"
+else
+	kt_fail "stale cookie + bob's login: bob gets a session of his own" \
+	    "old ${stale:3:32}, new ${bobs:3:32}"
+fi
+kt_get "$URL_N1/" -H "Cookie: kredir_session=$stale"
+kt_expect_status "alice's stale cookie alone: 401, never bob's cache" 401
+
 # ------------------------------------------------------------ still alive
 dead=
 for pid in "${KT_PIDS[@]}"; do

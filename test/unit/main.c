@@ -19,7 +19,9 @@ main(void)
 	suite_auth();
 	suite_ccache();
 	suite_farm();
+	suite_catalogue();
 	suite_metrics();
+	suite_check();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

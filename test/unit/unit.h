@@ -11,7 +11,9 @@ void	 suite_session(void);
 void	 suite_auth(void);
 void	 suite_ccache(void);
 void	 suite_farm(void);
+void	 suite_catalogue(void);
 void	 suite_metrics(void);
+void	 suite_check(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. */
 #define UNIT_SUITE(name, ...) do {					\
