@@ -344,6 +344,9 @@ enum check_enc		{ CHECK_ENC_STRONG, CHECK_ENC_RC4, CHECK_ENC_DES,
  */
 int	 check_run(const struct config *conf, const char *config_path,
 	    bool json, FILE *out);
+/* For a file config_load refused: one FAIL line and the summary; 1. */
+int	 check_config_error(const char *config_path, int nerrors, bool json,
+	    FILE *out);
 /*
  * s as the inside of a JSON string (check_json_escape) or as printable
  * text (check_text_clean: control and invalid UTF-8 bytes become '?').

@@ -1,0 +1,1477 @@
+/*
+ * check.c: "kredir check", a diagnosis of this node for a support ticket.
+ * One line per finding (OK, WARN or FAIL, with a fix), or a JSON array.
+ * It looks at the files as the user kredir serves as (the [server] user
+ * when started as root), asks the KDC with the keytab's own key, and
+ * never changes anything.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <krb5.h>
+
+#include "kredir.h"
+
+#define CHECK_MSG_MAX	1536	/* a message before escaping */
+#define CHECK_MAX_KEYS	64	/* keytab entries looked at */
+#define CHECK_MAX_GROUPS 64
+#define NAME_TIMEOUT	3	/* seconds for the host name lookup */
+#define SKEW_WARN	60
+#define SKEW_FAIL	300
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC	0x01021994
+#endif
+
+static const char *status_names[] = { "OK", "WARN", "FAIL" };
+
+struct report {
+	FILE		*out;
+	bool		 json;
+	unsigned	 count[3];
+};
+
+/* Whom kredir serves as: files are judged for this user. */
+struct who {
+	uid_t		 uid;
+	gid_t		 gid;
+	gid_t		 groups[CHECK_MAX_GROUPS];
+	int		 ngroups;
+	bool		 is_self;	/* this process: access can be tried */
+	char		 name[64];
+};
+
+struct kt_key {
+	char		 principal[KREDIR_PRINCIPAL_MAX];
+	char		 service[32];	/* first of two components, or "" */
+	char		 host[KREDIR_HOSTBUF];
+	krb5_kvno	 kvno;
+	krb5_enctype	 enctype;
+};
+
+struct keytab {
+	struct kt_key	 keys[CHECK_MAX_KEYS];
+	size_t		 n;
+	bool		 more;		/* entries past CHECK_MAX_KEYS */
+	bool		 loaded;
+	char		 err[256];
+};
+
+/* What the KDC said about one principal. */
+struct probe {
+	krb5_kvno	 as_kvno;	/* AS-REP enc-part kvno; 0: none seen */
+	krb5_kvno	 tkt_kvno;	/* of the service ticket to ourselves */
+	krb5_flags	 flags;
+	krb5_timestamp	 authtime;
+	time_t		 now;
+	krb5_error_code	 as_err, tgs_err;
+	bool		 decrypts;	/* the keytab decrypts that ticket */
+	krb5_kvno	 user_kvno;	/* seen with the caller's own TGT */
+	char		 user[KREDIR_PRINCIPAL_MAX];	/* whose TGT */
+	char		 errtext[256];
+};
+
+/* ------------------------------------------------------------ output */
+
+/* Length of a valid UTF-8 sequence of 2 to 4 bytes at p, else 0. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * Copies s into out one piece at a time (an escape, a UTF-8 sequence),
+ * never splitting a piece; json selects JSON escapes, else control and
+ * invalid bytes become '?'.  Always terminated; returns the length.
+ */
+static size_t
+clean_copy(const char *s, char *out, size_t outlen, bool json)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char piece[8];
+	size_t used = 0, n, adv;
+
+	if (outlen == 0)
+		return 0;
+	while (*p != '\0') {
+		n = adv = *p >= 0x80 ? utf8_len(p) : 0;
+		if (adv == 0)
+			adv = 1;
+		if (n > 0)
+			memcpy(piece, p, n);
+		else if (*p >= 0x80)
+			n = (size_t)snprintf(piece, sizeof(piece), "%s",
+			    json ? "\\ufffd" : "?");
+		else if (json && (*p == '"' || *p == '\\'))
+			n = (size_t)snprintf(piece, sizeof(piece), "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			n = json ? (size_t)snprintf(piece, sizeof(piece),
+			    "\\u%04x", *p) : (size_t)snprintf(piece,
+			    sizeof(piece), "?");
+		else
+			piece[n++] = (char)*p;
+		if (used + n >= outlen)
+			break;
+		memcpy(out + used, piece, n);
+		used += n;
+		p += adv;
+	}
+	out[used] = '\0';
+	return used;
+}
+
+size_t
+check_json_escape(const char *s, char *out, size_t outlen)
+{
+	return clean_copy(s, out, outlen, true);
+}
+
+size_t
+check_text_clean(const char *s, char *out, size_t outlen)
+{
+	return clean_copy(s, out, outlen, false);
+}
+
+int
+check_format_line(enum check_status st, const char *check, const char *msg,
+    const char *fix, bool json, char *out, size_t outlen)
+{
+	char c[128], m[CHECK_LINE_MAX / 2], f[CHECK_LINE_MAX / 4];
+	int n;
+
+	if (fix == NULL || st == CHECK_OK)
+		fix = "";
+	clean_copy(check, c, sizeof(c), json);
+	clean_copy(msg, m, sizeof(m), json);
+	clean_copy(fix, f, sizeof(f), json);
+	if (json)
+		n = snprintf(out, outlen, "{\"check\":\"%s\",\"status\":\"%s\","
+		    "\"message\":\"%s\",\"fix\":\"%s\"}", c, status_names[st],
+		    m, f);
+	else
+		n = snprintf(out, outlen, "%-4s %s: %s%s%s", status_names[st],
+		    c, m, *f != '\0' ? " -- fix: " : "", f);
+	return n < 0 || (size_t)n >= outlen ? -1 : n;
+}
+
+static void	 report_add(struct report *, enum check_status, const char *,
+		    const char *, const char *, ...)
+		    __attribute__((format(printf, 5, 6)));
+
+/* One finding; fix is ignored for OK. */
+static void
+report_add(struct report *r, enum check_status st, const char *check,
+    const char *fix, const char *fmt, ...)
+{
+	char msg[CHECK_MSG_MAX], line[CHECK_LINE_MAX];
+	unsigned total = r->count[0] + r->count[1] + r->count[2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (check_format_line(st, check, msg, fix, r->json, line,
+	    sizeof(line)) == -1)	/* cannot happen: the parts are capped */
+		check_format_line(st, "check", "finding too long to print",
+		    NULL, r->json, line, sizeof(line));
+	if (r->json)
+		fprintf(r->out, "%s  %s", total == 0 ? "[\n" : ",\n", line);
+	else
+		fprintf(r->out, "%s\n", line);
+	r->count[st]++;
+}
+
+static void
+report_end(struct report *r)
+{
+	if (r->json)
+		fprintf(r->out, "%s\n", r->count[0] + r->count[1] +
+		    r->count[2] == 0 ? "[]" : "\n]");
+	else
+		fprintf(r->out, "%u ok, %u warn, %u fail\n", r->count[0],
+		    r->count[1], r->count[2]);
+}
+
+/* snprintf into buf, returning buf: for the fix argument. */
+static const char *fixf(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static const char *
+fixf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* Appends to a NUL-terminated buffer, truncating quietly. */
+static void	 append(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------- pure verdicts */
+
+enum check_enc
+check_enctype_class(int32_t e)
+{
+	switch (e) {
+	case ENCTYPE_AES128_CTS_HMAC_SHA1_96:
+	case ENCTYPE_AES256_CTS_HMAC_SHA1_96:
+	case ENCTYPE_AES128_CTS_HMAC_SHA256_128:
+	case ENCTYPE_AES256_CTS_HMAC_SHA384_192:
+	case ENCTYPE_CAMELLIA128_CTS_CMAC:
+	case ENCTYPE_CAMELLIA256_CTS_CMAC:
+		return CHECK_ENC_STRONG;
+	case ENCTYPE_ARCFOUR_HMAC:
+	case ENCTYPE_ARCFOUR_HMAC_EXP:
+		return CHECK_ENC_RC4;
+	case ENCTYPE_DES_CBC_CRC:
+	case ENCTYPE_DES_CBC_MD4:
+	case ENCTYPE_DES_CBC_MD5:
+	case ENCTYPE_DES3_CBC_SHA1:
+		return CHECK_ENC_DES;
+	default:
+		return CHECK_ENC_UNKNOWN;
+	}
+}
+
+enum check_status
+check_enctypes_status(const int32_t *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (check_enctype_class(e[i]) == CHECK_ENC_STRONG)
+			return CHECK_OK;
+	return n == 0 ? CHECK_FAIL : CHECK_WARN;
+}
+
+enum check_status
+check_skew_status(long seconds)
+{
+	if (seconds < 0)
+		seconds = seconds == LONG_MIN ? LONG_MAX : -seconds;
+	if (seconds > SKEW_FAIL)
+		return CHECK_FAIL;
+	return seconds > SKEW_WARN ? CHECK_WARN : CHECK_OK;
+}
+
+/* Reads one DER tag and definite length; *len bytes follow within end. */
+static int
+der_next(const unsigned char **p, const unsigned char *end,
+    unsigned char *tag, size_t *len)
+{
+	size_t n = 0, k;
+
+	if (end - *p < 2)
+		return -1;
+	*tag = *(*p)++;
+	if ((*tag & 0x1f) == 0x1f)	/* multi-byte tags: not in KDC-REP */
+		return -1;
+	if (**p < 0x80) {
+		n = *(*p)++;
+	} else {
+		k = *(*p)++ & 0x7f;
+		if (k == 0 || k > 4 || (size_t)(end - *p) < k)
+			return -1;
+		while (k-- > 0)
+			n = n << 8 | *(*p)++;
+	}
+	if (n > (size_t)(end - *p))
+		return -1;
+	*len = n;
+	return 0;
+}
+
+/* Finds context tag [want] among the fields of a SEQUENCE in p..end. */
+static int
+der_field(const unsigned char **p, const unsigned char *end,
+    unsigned char want, size_t *len)
+{
+	unsigned char tag;
+
+	while (*p < end) {
+		if (der_next(p, end, &tag, len) == -1)
+			return -1;
+		if (tag == (0xa0 | want))
+			return 0;
+		*p += *len;
+	}
+	return -1;
+}
+
+/* An INTEGER of up to 32 bits, not negative. */
+static int
+der_uint32(const unsigned char *p, size_t len, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 5 || (p[0] & 0x80) != 0 ||
+	    (len == 5 && p[0] != 0))
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		v = v << 8 | p[i];
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+check_kdc_rep_kvno(const unsigned char *rep, size_t n, uint32_t *kvno)
+{
+	const unsigned char *p = rep, *end = rep + n;
+	unsigned char tag;
+	size_t len;
+
+	if (der_next(&p, end, &tag, &len) == -1 || tag != 0x6b) /* AS-REP */
+		return -1;
+	end = p + len;
+	if (der_next(&p, end, &tag, &len) == -1 || tag != 0x30)
+		return -1;
+	end = p + len;
+	if (der_field(&p, end, 6, &len) == -1)		/* enc-part */
+		return -1;
+	end = p + len;
+	if (der_next(&p, end, &tag, &len) == -1 || tag != 0x30)
+		return -1;
+	end = p + len;
+	if (der_field(&p, end, 1, &len) == -1)		/* kvno */
+		return -1;
+	end = p + len;
+	if (der_next(&p, end, &tag, &len) == -1 || tag != 0x02)
+		return -1;
+	return der_uint32(p, len, kvno);
+}
+
+/* ------------------------------------------------------------ identity */
+
+static void
+who_self(struct who *w)
+{
+	struct passwd *pw;
+	int n;
+
+	w->uid = geteuid();
+	w->gid = getegid();
+	w->is_self = true;
+	n = getgroups(CHECK_MAX_GROUPS, w->groups);
+	w->ngroups = n < 0 ? 0 : n;
+	if ((pw = getpwuid(w->uid)) != NULL)
+		strlcpy(w->name, pw->pw_name, sizeof(w->name));
+	else
+		snprintf(w->name, sizeof(w->name), "uid %u", (unsigned)w->uid);
+}
+
+/* The [server] user when we are root, else ourselves. */
+static void
+check_user(struct report *r, const struct config *c, struct who *w)
+{
+	struct passwd *pw;
+
+	who_self(w);
+	if (w->uid != 0) {
+		report_add(r, CHECK_OK, "user", NULL, "running as %s (uid %u): "
+		    "files are checked for this user", w->name,
+		    (unsigned)w->uid);
+		return;
+	}
+	if (c->user[0] == '\0') {
+		report_add(r, CHECK_WARN, "user", "set [server] user = an "
+		    "unprivileged account (e.g. www-data)", "started as root "
+		    "with no [server] user: kredir would serve as root");
+		return;
+	}
+	if ((pw = getpwnam(c->user)) == NULL) {
+		report_add(r, CHECK_FAIL, "user", "create the account or "
+		    "change [server] user", "[server] "
+		    "user %s does not exist: kredir will not start", c->user);
+		return;
+	}
+	w->uid = pw->pw_uid;
+	w->gid = pw->pw_gid;
+	w->is_self = w->uid == 0;
+	strlcpy(w->name, c->user, sizeof(w->name));
+	w->ngroups = CHECK_MAX_GROUPS;
+	if (getgrouplist(c->user, w->gid, w->groups, &w->ngroups) == -1)
+		w->ngroups = CHECK_MAX_GROUPS;
+	report_add(r, CHECK_OK, "user", NULL, "started as root, kredir serves "
+	    "as %s (uid %u): files are checked for that user", w->name,
+	    (unsigned)w->uid);
+}
+
+static bool
+who_in_group(const struct who *w, gid_t g)
+{
+	if (g == w->gid)
+		return true;
+	for (int i = 0; i < w->ngroups; i++)
+		if (w->groups[i] == g)
+			return true;
+	return false;
+}
+
+/* Can w read path (whose stat is st)?  Tried for real when w is us. */
+static bool
+who_can_read(const struct who *w, const char *path, const struct stat *st)
+{
+	int fd;
+
+	if (w->is_self) {
+		if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK |
+		    O_CLOEXEC)) == -1)
+			return false;
+		close(fd);
+		return true;
+	}
+	if (w->uid == 0)
+		return true;
+	if (st->st_uid == w->uid)
+		return (st->st_mode & S_IRUSR) != 0;
+	if (who_in_group(w, st->st_gid))
+		return (st->st_mode & S_IRGRP) != 0;
+	return (st->st_mode & S_IROTH) != 0;
+}
+
+/* "owner alice:www-data mode 0640" */
+static void
+describe_owner(const struct stat *st, char *out, size_t outlen)
+{
+	struct passwd *pw = getpwuid(st->st_uid);
+	struct group *gr = getgrgid(st->st_gid);
+	char u[64], g[64];
+
+	if (pw != NULL)
+		strlcpy(u, pw->pw_name, sizeof(u));
+	else
+		snprintf(u, sizeof(u), "%u", (unsigned)st->st_uid);
+	if (gr != NULL)
+		strlcpy(g, gr->gr_name, sizeof(g));
+	else
+		snprintf(g, sizeof(g), "%u", (unsigned)st->st_gid);
+	snprintf(out, outlen, "owner %.48s:%.48s mode %04o", u, g,
+	    (unsigned)(st->st_mode & 07777));
+}
+
+/* -------------------------------------------------------------- config */
+
+static void
+check_config(struct report *r, const struct config *c, const char *path)
+{
+	char own[128], vh[KREDIR_MAX_VHOSTS * KREDIR_HOSTBUF], fix[1200];
+	struct stat st;
+
+	vh[0] = '\0';
+	for (size_t i = 0; i < c->nvhosts; i++)
+		append(vh, sizeof(vh), "%s%s", i > 0 ? ", " : "", c->vhosts[i]);
+	if (stat(path, &st) == -1) {
+		report_add(r, CHECK_WARN, "config", "run kredir check -c with "
+		    "the file kredir uses", "%s: %s (the settings below may "
+		    "not be what kredir uses)", path, strerror(errno));
+		return;
+	}
+	describe_owner(&st, own, sizeof(own));
+	if ((st.st_mode & 022) != 0) {
+		report_add(r, CHECK_WARN, "config", fixf(fix, sizeof(fix),
+		    "chmod go-w %s", path), "%s (%s) can be changed by group "
+		    "or others", path, own);
+		return;
+	}
+	report_add(r, CHECK_OK, "config", NULL, "%s (%s): fqdn %s, mode %s, "
+	    "virtual hosts: %s", path, own, c->fqdn, c->mode ==
+	    MODE_SHARED_SPN ? "shared-spn" : "redirect", vh[0] != '\0' ? vh :
+	    "none");
+}
+
+static void
+check_farm(struct report *r, const struct config *c)
+{
+	char fix[1200];
+	struct stat st;
+
+	if (c->bounce)
+		report_add(r, CHECK_OK, "bounce", NULL, "bookmarks of %s go "
+		    "back to %s (marker_ttl %u s)", c->fqdn, c->vhosts[0],
+		    c->marker_ttl);
+	else
+		report_add(r, CHECK_OK, "bounce", NULL, "bounce_bookmarks = "
+		    "no: a bookmark of %s stays on this node", c->fqdn);
+	if (c->drain_file[0] == '\0')
+		report_add(r, CHECK_OK, "drain", NULL, "no drain_file: this "
+		    "node cannot be drained by a file");
+	else if (stat(c->drain_file, &st) == 0)
+		report_add(r, CHECK_WARN, "drain", fixf(fix, sizeof(fix),
+		    "rm %s when the node should take traffic again",
+		    c->drain_file), "this node is draining (%s exists)",
+		    c->drain_file);
+	else
+		report_add(r, CHECK_OK, "drain", NULL, "%s absent: this node "
+		    "takes traffic", c->drain_file);
+}
+
+/* ---------------------------------------------------------------- name */
+
+/* In a child: writes host's canonical name, or "!" and the error, to fd. */
+static void __attribute__((noreturn))
+name_child(const char *host, int fd)
+{
+	struct addrinfo hints, *res = NULL;
+	char buf[300];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc == 0 && res->ai_canonname != NULL)
+		snprintf(buf, sizeof(buf), "%s", res->ai_canonname);
+	else
+		snprintf(buf, sizeof(buf), "!%s", rc != 0 ? gai_strerror(rc) :
+		    "no canonical name");
+	if (res != NULL)
+		freeaddrinfo(res);
+	if (write(fd, buf, strlen(buf)) == -1)
+		rc = -1;
+	_exit(rc == 0 ? 0 : 1);
+}
+
+/*
+ * The canonical name of host, looked up in a child process that gets
+ * NAME_TIMEOUT seconds: a resolver without an answer cannot hang the
+ * check.  0, or -1 with err.
+ */
+static int
+name_canonical(const char *host, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	struct pollfd pfd;
+	int fds[2], rc = -1, n;
+	ssize_t got = -1;
+	pid_t pid;
+
+	if (pipe(fds) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);		/* the child must not write our output again */
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		name_child(host, fds[1]);
+	}
+	close(fds[1]);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	while ((n = poll(&pfd, 1, NAME_TIMEOUT * 1000)) == -1 && errno == EINTR)
+		;
+	if (n == 1 && (got = read(fds[0], out, outlen - 1)) > 0)
+		out[got] = '\0';
+	if (n != 1) {
+		snprintf(err, errlen, "no answer within %d s", NAME_TIMEOUT);
+		kill(pid, SIGKILL);
+	} else if (got <= 0)
+		snprintf(err, errlen, "the lookup failed");
+	else if (out[0] == '!')
+		snprintf(err, errlen, "%.100s", out + 1);
+	else
+		rc = 0;
+	close(fds[0]);
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	return rc;
+}
+
+/* Configured FQDN vs the system's name: a mismatch is only a warning. */
+static void
+check_name(struct report *r, const struct config *c)
+{
+	char host[256], canon[256], err[128], fix[1024];
+
+	if (gethostname(host, sizeof(host)) == -1) {
+		report_add(r, CHECK_WARN, "name", "check hostname(1)",
+		    "gethostname: %s", strerror(errno));
+		return;
+	}
+	host[sizeof(host) - 1] = '\0';
+	if (strcasecmp(host, c->fqdn) == 0) {
+		report_add(r, CHECK_OK, "name", NULL, "fqdn %s is the system's "
+		    "host name", c->fqdn);
+		return;
+	}
+	err[0] = '\0';
+	if (name_canonical(host, canon, sizeof(canon), err,
+	    sizeof(err)) == 0 && strcasecmp(canon, c->fqdn) == 0) {
+		report_add(r, CHECK_OK, "name", NULL, "fqdn %s is the "
+		    "canonical name of the system's host name %s", c->fqdn,
+		    host);
+		return;
+	}
+	fixf(fix, sizeof(fix), "none if this node is meant to answer as %s "
+	    "(clients and the KDC use that name); else set [node] fqdn",
+	    c->fqdn);
+	if (err[0] == '\0')
+		report_add(r, CHECK_WARN, "name", fix, "fqdn %s, but the system "
+		    "calls itself %s (canonical name %s)", c->fqdn, host,
+		    canon);
+	else
+		report_add(r, CHECK_WARN, "name", fix, "fqdn %s, but the system "
+		    "calls itself %s (canonical name unknown: %s)", c->fqdn,
+		    host, err);
+}
+
+/* -------------------------------------------------------------- keytab */
+
+/* Adds one entry's description to kt. */
+static void
+keytab_add(krb5_context kc, struct keytab *kt, krb5_keytab_entry *e)
+{
+	struct kt_key *k;
+	const krb5_data *c0, *c1;
+	char *name = NULL;
+
+	if (kt->n == CHECK_MAX_KEYS) {
+		kt->more = true;
+		return;
+	}
+	k = &kt->keys[kt->n++];
+	memset(k, 0, sizeof(*k));
+	k->kvno = e->vno;
+	k->enctype = e->key.enctype;
+	if (krb5_unparse_name(kc, e->principal, &name) == 0) {
+		strlcpy(k->principal, name, sizeof(k->principal));
+		krb5_free_unparsed_name(kc, name);
+	}
+	if (krb5_princ_size(kc, e->principal) != 2)
+		return;
+	c0 = krb5_princ_component(kc, e->principal, 0);
+	c1 = krb5_princ_component(kc, e->principal, 1);
+	if (c0->length < sizeof(k->service) && c1->length < sizeof(k->host)) {
+		memcpy(k->service, c0->data, c0->length);
+		memcpy(k->host, c1->data, c1->length);
+	}
+}
+
+/* Reads every entry (up to CHECK_MAX_KEYS) of the keytab file. */
+static void
+keytab_load(krb5_context kc, const char *path, struct keytab *kt)
+{
+	char name[KREDIR_PATHBUF + 8];
+	const char *msg;
+	krb5_keytab h = NULL;
+	krb5_kt_cursor cur;
+	krb5_keytab_entry e;
+	krb5_error_code ret;
+
+	snprintf(name, sizeof(name), "FILE:%s", path);
+	if ((ret = krb5_kt_resolve(kc, name, &h)) == 0 &&
+	    (ret = krb5_kt_start_seq_get(kc, h, &cur)) == 0) {
+		while ((ret = krb5_kt_next_entry(kc, h, &e, &cur)) == 0) {
+			keytab_add(kc, kt, &e);
+			krb5_free_keytab_entry_contents(kc, &e);
+		}
+		krb5_kt_end_seq_get(kc, h, &cur);
+		if (ret == KRB5_KT_END)
+			ret = 0;
+	}
+	if (h != NULL)
+		krb5_kt_close(kc, h);
+	kt->loaded = ret == 0;
+	if (ret != 0) {
+		msg = krb5_get_error_message(kc, ret);
+		snprintf(kt->err, sizeof(kt->err), "%s", msg);
+		krb5_free_error_message(kc, msg);
+	}
+}
+
+static bool
+key_is(const struct kt_key *k, const char *service, const char *host)
+{
+	return strcmp(k->service, service) == 0 &&
+	    strcasecmp(k->host, host) == 0;
+}
+
+/* Highest kvno of service/host in kt; 0 if none.  Its entry in *first. */
+static krb5_kvno
+keytab_kvno(const struct keytab *kt, const char *service, const char *host,
+    const struct kt_key **first)
+{
+	krb5_kvno best = 0;
+
+	for (size_t i = 0; i < kt->n; i++)
+		if (key_is(&kt->keys[i], service, host) &&
+		    kt->keys[i].kvno > best) {
+			best = kt->keys[i].kvno;
+			if (first != NULL)
+				*first = &kt->keys[i];
+		}
+	return best;
+}
+
+static void
+enctype_name(krb5_enctype e, char *out, size_t outlen)
+{
+	if (krb5_enctype_to_name(e, FALSE, out, outlen) != 0)
+		snprintf(out, outlen, "enctype %d", (int)e);
+}
+
+/* The file itself: there, readable by kredir, not readable by all. */
+static bool
+check_keytab_file(struct report *r, const struct config *c,
+    const struct who *w)
+{
+	char own[128], fix[KREDIR_PATHBUF * 2 + 256];
+	struct stat st;
+
+	if (stat(c->keytab, &st) == -1) {
+		report_add(r, CHECK_FAIL, "keytab", fixf(fix, sizeof(fix),
+		    "extract %s/%s into it (kadmin ktadd -norandkey -k %s / "
+		    "ktpass)", c->service, c->fqdn, c->keytab), "%s: %s",
+		    c->keytab, strerror(errno));
+		return false;
+	}
+	describe_owner(&st, own, sizeof(own));
+	if (!who_can_read(w, c->keytab, &st)) {
+		report_add(r, CHECK_FAIL, "keytab", fixf(fix, sizeof(fix),
+		    "chown %s %s && chmod 0400 %s (or mode 0440 and a group "
+		    "%s is in)", w->name, c->keytab, c->keytab, w->name),
+		    "%s (%s) cannot be read by %s (uid %u)", c->keytab, own,
+		    w->name, (unsigned)w->uid);
+		return false;
+	}
+	if ((st.st_mode & 026) != 0)
+		report_add(r, CHECK_WARN, "keytab", fixf(fix, sizeof(fix),
+		    "chmod o-rw,g-w %s", c->keytab), "%s (%s) is open to "
+		    "others: it holds the service's keys", c->keytab, own);
+	else
+		report_add(r, CHECK_OK, "keytab", NULL, "%s (%s), readable by "
+		    "%s", c->keytab, own, w->name);
+	return true;
+}
+
+/* One line listing the keys, grouped by principal and kvno. */
+static void
+check_keytab_keys(struct report *r, const struct keytab *kt)
+{
+	char list[CHECK_MSG_MAX - 64], en[64];
+	const struct kt_key *k, *prev = NULL;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < kt->n; i++) {
+		k = &kt->keys[i];
+		enctype_name(k->enctype, en, sizeof(en));
+		if (prev != NULL && prev->kvno == k->kvno &&
+		    strcmp(prev->principal, k->principal) == 0)
+			append(list, sizeof(list), ", %s", en);
+		else
+			append(list, sizeof(list), "%s%s kvno %u: %s",
+			    prev != NULL ? "; " : "", k->principal,
+			    (unsigned)k->kvno, en);
+		prev = k;
+	}
+	report_add(r, kt->n == 0 ? CHECK_FAIL : CHECK_OK, "keytab.keys",
+	    "extract the service key into the keytab (kadmin ktadd "
+	    "-norandkey / ktpass)", "%zu key%s%s%s%s", kt->n, kt->n == 1 ? "" :
+	    "s", kt->more ? " (and more)" : "", kt->n > 0 ? ": " : "", list);
+}
+
+/* service/<fqdn> present; HOST/ alone is a FAIL for a farm. */
+static void
+check_keytab_spn(struct report *r, const struct config *c,
+    const struct keytab *kt)
+{
+	char fix[512];
+	krb5_kvno v;
+
+	fixf(fix, sizeof(fix), "register %s/%s (setspn -S / kadmin addprinc) "
+	    "and extract it", c->service, c->fqdn);
+	if ((v = keytab_kvno(kt, c->service, c->fqdn, NULL)) != 0)
+		report_add(r, CHECK_OK, "keytab.spn", NULL, "%s/%s present "
+		    "(kvno %u)", c->service, c->fqdn, (unsigned)v);
+	else if (keytab_kvno(kt, "HOST", c->fqdn, NULL) != 0 ||
+	    keytab_kvno(kt, "host", c->fqdn, NULL) != 0)
+		report_add(r, CHECK_FAIL, "keytab.spn", fix, "only HOST/%s, no "
+		    "%s/%s: a farm must not rely on the computer account's "
+		    "HOST key", c->fqdn, c->service, c->fqdn);
+	else
+		report_add(r, CHECK_FAIL, "keytab.spn", fix, "no key for %s/%s "
+		    "(nor HOST/%s)", c->service, c->fqdn, c->fqdn);
+	for (size_t i = 0; c->mode == MODE_SHARED_SPN && i < c->nvhosts; i++) {
+		if ((v = keytab_kvno(kt, c->service, c->vhosts[i], NULL)) != 0)
+			report_add(r, CHECK_OK, "keytab.vhost", NULL, "%s/%s "
+			    "present (kvno %u)", c->service, c->vhosts[i],
+			    (unsigned)v);
+		else
+			report_add(r, CHECK_FAIL, "keytab.vhost", fixf(fix,
+			    sizeof(fix), "extract the shared key of %s/%s "
+			    "into every node's keytab (kadmin ktadd -norandkey "
+			    "/ ktpass)", c->service, c->vhosts[i]), "no key "
+			    "for %s/%s: Negotiate on %s will fail", c->service,
+			    c->vhosts[i], c->vhosts[i]);
+	}
+}
+
+/* The enctypes of the current (highest) kvno of service/host. */
+static void
+check_keytab_enctypes(struct report *r, const char *service,
+    const char *host, const struct keytab *kt)
+{
+	int32_t e[CHECK_MAX_KEYS];
+	char list[512], en[64];
+	krb5_kvno v;
+	size_t n = 0;
+
+	if ((v = keytab_kvno(kt, service, host, NULL)) == 0)
+		return;
+	list[0] = '\0';
+	for (size_t i = 0; i < kt->n; i++) {
+		if (!key_is(&kt->keys[i], service, host) ||
+		    kt->keys[i].kvno != v)
+			continue;
+		e[n++] = kt->keys[i].enctype;
+		enctype_name(kt->keys[i].enctype, en, sizeof(en));
+		append(list, sizeof(list), "%s%s", n > 1 ? ", " : "", en);
+	}
+	if (check_enctypes_status(e, n) == CHECK_OK)
+		report_add(r, CHECK_OK, "keytab.enctypes", NULL, "%s/%s kvno "
+		    "%u: %s", service, host, (unsigned)v, list);
+	else
+		report_add(r, CHECK_WARN, "keytab.enctypes", "enable AES for "
+		    "the account (AD: msDS-SupportedEncryptionTypes = 24, then "
+		    "reset its password), then re-extract the keytab", "%s/%s "
+		    "kvno %u has no AES key, only %s: weak, and refused by "
+		    "current clients and KDCs", service, host, (unsigned)v,
+		    list);
+}
+
+/* ----------------------------------------------------------------- KDC */
+
+/* Sees every KDC reply: the AS-REP's enc-part kvno is the KDC's. */
+static krb5_error_code KRB5_CALLCONV
+probe_recv(krb5_context kc, void *data, krb5_error_code code,
+    const krb5_data *realm, const krb5_data *message, const krb5_data *reply,
+    krb5_data **new_reply)
+{
+	struct probe *p = data;
+	uint32_t kvno;
+
+	(void)kc;
+	(void)realm;
+	(void)message;
+	(void)new_reply;
+	if (code == 0 && reply != NULL && check_kdc_rep_kvno((const unsigned
+	    char *)reply->data, reply->length, &kvno) == 0)
+		p->as_kvno = kvno;
+	return code;
+}
+
+static void
+probe_error(krb5_context kc, struct probe *p, krb5_error_code ret)
+{
+	const char *msg = krb5_get_error_message(kc, ret);
+
+	snprintf(p->errtext, sizeof(p->errtext), "%s", msg);
+	krb5_free_error_message(kc, msg);
+}
+
+/* A service ticket to ourselves with the TGT in cc: kvno, flags, key. */
+static void
+probe_self(krb5_context kc, krb5_keytab kt, krb5_principal me,
+    krb5_ccache cc, struct probe *p)
+{
+	krb5_creds in, *out = NULL;
+	krb5_ticket *tkt = NULL;
+
+	memset(&in, 0, sizeof(in));
+	in.client = me;
+	in.server = me;
+	if ((p->tgs_err = krb5_get_credentials(kc, 0, cc, &in, &out)) != 0) {
+		probe_error(kc, p, p->tgs_err);
+		return;
+	}
+	p->flags = out->ticket_flags;
+	if ((p->tgs_err = krb5_decode_ticket(&out->ticket, &tkt)) != 0) {
+		probe_error(kc, p, p->tgs_err);
+		goto done;
+	}
+	p->tkt_kvno = tkt->enc_part.kvno;
+	p->decrypts = krb5_server_decrypt_ticket_keytab(kc, kt, tkt) == 0;
+done:
+	krb5_free_ticket(kc, tkt);
+	krb5_free_creds(kc, out);
+}
+
+static bool
+err_is_unreachable(krb5_error_code e)
+{
+	return e == KRB5_KDC_UNREACH || e == KRB5_REALM_CANT_RESOLVE ||
+	    e == KRB5_REALM_UNKNOWN || e == ECONNREFUSED || e == ETIMEDOUT ||
+	    e == EHOSTUNREACH || e == ENETUNREACH;
+}
+
+/* Our key was refused or could not decrypt the KDC's answer. */
+static bool
+err_is_wrong_key(krb5_error_code e)
+{
+	return e == KRB5KRB_AP_ERR_BAD_INTEGRITY || e == KRB5KDC_ERR_PREAUTH_FAILED ||
+	    e == KRB5_PREAUTH_FAILED || e == KRB5KRB_AP_ERR_MODIFIED;
+}
+
+/*
+ * Our key was refused, so we have no TGT.  MIT's AS-REP does not carry
+ * the kvno of our key; a ticket for us, got with the caller's own TGT
+ * from the default ccache (as kvno(1) does), shows the KDC's kvno.
+ */
+static void
+probe_with_user(krb5_context kc, krb5_principal me, struct probe *p)
+{
+	krb5_principal client = NULL;
+	krb5_ccache cc = NULL;
+	krb5_creds in, *out = NULL;
+	krb5_ticket *tkt = NULL;
+	char *name = NULL;
+
+	memset(&in, 0, sizeof(in));
+	if (krb5_cc_default(kc, &cc) != 0 ||
+	    krb5_cc_get_principal(kc, cc, &client) != 0)
+		goto done;
+	in.client = client;
+	in.server = me;
+	if (krb5_get_credentials(kc, KRB5_GC_NO_STORE, cc, &in, &out) != 0 ||
+	    krb5_decode_ticket(&out->ticket, &tkt) != 0)
+		goto done;
+	p->user_kvno = tkt->enc_part.kvno;
+	if (krb5_unparse_name(kc, client, &name) == 0)
+		strlcpy(p->user, name, sizeof(p->user));
+done:
+	krb5_free_unparsed_name(kc, name);
+	krb5_free_ticket(kc, tkt);
+	krb5_free_creds(kc, out);
+	krb5_free_principal(kc, client);
+	if (cc != NULL)
+		krb5_cc_close(kc, cc);
+}
+
+/* Logs in as principal with the keytab's key, then asks for a ticket. */
+static void
+probe_run(krb5_context kc, const char *keytab, const char *principal,
+    struct probe *p)
+{
+	char name[KREDIR_PATHBUF + 8];
+	krb5_get_init_creds_opt *opt = NULL;
+	krb5_principal me = NULL;
+	krb5_keytab kt = NULL;
+	krb5_ccache cc = NULL;
+	krb5_creds creds;
+	krb5_error_code ret;
+
+	memset(p, 0, sizeof(*p));
+	memset(&creds, 0, sizeof(creds));
+	snprintf(name, sizeof(name), "FILE:%s", keytab);
+	if ((ret = krb5_parse_name(kc, principal, &me)) != 0 ||
+	    (ret = krb5_kt_resolve(kc, name, &kt)) != 0 ||
+	    (ret = krb5_get_init_creds_opt_alloc(kc, &opt)) != 0)
+		goto done;
+	krb5_get_init_creds_opt_set_forwardable(opt, 0);
+	krb5_get_init_creds_opt_set_proxiable(opt, 0);
+	krb5_set_kdc_recv_hook(kc, probe_recv, p);
+	ret = krb5_get_init_creds_keytab(kc, &creds, me, kt, 0, NULL, opt);
+	krb5_set_kdc_recv_hook(kc, NULL, NULL);
+	p->now = time(NULL);
+	if (ret != 0) {
+		if (err_is_wrong_key(ret))
+			probe_with_user(kc, me, p);
+		goto done;
+	}
+	p->authtime = creds.times.authtime;
+	if ((ret = krb5_cc_new_unique(kc, "MEMORY", NULL, &cc)) != 0 ||
+	    (ret = krb5_cc_initialize(kc, cc, me)) != 0 ||
+	    (ret = krb5_cc_store_cred(kc, cc, &creds)) != 0)
+		goto done;
+	probe_self(kc, kt, me, cc, p);
+done:
+	if (ret != 0) {
+		p->as_err = ret;
+		probe_error(kc, p, ret);
+	}
+	if (cc != NULL)
+		krb5_cc_destroy(kc, cc);
+	krb5_free_cred_contents(kc, &creds);
+	krb5_get_init_creds_opt_free(kc, opt);
+	if (kt != NULL)
+		krb5_kt_close(kc, kt);
+	krb5_free_principal(kc, me);
+}
+
+static void
+report_rekeyed(struct report *r, const char *principal, krb5_kvno kdc,
+    krb5_kvno ktv)
+{
+	report_add(r, CHECK_FAIL, "kdc.kvno", "re-extract with ktadd "
+	    "-norandkey / ktpass, and copy the keytab to every node", "%s: the "
+	    "KDC's kvno is %u, the keytab's %u: the principal was re-keyed "
+	    "after the keytab was made", principal, (unsigned)kdc,
+	    (unsigned)ktv);
+}
+
+/* The KDC refused our key: re-keyed (kvno moved on) or another key. */
+static void
+report_wrong_key(struct report *r, const char *principal, krb5_kvno ktv,
+    const struct probe *p)
+{
+	static const char *fix = "re-extract with ktadd -norandkey / ktpass "
+	    "from this realm's KDC, and copy the keytab to every node";
+	krb5_kvno kdc = p->as_kvno != 0 ? p->as_kvno : p->user_kvno;
+
+	if (kdc != 0 && kdc != ktv)
+		report_rekeyed(r, principal, kdc, ktv);
+	else if (kdc != 0)
+		report_add(r, CHECK_FAIL, "kdc.key", fix, "%s: keytab key does "
+		    "not match the KDC, though both are kvno %u (%s): the "
+		    "principal was re-created, or the keytab is from another "
+		    "realm", principal, (unsigned)ktv, p->errtext);
+	else
+		report_add(r, CHECK_FAIL, "kdc.key", fix, "%s: keytab key "
+		    "does not match the KDC (keytab kvno %u: %s): most often "
+		    "the principal was re-keyed after extraction; to see the "
+		    "KDC's kvno, kinit as any user and check again", principal,
+		    (unsigned)ktv, p->errtext);
+}
+
+/* The login with the keytab's own key failed: say why, and what to do. */
+static void
+report_login_error(struct report *r, const char *principal, krb5_kvno ktv,
+    const struct probe *p)
+{
+	char fix[512];
+
+	if (err_is_unreachable(p->as_err))
+		report_add(r, CHECK_WARN, "kdc", "check [realms] kdc in "
+		    "krb5.conf and that the KDC's port 88 is reachable",
+		    "%s: no KDC reachable (%s); accepting needs no KDC, but "
+		    "the kvno, ok_as_delegate and the clock were not checked",
+		    principal, p->errtext);
+	else if (p->as_err == KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN)
+		report_add(r, CHECK_FAIL, "kdc", fixf(fix, sizeof(fix),
+		    "register %s (setspn -S / kadmin addprinc) and extract it",
+		    principal), "the KDC does not know %s", principal);
+	else if (err_is_wrong_key(p->as_err))
+		report_wrong_key(r, principal, ktv, p);
+	else if (p->as_err == KRB5KDC_ERR_ETYPE_NOSUPP)
+		report_add(r, CHECK_FAIL, "kdc.enctypes", "extract keys of an "
+		    "enctype the KDC allows (AES)", "%s: the KDC accepts none "
+		    "of the keytab's enctypes (%s)", principal, p->errtext);
+	else if (p->as_err == KRB5KRB_AP_ERR_SKEW ||
+	    p->as_err == KRB5_KDCREP_SKEW)
+		report_add(r, CHECK_FAIL, "kdc.clock", "synchronise the clock "
+		    "(chrony, ntpsec; AD: w32time)", "%s: %s", principal,
+		    p->errtext);
+	else
+		report_add(r, CHECK_WARN, "kdc", "see the KDC's log for this "
+		    "principal", "%s: could not log in with the keytab's key: "
+		    "%s", principal, p->errtext);
+}
+
+/* kvno, key and ok_as_delegate of a ticket to ourselves; the clock. */
+static void
+report_probe(struct report *r, const char *principal, krb5_kvno ktv,
+    const struct probe *p, bool clock)
+{
+	char fix[512];
+	long skew;
+
+	if (p->as_err != 0) {
+		report_login_error(r, principal, ktv, p);
+		return;
+	}
+	if (p->tgs_err != 0)
+		report_add(r, CHECK_WARN, "kdc", "see the KDC's log for this "
+		    "principal", "%s: logged in, but got no service ticket to "
+		    "itself: %s", principal, p->errtext);
+	else if (p->tkt_kvno != ktv)
+		report_rekeyed(r, principal, p->tkt_kvno, ktv);
+	else if (!p->decrypts)
+		report_add(r, CHECK_FAIL, "kdc.key", "re-extract with ktadd "
+		    "-norandkey / ktpass from this realm's KDC", "%s: keytab "
+		    "key does not match the KDC (kvno %u)", principal,
+		    (unsigned)ktv);
+	else
+		report_add(r, CHECK_OK, "kdc.kvno", NULL, "%s: the KDC's kvno "
+		    "%u matches the keytab, whose key decrypts the KDC's "
+		    "tickets", principal, (unsigned)ktv);
+	if (p->tgs_err == 0 && (p->flags & TKT_FLG_OK_AS_DELEGATE) != 0)
+		report_add(r, CHECK_OK, "kdc.delegation", NULL, "%s: service "
+		    "tickets carry ok_as_delegate", principal);
+	else if (p->tgs_err == 0)
+		report_add(r, CHECK_FAIL, "kdc.delegation", fixf(fix,
+		    sizeof(fix), "kadmin modprinc +ok_as_delegate %s / AD: "
+		    "Trust this computer for delegation", principal), "%s: "
+		    "service tickets lack ok_as_delegate: browsers and curl "
+		    "--delegation policy will not delegate", principal);
+	if (!clock)
+		return;
+	skew = (long)((time_t)(uint32_t)p->authtime - p->now);
+	report_add(r, check_skew_status(skew), "kdc.clock", "synchronise the "
+	    "clock (chrony, ntpsec; AD: w32time): Kerberos refuses more "
+	    "than 5 minutes of skew", "this clock is %ld s %s the KDC's",
+	    labs(skew), skew > 0 ? "behind" : "ahead of");
+}
+
+static void
+check_kdc_one(struct report *r, krb5_context kc, const struct config *c,
+    const struct keytab *kt, const char *host, bool clock)
+{
+	const struct kt_key *k = NULL;
+	struct probe p;
+	krb5_kvno v;
+
+	if ((v = keytab_kvno(kt, c->service, host, &k)) == 0) {
+		report_add(r, CHECK_WARN, "kdc", "see keytab.spn", "%s/%s not "
+		    "checked: the keytab holds no key for it", c->service,
+		    host);
+		return;
+	}
+	probe_run(kc, c->keytab, k->principal, &p);
+	report_probe(r, k->principal, v, &p, clock);
+}
+
+static void
+check_kdc(struct report *r, krb5_context kc, const struct config *c,
+    const struct keytab *kt)
+{
+	if (!kt->loaded) {
+		report_add(r, CHECK_WARN, "kdc", "run kredir check as root or "
+		    "as kredir's user", "not checked: this process cannot "
+		    "read the keytab");
+		return;
+	}
+	check_kdc_one(r, kc, c, kt, c->fqdn, true);
+	for (size_t i = 0; c->mode == MODE_SHARED_SPN && i < c->nvhosts; i++)
+		check_kdc_one(r, kc, c, kt, c->vhosts[i], false);
+}
+
+/* ---------------------------------------------------------- cache dir */
+
+/* Session caches, temporary files and anything else in dir. */
+static void
+check_cache_files(struct report *r, const char *dir)
+{
+	unsigned caches = 0, temps = 0, other = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		report_add(r, CHECK_WARN, "cache_dir.files", "run kredir check "
+		    "as root or as kredir's user", "%s cannot be listed: %s",
+		    dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (strncmp(de->d_name, "krb5cc_", 7) != 0)
+			other++;
+		else if (strchr(de->d_name, '.') != NULL)
+			temps++;
+		else
+			caches++;
+	}
+	closedir(d);
+	report_add(r, other > 0 ? CHECK_WARN : CHECK_OK, "cache_dir.files",
+	    "keep the cache directory for kredir alone", "%u session cache%s, "
+	    "%u temporary file%s, %u other entr%s", caches, caches == 1 ? "" :
+	    "s", temps, temps == 1 ? "" : "s", other, other == 1 ? "y" : "ies");
+}
+
+static void
+check_cache_dir(struct report *r, const struct config *c, const struct who *w)
+{
+	const char *d = c->cache_dir;
+	char own[128], fix[KREDIR_PATHBUF * 2 + 128];
+	struct statfs sf;
+	struct stat st;
+
+	fixf(fix, sizeof(fix), "install -d -m 700 -o %s %s", w->name, d);
+	if (lstat(d, &st) == -1) {
+		report_add(r, CHECK_FAIL, "cache_dir", fix, "%s: %s", d,
+		    strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		report_add(r, CHECK_FAIL, "cache_dir", fix, "%s is not a "
+		    "directory", d);
+		return;
+	}
+	describe_owner(&st, own, sizeof(own));
+	if (st.st_uid != w->uid)
+		report_add(r, CHECK_FAIL, "cache_dir", fixf(fix, sizeof(fix),
+		    "chown %s %s", w->name, d), "%s (%s) is not owned by %s",
+		    d, own, w->name);
+	else if ((st.st_mode & 07777) != 0700)
+		report_add(r, CHECK_FAIL, "cache_dir", fixf(fix, sizeof(fix),
+		    "chmod 700 %s", d), "%s (%s): must be mode 0700 (it holds "
+		    "users' TGTs)", d, own);
+	else
+		report_add(r, CHECK_OK, "cache_dir", NULL, "%s (%s)", d, own);
+	if (statfs(d, &sf) == 0 && sf.f_type == TMPFS_MAGIC)
+		report_add(r, CHECK_OK, "cache_dir.fs", NULL, "%s is on tmpfs",
+		    d);
+	else
+		report_add(r, CHECK_WARN, "cache_dir.fs", "put it on tmpfs "
+		    "(e.g. under /run/kredir)", "%s is not on tmpfs: caches "
+		    "are secrets that should not reach a disk or survive a "
+		    "reboot, and storing them on tmpfs is faster", d);
+	check_cache_files(r, d);
+}
+
+/* ------------------------------------------------------ session secret */
+
+/* The checks session_secret_load makes, each with its own fix. */
+static bool
+secret_stat(struct report *r, const char *f, const struct who *w, char *own,
+    size_t ownlen, long long *size)
+{
+	char fix[KREDIR_PATHBUF * 3 + 128];
+	struct stat st;
+
+	fixf(fix, sizeof(fix), "umask 077; head -c 32 /dev/urandom > %s; "
+	    "chown %s %s", f, w->name, f);
+	if (lstat(f, &st) == -1) {
+		report_add(r, CHECK_FAIL, "secret", fix, "%s: %s", f,
+		    strerror(errno));
+		return false;
+	}
+	describe_owner(&st, own, ownlen);
+	*size = (long long)st.st_size;
+	if (!S_ISREG(st.st_mode))
+		report_add(r, CHECK_FAIL, "secret", "name the file itself",
+		    "%s is not a regular file (a link?)", f);
+	else if (st.st_uid != w->uid)
+		report_add(r, CHECK_FAIL, "secret", fixf(fix, sizeof(fix),
+		    "chown %s %s", w->name, f), "%s (%s) is not owned by %s", f,
+		    own, w->name);
+	else if ((st.st_mode & 077) != 0)
+		report_add(r, CHECK_FAIL, "secret", fixf(fix, sizeof(fix),
+		    "chmod 600 %s", f), "%s (%s) gives group or others access",
+		    f, own);
+	else if (st.st_size < KREDIR_SECRET_MIN ||
+	    st.st_size > KREDIR_SECRET_MAX)
+		report_add(r, CHECK_FAIL, "secret", fix, "%s holds %lld bytes; "
+		    "a secret has %d to %d", f, (long long)st.st_size,
+		    KREDIR_SECRET_MIN, KREDIR_SECRET_MAX);
+	else
+		return true;
+	return false;
+}
+
+static void
+check_secret(struct report *r, const struct config *c, const struct who *w)
+{
+	unsigned char key[KREDIR_SECRET_MAX];
+	char err[KREDIR_PATHBUF + 256], own[128];
+	long long size = 0;
+	size_t n = 0;
+
+	if (!secret_stat(r, c->secret_file, w, own, sizeof(own), &size))
+		return;
+	/* Loaded the daemon's way when we are the user it serves as. */
+	if (w->is_self && session_secret_load(c->secret_file, key, &n, err,
+	    sizeof(err)) == -1)
+		report_add(r, CHECK_FAIL, "secret", "see the message", "%s",
+		    err);
+	else
+		report_add(r, CHECK_OK, "secret", NULL, "%s (%s, %lld bytes)",
+		    c->secret_file, own, size);
+	explicit_bzero(key, sizeof(key));
+}
+
+/* ----------------------------------------------------- web server side */
+
+/* "unix:/path" or "ADDR:PORT" of a socket's local address. */
+static void
+describe_socket(const struct sockaddr_storage *ss, char *out, size_t outlen)
+{
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (ss->ss_family == AF_UNIX) {
+		snprintf(out, outlen, "unix:%s",
+		    ((const struct sockaddr_un *)ss)->sun_path);
+		return;
+	}
+	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), host,
+	    sizeof(host), serv, sizeof(serv), NI_NUMERICHOST |
+	    NI_NUMERICSERV) == 0)
+		snprintf(out, outlen, "%s%.200s%s:%.16s", ss->ss_family == AF_INET6 ?
+		    "[" : "", host, ss->ss_family == AF_INET6 ? "]" : "", serv);
+	else
+		snprintf(out, outlen, "address family %d", ss->ss_family);
+}
+
+static void
+check_server(struct report *r, const struct config *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss), il = sizeof(int);
+	const char *gw = getenv("GATEWAY_INTERFACE");
+	char addr[256];
+	int listening = 0;
+
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(0, (struct sockaddr *)&ss, &sl) == 0) {
+		describe_socket(&ss, addr, sizeof(addr));
+		if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+		    &il) == 0 && listening)
+			report_add(r, CHECK_OK, "server", NULL, "fd 0 is a "
+			    "listening socket (%s): FastCGI", addr);
+		else
+			report_add(r, CHECK_WARN, "server", "give kredir the "
+			    "listening socket on fd 0 (spawn-fcgi, systemd "
+			    "StandardInput=socket) or set [server] listen",
+			    "fd 0 is a socket (%s) but not a listening one",
+			    addr);
+	} else if (gw != NULL)
+		report_add(r, CHECK_OK, "server", NULL, "CGI environment "
+		    "(GATEWAY_INTERFACE=%s)", gw);
+	else if (getenv("LISTEN_FDS") != NULL)
+		report_add(r, CHECK_OK, "server", NULL, "systemd socket "
+		    "activation (LISTEN_FDS=%s)", getenv("LISTEN_FDS"));
+	else
+		report_add(r, CHECK_OK, "server", NULL, "run from a shell: no "
+		    "FastCGI socket on fd 0, no CGI environment");
+	if (c->listen[0] != '\0')
+		report_add(r, CHECK_OK, "server.listen", NULL, "kredir opens "
+		    "its own socket: listen = %s (socket_mode %04o)", c->listen,
+		    c->socket_mode);
+}
+
+/* ---------------------------------------------------------------- run */
+
+static void
+check_keytab(struct report *r, krb5_context kc, const struct config *c,
+    const struct who *w, struct keytab *kt)
+{
+	bool readable = check_keytab_file(r, c, w);
+
+	keytab_load(kc, c->keytab, kt);	/* root reads it for another user */
+	if (!kt->loaded) {
+		if (readable)
+			report_add(r, CHECK_FAIL, "keytab.keys", "extract the "
+			    "keys again (kadmin ktadd -norandkey / ktpass)",
+			    "%s: %s", c->keytab, kt->err);
+		return;
+	}
+	check_keytab_keys(r, kt);
+	check_keytab_spn(r, c, kt);
+	check_keytab_enctypes(r, c->service, c->fqdn, kt);
+	for (size_t i = 0; c->mode == MODE_SHARED_SPN && i < c->nvhosts; i++)
+		check_keytab_enctypes(r, c->service, c->vhosts[i], kt);
+}
+
+int
+check_run(const struct config *conf, const char *config_path, bool json,
+    FILE *out)
+{
+	struct report r = { out, json, { 0, 0, 0 } };
+	struct keytab *kt = NULL;
+	krb5_context kc = NULL;
+	krb5_error_code ret;
+	struct who w;
+
+	check_config(&r, conf, config_path);
+	check_user(&r, conf, &w);
+	check_name(&r, conf);
+	if ((ret = krb5_init_context(&kc)) != 0) {
+		kc = NULL;
+		report_add(&r, CHECK_FAIL, "krb5", "check KRB5_CONFIG and "
+		    "/etc/krb5.conf", "krb5_init_context: %s",
+		    krb5_get_error_message(NULL, ret));
+	} else if ((kt = calloc(1, sizeof(*kt))) == NULL) {
+		report_add(&r, CHECK_FAIL, "keytab", "none", "out of memory");
+	} else {
+		check_keytab(&r, kc, conf, &w, kt);
+		check_kdc(&r, kc, conf, kt);
+	}
+	check_cache_dir(&r, conf, &w);
+	check_secret(&r, conf, &w);
+	check_server(&r, conf);
+	check_farm(&r, conf);
+	report_end(&r);
+	fflush(out);
+	free(kt);
+	if (kc != NULL)
+		krb5_free_context(kc);
+	return (int)r.count[CHECK_FAIL];
+}
+
+int
+check_config_error(const char *config_path, int nerrors, bool json,
+    FILE *out)
+{
+	struct report r = { out, json, { 0, 0, 0 } };
+	char fix[KREDIR_PATHBUF + 64];
+
+	report_add(&r, CHECK_FAIL, "config", fixf(fix, sizeof(fix), "correct "
+	    "the file (kredir -n -c %s says when it is right)", config_path),
+	    "%s: %d error%s (on stderr); nothing else was checked",
+	    config_path, nerrors, nerrors == 1 ? "" : "s");
+	report_end(&r);
+	fflush(out);
+	return 1;
+}
