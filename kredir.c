@@ -887,8 +887,35 @@ find_config(const char *opt, const char *argv0, char *buf, size_t len)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: kredir [-nvV] [-c kredir.ini]\n");
+	fprintf(stderr, "usage: kredir [-nvV] [-c kredir.ini]\n"
+	    "       kredir check [-c kredir.ini] [--json]\n");
 	exit(2);
+}
+
+/* "kredir check [-c file] [--json]": diagnostics, exit 0 if no FAIL. */
+static int
+run_check(struct config *c, const char *path, int argc, char *argv[])
+{
+	bool json = false;
+	FILE *errs;
+	int n;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			path = argv[++i];
+		else
+			usage();
+	}
+	/* file:line messages go to stderr; the report says the rest */
+	errs = json ? fopen("/dev/null", "we") : stderr;
+	n = config_load(c, path, errs != NULL ? errs : stderr);
+	if (errs != NULL && errs != stderr)
+		fclose(errs);
+	if (n > 0)
+		return check_config_error(path, n, json, stdout) > 0 ? 1 : 0;
+	return check_run(c, path, json, stdout) > 0 ? 1 : 0;
 }
 
 int
@@ -900,7 +927,7 @@ main(int argc, char *argv[])
 	bool check = false, verbose = false, ready;
 	int ch, rc;
 
-	while ((ch = getopt(argc, argv, "c:nvV")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:nvV")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'n': check = true; break;
@@ -909,9 +936,11 @@ main(int argc, char *argv[])
 		default: usage();
 		}
 	}
+	path = find_config(path, argv[0], pathbuf, sizeof(pathbuf));
+	if (optind < argc && strcmp(argv[optind], "check") == 0)
+		return run_check(&s.conf, path, argc - optind, argv + optind);
 	if (optind != argc)
 		usage();
-	path = find_config(path, argv[0], pathbuf, sizeof(pathbuf));
 	rc = config_load(&s.conf, path, stderr);
 	if (check) {
 		if (rc == 0)
@@ -924,9 +953,12 @@ main(int argc, char *argv[])
 		rc = run_cgi(&s, ready);
 	else if (!ready)
 		rc = 1;
-	else if (s.conf.workers > 1 && metrics_init() == 0)
+	else if (s.conf.workers > 1) {
+		if (metrics_init() == -1)
+			log_msg(LOG_WARN, "warning reason=\"no shared memory: "
+			    "counters are per worker\"");
 		rc = supervise(s.conf.workers, run_worker, &s);
-	else
+	} else
 		rc = run_fastcgi(&s);
 	server_stop(&s);
 	listen_close();

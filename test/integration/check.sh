@@ -1,0 +1,288 @@
+#!/bin/bash
+# kredir check against a throwaway MIT realm: all OK on a good node, and
+# each broken setup caught by the right FAIL line (HOST/-only keytab,
+# re-keyed principal, key from elsewhere, no ok_as_delegate, cache dir
+# 0755, keytab unreadable by the user kredir runs as, missing shared-SPN
+# key); a drain file and a stopped KDC only WARN; --json is valid JSON.
+#
+# KREDIR_CHECK_BIN overrides the command (run as: CMD check -c INI
+# [--json]) until "kredir check" is wired into main.
+set -u
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+kt_init check
+
+PY=/usr/bin/python3
+CHECK_BIN=${KREDIR_CHECK_BIN:-$KT_BIN}
+[ -x "$CHECK_BIN" ] || kt_die "no kredir binary at $CHECK_BIN: run make kredir"
+
+kt_realm_start
+ALICE_PW=alice-$RANDOM$RANDOM
+kt_realm_standard "$ALICE_PW"
+kt_add_service "host/node1.$KT_DOMAIN"
+kt_add_service "HTTP/node3.$KT_DOMAIN" +ok_as_delegate
+kt_add_service "HTTP/node4.$KT_DOMAIN" +ok_as_delegate
+kt_add_service "HTTP/www.$KT_DOMAIN" +ok_as_delegate
+
+# node DIR FQDN [section.key=value...]: DIR/kredir.ini with DIR/ccache
+# (0700) and DIR/session.key; the keytab is DIR/http.keytab.
+node() {
+	local dir=$1 fqdn=$2
+	shift 2
+	mkdir -p "$dir"
+	kt_session_files "$dir"
+	KT_INI_FQDN=$fqdn KT_INI_PORT='' KT_INI_KEYTAB=$dir/http.keytab \
+	    KT_INI_STATE=$dir kt_kredir_ini "$dir/kredir.ini" "$@"
+}
+
+# run_check DIR [--json] [prefix command...]: kredir check with a clean
+# environment; output in $OUT, exit status in $RC.
+run_check() {
+	local dir=$1 json=
+	shift
+	if [ "${1:-}" = --json ]; then
+		json=--json
+		shift
+	fi
+	RC=0
+	OUT=$("$@" env -i PATH="$KT_PATH" KRB5_CONFIG="$KT_KRB5_CONF" \
+	    KRB5RCACHEDIR="$KT_RCACHE" "$CHECK_BIN" check -c "$dir/kredir.ini" \
+	    $json </dev/null 2>"$dir/check.err") || RC=$?
+	printf '%s\n' "$OUT" >"$dir/check.out"
+	KT_LOGS+=("$dir/check.out" "$dir/check.err")
+}
+
+# expect_line NAME ERE: some line of $OUT matches.
+expect_line() {
+	if grep -q -E -e "$2" <<<"$OUT"; then
+		kt_pass "$1"
+	else
+		kt_fail "$1" "no line matching /$2/ in: $OUT"
+	fi
+}
+
+# expect_fails NAME N CHECK: exit 1, exactly N FAIL lines, one for CHECK.
+expect_fails() {
+	local n
+	n=$(grep -c '^FAIL ' <<<"$OUT")
+	if [ "$RC" -eq 1 ] && [ "$n" -eq "$2" ] &&
+	    grep -q -E "^FAIL $3: " <<<"$OUT"; then
+		kt_pass "$1"
+	else
+		kt_fail "$1" "exit $RC, $n FAIL lines, want $2 with $3: $(grep -E '^(FAIL|WARN) ' <<<"$OUT")"
+	fi
+}
+
+json_ok() {
+	"$PY" -c 'import json, sys
+a = json.load(sys.stdin)
+assert isinstance(a, list) and a
+for o in a:
+    assert set(o) == {"check", "status", "message", "fix"}, o
+    assert o["status"] in ("OK", "WARN", "FAIL"), o
+    assert all(isinstance(v, str) for v in o.values()), o
+    assert (o["fix"] == "") == (o["status"] == "OK"), o
+print(sum(o["status"] == "FAIL" for o in a))' <<<"$OUT"
+}
+
+FQDN1=node1.$KT_DOMAIN
+
+# ------------------------------------------------------------ a good node
+GOOD=$KT_DIR/good
+node "$GOOD" "$FQDN1"
+kt_keytab "HTTP/$FQDN1" "$GOOD/http.keytab"
+run_check "$GOOD"
+if [ "$RC" -eq 0 ] && ! grep -q '^FAIL ' <<<"$OUT"; then
+	kt_pass "good node: exit 0, no FAIL"
+else
+	kt_fail "good node: exit 0, no FAIL" "exit $RC: $OUT"
+fi
+expect_line "good node: keytab readable" "^OK   keytab: $GOOD/http.keytab \(owner "
+expect_line "good node: keys listed with kvno and enctype" \
+    "^OK   keytab.keys: 2 keys: HTTP/$FQDN1@$KT_REALM kvno 1: aes256-cts-hmac-sha1-96, aes128-cts-hmac-sha1-96$"
+expect_line "good node: HTTP/<fqdn> present" "^OK   keytab.spn: HTTP/$FQDN1 present \(kvno 1\)"
+expect_line "good node: AES keys" "^OK   keytab.enctypes: "
+expect_line "good node: KDC kvno matches" "^OK   kdc.kvno: HTTP/$FQDN1@$KT_REALM: the KDC's kvno 1 matches"
+expect_line "good node: ok_as_delegate" "^OK   kdc.delegation: "
+expect_line "good node: clock" "^OK   kdc.clock: this clock is [0-9]+ s "
+expect_line "good node: cache dir" "^OK   cache_dir: $GOOD/ccache \(owner [^ ]+ mode 0700\)"
+expect_line "good node: secret" "^OK   secret: $GOOD/session.key \(owner [^ ]+ mode 0600, 48 bytes\)"
+expect_line "good node: run from a shell" "^OK   server: run from a shell"
+expect_line "good node: summary" "^[0-9]+ ok, [0-9]+ warn, 0 fail$"
+if grep -v -E '^(OK   |[0-9]+ ok, )' <<<"$OUT" | grep -q -v -E '^WARN [a-z_.]+: .* -- fix: .+$'; then
+	kt_fail "good node: every line is OK, a WARN with a fix, or the summary" "$OUT"
+else
+	kt_pass "good node: every line is OK, a WARN with a fix, or the summary"
+fi
+
+run_check "$GOOD" --json
+fails=$(json_ok 2>&1)
+kt_expect_eq "--json on a good node: valid JSON, no FAIL, exit 0" "0 0" "$fails $RC"
+
+# The web server's side: a listening socket on fd 0 (FastCGI), or CGI.
+OUT=$("$PY" -c 'import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+os.dup2(s.fileno(), 0)
+os.execv(sys.argv[1], sys.argv[1:])' "$CHECK_BIN" check -c "$GOOD/kredir.ini" 2>&1)
+expect_line "fd 0 a listening socket: FastCGI" \
+    "^OK   server: fd 0 is a listening socket \(127\.0\.0\.1:[0-9]+\): FastCGI$"
+OUT=$(GATEWAY_INTERFACE=CGI/1.1 "$CHECK_BIN" check -c "$GOOD/kredir.ini" </dev/null 2>&1)
+expect_line "GATEWAY_INTERFACE set: CGI" \
+    "^OK   server: CGI environment \(GATEWAY_INTERFACE=CGI/1.1\)$"
+
+# A config kredir refuses: one FAIL, nothing else checked.
+printf '[node]\nfqdn = %s\nno_such_key = 1\n' "$FQDN1" >"$KT_DIR/bad.ini"
+RC=0
+OUT=$("$CHECK_BIN" check -c "$KT_DIR/bad.ini" 2>/dev/null) || RC=$?
+kt_expect_eq "config with an unknown key: one FAIL line and the summary, exit 1" \
+    "1|FAIL config: $KT_DIR/bad.ini: 1 error (on stderr); nothing else was checked -- fix: correct the file (kredir -n -c $KT_DIR/bad.ini says when it is right)|0 ok, 0 warn, 1 fail" \
+    "$RC|$(paste -s -d'|' <<<"$OUT")"
+
+# ------------------------------------------------ a keytab with only HOST/
+HOSTONLY=$KT_DIR/hostonly
+node "$HOSTONLY" "$FQDN1"
+kt_keytab "host/$FQDN1" "$HOSTONLY/http.keytab"
+run_check "$HOSTONLY"
+expect_fails "keytab with only HOST/: one FAIL, keytab.spn" 1 keytab.spn
+expect_line "keytab with only HOST/: the fix says register HTTP/" \
+    "^FAIL keytab.spn: only HOST/$FQDN1, .* -- fix: register HTTP/$FQDN1 \(setspn -S / kadmin addprinc\) and extract it$"
+run_check "$HOSTONLY" --json
+fails=$(json_ok 2>&1)
+kt_expect_eq "--json with a FAIL: valid JSON, one FAIL, exit 1" "1 1" "$fails $RC"
+
+# ---------------------------------------------- a re-keyed principal
+FQDN3=node3.$KT_DOMAIN
+REKEY=$KT_DIR/rekeyed
+node "$REKEY" "$FQDN3"
+kt_keytab "HTTP/$FQDN3" "$REKEY/http.keytab"
+kt_kadmin "ktadd -k $REKEY/other.keytab HTTP/$FQDN3"	# re-keys: kvno 2
+# MIT's AS-REP does not carry the kvno: without anyone's TGT the check can
+# only say the key does not match.
+run_check "$REKEY"
+expect_fails "re-keyed principal, no user TGT: one FAIL, kdc.key" 1 kdc.key
+expect_line "re-keyed principal, no user TGT: key mismatch, hint to kinit" \
+    "^FAIL kdc.key: HTTP/$FQDN3@$KT_REALM: keytab key does not match the KDC \(keytab kvno 1: .*kinit as any user and check again -- fix: re-extract with ktadd -norandkey / ktpass"
+# With a TGT in the default ccache (krb5.conf's default_ccache_name) the
+# KDC's kvno is seen through a ticket for the principal, as kvno(1) does.
+kt_kinit alice "$ALICE_PW" "FILE:$KT_DIR/realm/ccache/default"
+run_check "$REKEY"
+expect_fails "re-keyed principal: one FAIL, kdc.kvno" 1 kdc.kvno
+expect_line "re-keyed principal: KDC kvno 2, keytab 1, fix re-extract" \
+    "^FAIL kdc.kvno: HTTP/$FQDN3@$KT_REALM: the KDC's kvno is 2, the keytab's 1: .* -- fix: re-extract with ktadd -norandkey / ktpass"
+
+# ------------------------- same kvno, another key (principal re-created)
+FQDN4=node4.$KT_DOMAIN
+OTHERKEY=$KT_DIR/otherkey
+node "$OTHERKEY" "$FQDN4"
+kt_keytab "HTTP/$FQDN4" "$OTHERKEY/http.keytab"
+kt_kadmin "delprinc -force HTTP/$FQDN4"
+kt_add_service "HTTP/$FQDN4" +ok_as_delegate
+run_check "$OTHERKEY"
+expect_fails "key from elsewhere: one FAIL, kdc.key" 1 kdc.key
+expect_line "key from elsewhere: keytab key does not match the KDC, same kvno" \
+    "^FAIL kdc.key: HTTP/$FQDN4@$KT_REALM: keytab key does not match the KDC, though both are kvno 1 "
+
+# ------------------------------------------- no ok_as_delegate
+FQDNB=backend.$KT_DOMAIN
+NODELEG=$KT_DIR/nodeleg
+node "$NODELEG" "$FQDNB"
+kt_keytab "HTTP/$FQDNB" "$NODELEG/http.keytab"
+run_check "$NODELEG"
+expect_fails "no ok_as_delegate: one FAIL, kdc.delegation" 1 kdc.delegation
+expect_line "no ok_as_delegate: the fix names modprinc and AD's trust" \
+    "^FAIL kdc.delegation: .*will not delegate -- fix: kadmin modprinc \+ok_as_delegate HTTP/$FQDNB@$KT_REALM / AD: Trust this computer for delegation$"
+
+# ------------------------------------------------ cache dir 0755
+OPEN=$KT_DIR/opendir
+node "$OPEN" "$FQDN1"
+kt_keytab "HTTP/$FQDN1" "$OPEN/http.keytab"
+chmod 0755 "$OPEN/ccache"
+run_check "$OPEN"
+expect_fails "cache dir 0755: one FAIL, cache_dir" 1 cache_dir
+expect_line "cache dir 0755: fix chmod 700" \
+    "^FAIL cache_dir: $OPEN/ccache \(owner [^ ]+ mode 0755\).* -- fix: chmod 700 $OPEN/ccache$"
+
+# --------------------------- a keytab kredir's user cannot read (nobody)
+# Everything else is right for nobody: only the keytab may FAIL.
+NB=$KT_DIR/nobody
+chmod 0711 "$KT_DIR"
+chmod 0755 "$KT_DIR/realm"
+chmod 0644 "$KT_KRB5_CONF"
+node "$NB" "$FQDN1"
+kt_keytab "HTTP/$FQDN1" "$NB/http.keytab"
+chmod 0755 "$NB"
+chmod 0644 "$NB/kredir.ini"
+chmod 0000 "$NB/http.keytab"
+chown nobody "$NB/ccache" "$NB/session.key"
+BIN_DIR=$(dirname "$CHECK_BIN")
+if setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$CHECK_BIN"; then
+	run_check "$NB" setpriv --reuid=nobody --regid=nogroup --clear-groups
+	expect_fails "keytab mode 0000, run as nobody: one FAIL, keytab" 1 keytab
+	expect_line "keytab mode 0000: says who cannot read it" \
+	    "^FAIL keytab: $NB/http.keytab \(owner root:root mode 0000\) cannot be read by nobody \(uid [0-9]+\) -- fix: chown nobody "
+	expect_line "keytab mode 0000: the KDC check is skipped, not failed" \
+	    "^WARN kdc: not checked: this process cannot read the keytab"
+else
+	kt_fail "keytab mode 0000, run as nobody" "nobody cannot run $CHECK_BIN (is $BIN_DIR traversable?)"
+fi
+
+# Started as root with [server] user = nobody: the files are judged for
+# nobody, while root still reads the keytab to ask the KDC.
+ASUSER=$KT_DIR/asuser
+node "$ASUSER" "$FQDN1" server.user=nobody
+kt_keytab "HTTP/$FQDN1" "$ASUSER/http.keytab"
+chmod 0000 "$ASUSER/http.keytab"
+chown nobody "$ASUSER/ccache" "$ASUSER/session.key"
+run_check "$ASUSER"
+expect_fails "root, [server] user = nobody, keytab 0000: one FAIL, keytab" 1 keytab
+expect_line "root, [server] user = nobody: files checked for nobody" \
+    "^OK   user: started as root, kredir serves as nobody \(uid [0-9]+\)"
+expect_line "root, [server] user = nobody: the KDC is still asked" \
+    "^OK   kdc.kvno: HTTP/$FQDN1@$KT_REALM: "
+chown root "$ASUSER/ccache"
+run_check "$ASUSER"
+expect_line "root, [server] user = nobody: cache dir owned by root fails" \
+    "^FAIL cache_dir: $ASUSER/ccache \(owner root:[^ ]+ mode 0700\) is not owned by nobody -- fix: chown nobody $ASUSER/ccache$"
+
+# ---------------------------- shared-SPN mode without the virtual name's key
+SHARED=$KT_DIR/shared
+node "$SHARED" "$FQDN1" node.mode=shared-spn
+kt_keytab "HTTP/$FQDN1" "$SHARED/http.keytab"
+run_check "$SHARED"
+expect_fails "shared-SPN without HTTP/www: one FAIL, keytab.vhost" 1 keytab.vhost
+kt_keytab "HTTP/www.$KT_DOMAIN" "$SHARED/http.keytab"
+run_check "$SHARED"
+kt_expect_eq "shared-SPN with both keys: exit 0" 0 "$RC"
+expect_line "shared-SPN: the virtual name checked at the KDC" \
+    "^OK   kdc.delegation: HTTP/www.$KT_DOMAIN@$KT_REALM: "
+
+# ------------------------------------------------------ draining: WARN
+DRAIN=$KT_DIR/drain
+node "$DRAIN" "$FQDN1" farm.drain_file="$KT_DIR/drain/drain"
+kt_keytab "HTTP/$FQDN1" "$DRAIN/http.keytab"
+: >"$DRAIN/drain"
+run_check "$DRAIN"
+kt_expect_eq "drain file present: exit 0" 0 "$RC"
+expect_line "drain file present: WARN this node is draining" \
+    "^WARN drain: this node is draining \($DRAIN/drain exists\) -- fix: rm $DRAIN/drain"
+
+# ---------------------------------------------- the KDC down: WARN only
+kill -TERM "$KT_KDC_PID"
+for ((i = 0; i < 50; i++)); do
+	kt_alive "$KT_KDC_PID" || break
+	sleep 0.1
+done
+start=$SECONDS
+run_check "$GOOD"
+kt_expect_eq "KDC down: exit 0, no FAIL" "0 0" "$RC $(grep -c '^FAIL ' <<<"$OUT")"
+expect_line "KDC down: WARN with the error text" \
+    "^WARN kdc: HTTP/$FQDN1@$KT_REALM: no KDC reachable \(Cannot contact any KDC for realm '$KT_REALM'\)"
+kt_expect_eq "KDC down: answered within 15 s" yes \
+    "$([ $((SECONDS - start)) -le 15 ] && echo yes || echo no)"
+run_check "$GOOD" --json
+fails=$(json_ok 2>&1)
+kt_expect_eq "--json with the KDC down: valid JSON, exit 0" "0 0" "$fails $RC"
+
+kt_summary
