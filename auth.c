@@ -161,6 +161,7 @@ check_keys(struct auth *a, const struct config *c, char *err, size_t errlen)
 		    "advice for farms); accepting with any key meanwhile\"",
 		    c->keytab, c->fqdn, c->service, c->fqdn);
 		a->any_name = true;
+		a->host_only = true;
 	}
 	/* Shared-SPN: a missing virtual name's key is loud, not fatal. */
 	for (size_t i = 0; c->mode == MODE_SHARED_SPN && i < c->nvhosts; i++)
@@ -186,6 +187,7 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 
 	a->acceptor = GSS_C_NO_CREDENTIAL;
 	a->any_name = c->mode == MODE_SHARED_SPN;
+	a->host_only = false;
 	if (spn_service_is_host(c->service)) {
 		snprintf(err, errlen, "service HOST refused: register HTTP/%s",
 		    c->fqdn);
@@ -369,9 +371,22 @@ is_local_failure(OM_uint32 maj, const char *why)
 }
 
 /* The ticket's server principal must be ours (shared-SPN accepts any). */
+/*
+ * With a HOST/-only keytab (an AD computer account without an HTTP SPN)
+ * MIT names the keytab entry that decrypted the HTTP/<fqdn> ticket.
+ */
 static bool
-target_is_ours(const struct config *c, gss_ctx_id_t ctx, char *why,
-    size_t whylen)
+is_host_alias(const struct auth *a, const struct config *c, const char *p)
+{
+	size_t n = strlen(c->fqdn);
+
+	return a->host_only && strncasecmp(p, "host/", 5) == 0 &&
+	    strncasecmp(p + 5, c->fqdn, n) == 0 && p[5 + n] == '@';
+}
+
+static bool
+target_is_ours(const struct auth *a, const struct config *c,
+    gss_ctx_id_t ctx, char *why, size_t whylen)
 {
 	char target[KREDIR_PRINCIPAL_MAX];
 	gss_name_t targ = GSS_C_NO_NAME;
@@ -383,7 +398,7 @@ target_is_ours(const struct config *c, gss_ctx_id_t ctx, char *why,
 		return false;
 	display_name(targ, target, sizeof(target));
 	gss_release_name(&min, &targ);
-	if (spn_principal_is_ours(c, target))
+	if (spn_principal_is_ours(c, target) || is_host_alias(a, c, target))
 		return true;
 	snprintf(why, whylen, "ticket for %s, not for this node", target);
 	return false;
@@ -479,7 +494,7 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 		r = AUTH_NTLM;
 		goto done;
 	}
-	if (!target_is_ours(c, ctx, o->why, sizeof(o->why))) {
+	if (!target_is_ours(a, c, ctx, o->why, sizeof(o->why))) {
 		r = AUTH_DENIED;
 		goto done;
 	}

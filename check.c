@@ -84,6 +84,8 @@ struct probe {
 	krb5_error_code	 as_err, tgs_err;
 	bool		 decrypts;	/* the keytab decrypts that ticket */
 	krb5_kvno	 user_kvno;	/* seen with the caller's own TGT */
+	krb5_flags	 user_flags;	/* of that ticket */
+	bool		 user_decrypts;	/* the keytab decrypts that ticket */
 	char		 user[KREDIR_PRINCIPAL_MAX];	/* whose TGT */
 	char		 errtext[256];
 };
@@ -980,7 +982,8 @@ err_is_wrong_key(krb5_error_code e)
  * from the default ccache (as kvno(1) does), shows the KDC's kvno.
  */
 static void
-probe_with_user(krb5_context kc, krb5_principal me, struct probe *p)
+probe_with_user(krb5_context kc, krb5_principal me, krb5_keytab kt,
+    struct probe *p)
 {
 	krb5_principal client = NULL;
 	krb5_ccache cc = NULL;
@@ -998,6 +1001,8 @@ probe_with_user(krb5_context kc, krb5_principal me, struct probe *p)
 	    krb5_decode_ticket(&out->ticket, &tkt) != 0)
 		goto done;
 	p->user_kvno = tkt->enc_part.kvno;
+	p->user_flags = out->ticket_flags;
+	p->user_decrypts = krb5_server_decrypt_ticket_keytab(kc, kt, tkt) == 0;
 	if (krb5_unparse_name(kc, client, &name) == 0)
 		strlcpy(p->user, name, sizeof(p->user));
 done:
@@ -1036,8 +1041,10 @@ probe_run(krb5_context kc, const char *keytab, const char *principal,
 	krb5_set_kdc_recv_hook(kc, NULL, NULL);
 	p->now = time(NULL);
 	if (ret != 0) {
-		if (err_is_wrong_key(ret))
-			probe_with_user(kc, me, p);
+		/* AD: an SPN is no login name (only ktpass sets a UPN) */
+		if (err_is_wrong_key(ret) ||
+		    ret == KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN)
+			probe_with_user(kc, me, kt, p);
 		goto done;
 	}
 	p->authtime = creds.times.authtime;
@@ -1095,6 +1102,43 @@ report_wrong_key(struct report *r, const char *principal, krb5_kvno ktv,
 		    (unsigned)ktv, p->errtext);
 }
 
+static void
+report_delegation(struct report *r, const char *principal, krb5_flags flags)
+{
+	char fix[512];
+
+	if ((flags & TKT_FLG_OK_AS_DELEGATE) != 0)
+		report_add(r, CHECK_OK, "kdc.delegation", NULL, "%s: service "
+		    "tickets carry ok_as_delegate", principal);
+	else
+		report_add(r, CHECK_FAIL, "kdc.delegation", fixf(fix,
+		    sizeof(fix), "kadmin modprinc +ok_as_delegate %s / AD: "
+		    "Trust this computer for delegation", principal), "%s: "
+		    "service tickets lack ok_as_delegate: browsers and curl "
+		    "--delegation policy will not delegate", principal);
+}
+
+/*
+ * The KDC would not log us in with our key (AD: the SPN is no login
+ * name), but gave the caller a ticket for us: judge by that one.
+ */
+static void
+report_user_ticket(struct report *r, const char *principal, krb5_kvno ktv,
+    const struct probe *p)
+{
+	if (p->user_kvno != ktv)
+		report_rekeyed(r, principal, p->user_kvno, ktv);
+	else if (!p->user_decrypts)
+		report_add(r, CHECK_FAIL, "kdc.key", "re-extract the keytab "
+		    "from this realm's KDC", "%s: keytab key does not decrypt "
+		    "the KDC's ticket (kvno %u)", principal, (unsigned)ktv);
+	else
+		report_add(r, CHECK_OK, "kdc.kvno", NULL, "%s: the KDC's kvno "
+		    "%u matches the keytab, whose key decrypts a ticket %s got "
+		    "for it", principal, (unsigned)ktv, p->user);
+	report_delegation(r, principal, p->user_flags);
+}
+
 /* The login with the keytab's own key failed: say why, and what to do. */
 static void
 report_login_error(struct report *r, const char *principal, krb5_kvno ktv,
@@ -1108,10 +1152,15 @@ report_login_error(struct report *r, const char *principal, krb5_kvno ktv,
 		    "%s: no KDC reachable (%s); accepting needs no KDC, but "
 		    "the kvno, ok_as_delegate and the clock were not checked",
 		    principal, p->errtext);
+	else if (p->as_err == KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN &&
+	    p->user_kvno != 0)
+		report_user_ticket(r, principal, ktv, p);
 	else if (p->as_err == KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN)
 		report_add(r, CHECK_FAIL, "kdc", fixf(fix, sizeof(fix),
-		    "register %s (setspn -S / kadmin addprinc) and extract it",
-		    principal), "the KDC does not know %s", principal);
+		    "register %s (setspn -S / kadmin addprinc) and extract it; "
+		    "in AD an SPN is no login name: kinit as any user and check "
+		    "again to test it with a service ticket", principal),
+		    "the KDC does not know %s as a client", principal);
 	else if (err_is_wrong_key(p->as_err))
 		report_wrong_key(r, principal, ktv, p);
 	else if (p->as_err == KRB5KDC_ERR_ETYPE_NOSUPP)
@@ -1134,7 +1183,6 @@ static void
 report_probe(struct report *r, const char *principal, krb5_kvno ktv,
     const struct probe *p, bool clock)
 {
-	char fix[512];
 	long skew;
 
 	if (p->as_err != 0) {
@@ -1156,15 +1204,8 @@ report_probe(struct report *r, const char *principal, krb5_kvno ktv,
 		report_add(r, CHECK_OK, "kdc.kvno", NULL, "%s: the KDC's kvno "
 		    "%u matches the keytab, whose key decrypts the KDC's "
 		    "tickets", principal, (unsigned)ktv);
-	if (p->tgs_err == 0 && (p->flags & TKT_FLG_OK_AS_DELEGATE) != 0)
-		report_add(r, CHECK_OK, "kdc.delegation", NULL, "%s: service "
-		    "tickets carry ok_as_delegate", principal);
-	else if (p->tgs_err == 0)
-		report_add(r, CHECK_FAIL, "kdc.delegation", fixf(fix,
-		    sizeof(fix), "kadmin modprinc +ok_as_delegate %s / AD: "
-		    "Trust this computer for delegation", principal), "%s: "
-		    "service tickets lack ok_as_delegate: browsers and curl "
-		    "--delegation policy will not delegate", principal);
+	if (p->tgs_err == 0)
+		report_delegation(r, principal, p->flags);
 	if (!clock)
 		return;
 	skew = (long)((time_t)(uint32_t)p->authtime - p->now);

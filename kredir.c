@@ -254,7 +254,7 @@ respond_ntlm(struct server *s, struct request *rq)
 
 static void
 respond_no_delegation(struct server *s, struct request *rq,
-    const char *principal)
+    const char *principal, bool okd)
 {
 	char host[KREDIR_HOSTBUF * 2], html[2048];
 
@@ -277,8 +277,12 @@ respond_no_delegation(struct server *s, struct request *rq,
 	resp_page("Credentials were not delegated", html);
 	resp_send(rq);
 	metrics_count(METRIC_NO_DELEGATION);
-	log_msg(LOG_WARN, "no-delegation principal=%s host=%s", principal,
-	    rq->canon);
+	log_msg(LOG_WARN, "no-delegation principal=%s host=%s "
+	    "ok_as_delegate=%s reason=\"%s\"", principal, rq->canon,
+	    okd ? "yes" : "no", okd ? "the client did not delegate: its TGT "
+	    "is not forwardable (sensitive account, kinit without -f) or its "
+	    "policy does not allow this site" : "the service ticket lacks "
+	    "ok_as_delegate: trust this service for delegation");
 }
 
 static bool
@@ -494,7 +498,7 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 		return;
 	}
 	if (s->conf.require_delegation) {
-		respond_no_delegation(s, rq, o->principal);
+		respond_no_delegation(s, rq, o->principal, o->ok_as_delegate);
 		return;
 	}
 	mutual = encode_token(&o->out, &failed);
@@ -606,9 +610,10 @@ handle_negotiate(struct server *s, struct request *rq)
 		    "Your Kerberos token is larger than this server accepts "
 		    "(kredir.ini [kerberos] max_token); you may be in very "
 		    "many groups.");
-		log_msg(LOG_WARN, "bad-request host=%s size=%zu max_token=%zu "
-		    "reason=\"token larger than max_token\"", rq->canon,
-		    strlen(rq->authz), s->conf.max_token);
+		log_msg(LOG_WARN, "bad-request host=%s header_bytes=%zu "
+		    "token_bytes=%zu max_token=%zu reason=\"token larger than "
+		    "max_token\"", rq->canon, strlen(rq->authz),
+		    strlen(rq->authz) / 4 * 3, s->conf.max_token);
 		break;
 	case NEG_OK:
 		run_exchange(s, rq, tok, n, &sess);

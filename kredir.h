@@ -285,6 +285,7 @@ enum auth_result {
 struct auth {
 	gss_cred_id_t	 acceptor;	/* acquired once, from the keytab */
 	bool		 any_name;	/* shared-SPN: acceptor for any key */
+	bool		 host_only;	/* keytab: HOST/<fqdn>, no HTTP/ */
 };
 
 struct auth_outcome {

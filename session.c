@@ -409,9 +409,17 @@ session_secret_load(const char *path, unsigned char *key, size_t *keylen,
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK);
 	if (fd == -1) {
+		struct stat st;
+
 		if (errno == ELOOP)
 			set_err(err, errlen, "%s: is a symbolic link; "
 			    "name the file itself", path);
+		else if (errno == EACCES && stat(path, &st) == 0)
+			set_err(err, errlen, "%s: owned by uid %u mode %04o: "
+			    "kredir's uid %u cannot read it (chown it to "
+			    "kredir's user, chmod 600)", path,
+			    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+			    (unsigned)geteuid());
 		else
 			set_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto done;
