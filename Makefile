@@ -18,7 +18,7 @@ CFLAGS	+= -std=c99 -D_DEFAULT_SOURCE $(OPT) $(WARN) \
 LDLIBS	+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 # Every module but main; the unit tests link them all.
-MODULES	 = compat.c config.c spn.c http.c log.c sha256.c session.c auth.c ccache.c farm.c supervise.c listen.c metrics.c whoami.c check.c
+MODULES	 = compat.c der.c config.c spn.c http.c log.c sha256.c session.c auth.c ccache.c farm.c supervise.c listen.c metrics.c whoami.c check.c
 OBJS	 = $(MODULES:.c=.o)
 UNIT_SRCS = $(wildcard test/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:.c=.o)
@@ -41,6 +41,10 @@ unit: test/unit/run
 # The README's test command: unit suites, then the real-realm tests.
 check: kredir test/unit/run
 	./test/check.sh
+
+# valgrind memcheck: one worker, 5,000 mixed requests (make check: 500).
+leaks: kredir
+	./test/leaks.sh 5000
 
 # Everything under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
@@ -79,4 +83,4 @@ clean:
 	rm -f kredir *.o test/unit/*.o test/unit/run
 	rm -rf fuzz/build
 
-.PHONY: all unit check asan fuzz install uninstall lint-man demo clean
+.PHONY: all unit check leaks asan fuzz install uninstall lint-man demo clean

@@ -46,6 +46,16 @@ append_status(char *buf, size_t len, OM_uint32 code, int type, gss_OID mech)
 /* "major text; minor text" into buf, for the log only. */
 static void
 format_status(char *buf, size_t len, OM_uint32 maj, OM_uint32 min,
+    gss_OID mech);
+
+void
+auth_status_text(char *buf, size_t len, OM_uint32 maj, OM_uint32 min)
+{
+	format_status(buf, len, maj, min, GSS_C_NO_OID);
+}
+
+static void
+format_status(char *buf, size_t len, OM_uint32 maj, OM_uint32 min,
     gss_OID mech)
 {
 	buf[0] = '\0';
@@ -233,31 +243,6 @@ auth_free(struct auth *a)
 	OM_uint32 min;
 
 	gss_release_cred(&min, &a->acceptor);
-}
-
-/* Reads a DER tag and length; *len bytes follow within end. */
-static int
-der_enter(const unsigned char **p, const unsigned char *end,
-    unsigned char tag, size_t *len)
-{
-	size_t n = 0, k;
-
-	if (end - *p < 2 || **p != tag)
-		return -1;
-	(*p)++;
-	if (**p < 0x80) {
-		n = *(*p)++;
-	} else {
-		k = *(*p)++ & 0x7f;
-		if (k == 0 || k > 4 || (size_t)(end - *p) < k)
-			return -1;
-		while (k-- > 0)
-			n = n << 8 | *(*p)++;
-	}
-	if (n > (size_t)(end - *p))
-		return -1;
-	*len = n;
-	return 0;
 }
 
 /* An initial SPNEGO token (RFC 4178), not a bare Kerberos one. */
@@ -480,8 +465,13 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 		/* mechglue maps minor codes: compare the text instead */
 		o->replay = strstr(o->why,
 		    error_message(KRB5KRB_AP_ERR_REPEAT)) != NULL;
-		r = is_local_failure(maj, o->why) ||
-		    access(c->keytab, R_OK) == -1 ? AUTH_ERROR : AUTH_DENIED;
+		r = is_local_failure(maj, o->why) ? AUTH_ERROR : AUTH_DENIED;
+		if (access(c->keytab, R_OK) == -1) {	/* say so plainly */
+			size_t used = strlen(o->why);
+			snprintf(o->why + used, sizeof(o->why) - used,
+			    "; keytab %s: %s", c->keytab, strerror(errno));
+			r = AUTH_ERROR;
+		}
 		goto done;
 	}
 	o->ok_as_delegate = ticket_says_ok_as_delegate(ctx);

@@ -6,6 +6,7 @@
  * end time of the tickets inside.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,6 +75,18 @@ ccache_exists(const char *dir, const char *id)
 	return S_ISREG(st.st_mode) && st.st_uid == geteuid();
 }
 
+/* The directory part of path, in buf. */
+static const char *
+path_dir(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL || slash == path)
+		return slash == NULL ? "." : "/";
+	snprintf(buf, len, "%.*s", (int)(slash - path), path);
+	return buf;
+}
+
 /* gss_store_cred_into a FILE: cache at path. */
 static int
 store_into(const char *path, gss_cred_id_t cred, char *err, size_t errlen)
@@ -87,9 +100,17 @@ store_into(const char *path, gss_cred_id_t cred, char *err, size_t errlen)
 	maj = gss_store_cred_into(&min, cred, GSS_C_INITIATE, GSS_C_NO_OID,
 	    1, 1, &store, NULL, NULL);
 	if (GSS_ERROR(maj)) {
-		snprintf(err, errlen, "gss_store_cred_into: major 0x%x minor "
-		    "%u (%s)", (unsigned)maj, (unsigned)min,
-		    min < 200 ? strerror((int)min) : "krb5 error");
+		char text[256];
+		struct statvfs sv;
+
+		auth_status_text(text, sizeof(text), maj, min);
+		if (statvfs(path_dir(path, name, sizeof(name)), &sv) == 0 &&
+		    sv.f_bavail * sv.f_frsize < 65536)
+			snprintf(err, errlen, "gss_store_cred_into: %s; the "
+			    "cache directory has %llu bytes free", text,
+			    (unsigned long long)(sv.f_bavail * sv.f_frsize));
+		else
+			snprintf(err, errlen, "gss_store_cred_into: %s", text);
 		return -1;
 	}
 	return 0;

@@ -313,33 +313,6 @@ check_skew_status(long seconds)
 	return seconds > SKEW_WARN ? CHECK_WARN : CHECK_OK;
 }
 
-/* Reads one DER tag and definite length; *len bytes follow within end. */
-static int
-der_next(const unsigned char **p, const unsigned char *end,
-    unsigned char *tag, size_t *len)
-{
-	size_t n = 0, k;
-
-	if (end - *p < 2)
-		return -1;
-	*tag = *(*p)++;
-	if ((*tag & 0x1f) == 0x1f)	/* multi-byte tags: not in KDC-REP */
-		return -1;
-	if (**p < 0x80) {
-		n = *(*p)++;
-	} else {
-		k = *(*p)++ & 0x7f;
-		if (k == 0 || k > 4 || (size_t)(end - *p) < k)
-			return -1;
-		while (k-- > 0)
-			n = n << 8 | *(*p)++;
-	}
-	if (n > (size_t)(end - *p))
-		return -1;
-	*len = n;
-	return 0;
-}
-
 /* Finds context tag [want] among the fields of a SEQUENCE in p..end. */
 static int
 der_field(const unsigned char **p, const unsigned char *end,

@@ -136,47 +136,25 @@ set_port(struct parse *p, const char *v, void *dst)
 	return 0;
 }
 
-static int
-set_max_token(struct parse *p, const char *v, void *dst)
-{
-	unsigned long n;
-
-	if (parse_number(v, 1024, KREDIR_TOKEN_HARD_MAX, &n) == -1) {
-		perr(p, "max_token '%s' is not a number from 1024 to %d", v,
-		    KREDIR_TOKEN_HARD_MAX);
-		return -1;
-	}
-	*(size_t *)dst = n;
-	return 0;
+/* A setter for a number in [lo, hi], with the key's name in its error. */
+#define NUMBER_SETTER(fn, type, lo, hi, what)				\
+static int								\
+fn(struct parse *p, const char *v, void *dst)				\
+{									\
+	unsigned long n;						\
+									\
+	if (parse_number(v, (lo), (hi), &n) == -1) {			\
+		perr(p, what " '%s' is not a number from %lu to %lu", v, \
+		    (unsigned long)(lo), (unsigned long)(hi));		\
+		return -1;						\
+	}								\
+	*(type *)dst = (type)n;						\
+	return 0;							\
 }
 
-static int
-set_marker_ttl(struct parse *p, const char *v, void *dst)
-{
-	unsigned long n;
-
-	if (parse_number(v, 5, 3600, &n) == -1) {
-		perr(p, "marker_ttl '%s' is not a number of seconds from 5 to "
-		    "3600", v);
-		return -1;
-	}
-	*(unsigned *)dst = (unsigned)n;
-	return 0;
-}
-
-static int
-set_workers(struct parse *p, const char *v, void *dst)
-{
-	unsigned long n;
-
-	if (parse_number(v, 1, KREDIR_MAX_WORKERS, &n) == -1) {
-		perr(p, "workers '%s' is not a number from 1 to %d", v,
-		    KREDIR_MAX_WORKERS);
-		return -1;
-	}
-	*(unsigned *)dst = (unsigned)n;
-	return 0;
-}
+NUMBER_SETTER(set_max_token, size_t, 1024, KREDIR_TOKEN_HARD_MAX, "max_token")
+NUMBER_SETTER(set_marker_ttl, unsigned, 5, 3600, "marker_ttl (seconds)")
+NUMBER_SETTER(set_workers, unsigned, 1, KREDIR_MAX_WORKERS, "workers")
 
 static int
 set_host(struct parse *p, const char *v, void *dst)

@@ -765,13 +765,38 @@ open_socket(const struct config *c)
 	return 0;
 }
 
+/*
+ * The replay cache must stay on, so kredir's user must be able to write
+ * where MIT keeps it (KRB5RCACHEDIR, else /var/tmp): found now, not as a
+ * 500 at the first login.
+ */
+static int
+check_rcache_dir(char *err, size_t errlen)
+{
+	const char *name = getenv("KRB5RCACHENAME");
+	const char *dir = getenv("KRB5RCACHEDIR");
+
+	if (name != NULL && strncmp(name, "dfl:", 4) != 0)
+		return 0;		/* a cache named elsewhere */
+	if (dir == NULL || *dir == '\0')
+		dir = "/var/tmp";
+	if (access(dir, W_OK | X_OK) == -1) {
+		snprintf(err, errlen, "replay cache directory %s: %s (set "
+		    "KRB5RCACHEDIR to a directory kredir's user can write)",
+		    dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Everything a worker needs before its first request.  0 or -1. */
 static int
 server_start(struct server *s)
 {
 	char err[1024];
 
-	if (ccache_check_dir(s->conf.cache_dir, err, sizeof(err)) == -1 ||
+	if (check_rcache_dir(err, sizeof(err)) == -1 ||
+	    ccache_check_dir(s->conf.cache_dir, err, sizeof(err)) == -1 ||
 	    session_secret_load(s->conf.secret_file, s->secret,
 	    &s->secretlen, err, sizeof(err)) == -1 ||
 	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {

@@ -213,6 +213,14 @@ int	 session_cookie_verify(const unsigned char *key, size_t keylen,
 int	 session_secret_load(const char *path, unsigned char *key,
 	    size_t *keylen, char *err, size_t errlen);
 
+/* der.c */
+/* One DER tag and definite length; *len bytes follow within end.  0/-1. */
+int	 der_next(const unsigned char **p, const unsigned char *end,
+	    unsigned char *tag, size_t *len);
+/* The same, when the tag must be want (*p moves only on success). */
+int	 der_enter(const unsigned char **p, const unsigned char *end,
+	    unsigned char want, size_t *len);
+
 /* farm.c: bookmarks and draining */
 /* "kredir_r=<expiry>.<mac>"; returns its length, or 0 if it does not fit. */
 size_t	 farm_marker_make(const unsigned char *key, size_t keylen,
@@ -308,6 +316,9 @@ void	 auth_free(struct auth *);
 enum auth_result auth_accept(struct auth *, const struct config *,
 	    const unsigned char *tok, size_t n, struct auth_outcome *o);
 void	 auth_outcome_free(struct auth_outcome *);
+/* GSS major and minor status as text (for logs only). */
+void	 auth_status_text(char *buf, size_t len, OM_uint32 maj,
+	    OM_uint32 min);
 /* True for raw NTLMSSP, or SPNEGO whose mechanism list is only NTLMSSP. */
 bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
 

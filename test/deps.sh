@@ -26,6 +26,7 @@ ca-certificates
 apache2
 libapache2-mod-auth-gssapi
 strace
+valgrind
 mandoc
 fcgiwrap
 systemd
