@@ -38,8 +38,11 @@ test/unit/run: $(UNIT_OBJS) $(OBJS)
 unit: test/unit/run
 	./test/unit/run
 
-# The README's test command: unit suites, then the real-realm tests.
-check: kredir test/unit/run
+# The README's test command: installs the Debian packages it lacks (as
+# root), builds, runs the unit suites, then the real-realm tests.
+check:
+	./test/ensure-deps
+	$(MAKE) kredir test/unit/run
 	./test/check.sh
 
 # valgrind memcheck: one worker, 5,000 mixed requests (make check: 500).

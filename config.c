@@ -566,14 +566,11 @@ check_whole(struct parse *p)
 	char host[256];
 
 	p->line = 0;
-	if (c->fqdn[0] == '\0') {
-		if (gethostname(host, sizeof(host)) == 0 &&
-		    strchr(host, '.') != NULL &&
-		    spn_canonicalize_host(host, c->fqdn, sizeof(c->fqdn)) == 0)
-			return;
+	if (c->fqdn[0] == '\0' && (gethostname(host, sizeof(host)) != 0 ||
+	    strchr(host, '.') == NULL ||
+	    spn_canonicalize_host(host, c->fqdn, sizeof(c->fqdn)) == -1))
 		perr(p, "[node] fqdn is not set and the system's host name "
 		    "is not fully qualified");
-	}
 	for (size_t i = 0; i < c->nvhosts; i++)
 		if (strcmp(c->vhosts[i], c->fqdn) == 0)
 			perr(p, "virtual host %s is this node's fqdn",

@@ -873,6 +873,7 @@ run_fastcgi(struct server *s)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);	/* no reload: a restart reads the config */
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 		log_msg(LOG_ERR, "error reason=\"FCGX_Init failed\"");
 		return 1;
@@ -927,7 +928,6 @@ static int
 run_check(struct config *c, const char *path, int argc, char *argv[])
 {
 	bool json = false;
-	FILE *errs;
 	int n;
 
 	for (int i = 1; i < argc; i++) {
@@ -939,10 +939,7 @@ run_check(struct config *c, const char *path, int argc, char *argv[])
 			usage();
 	}
 	/* file:line messages go to stderr; the report says the rest */
-	errs = json ? fopen("/dev/null", "we") : stderr;
-	n = config_load(c, path, errs != NULL ? errs : stderr);
-	if (errs != NULL && errs != stderr)
-		fclose(errs);
+	n = config_load(c, path, stderr);
 	if (n > 0)
 		return check_config_error(path, n, json, stdout) > 0 ? 1 : 0;
 	return check_run(c, path, json, stdout) > 0 ? 1 : 0;

@@ -59,6 +59,7 @@ static int
 open_unix(const char *path, unsigned mode, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
+	struct stat st;
 	int fd;
 
 	memset(&sun, 0, sizeof(sun));
@@ -70,7 +71,13 @@ open_unix(const char *path, unsigned mode, char *err, size_t errlen)
 	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		goto fail;
-	if (unlink(path) == -1 && errno != ENOENT)
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "listen %s: exists and is not a socket",
+		    path);
+		close(fd);
+		return -1;
+	}
+	if (unlink(path) == -1 && errno != ENOENT)	/* an old socket */
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    chmod(path, (mode_t)mode) == -1 || listen(fd, BACKLOG) == -1)
@@ -213,7 +220,8 @@ listen_drop_privileges(const char *user, char *err, size_t errlen)
 		snprintf(err, errlen, "[server] user %s: no such user", user);
 		return -1;
 	}
-	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 ||
 	    setuid(pw->pw_uid) == -1) {
 		snprintf(err, errlen, "dropping to %s: %s", user,
 		    strerror(errno));

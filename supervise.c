@@ -42,7 +42,7 @@ start_worker(int (*fn)(void *), void *arg)
 		_exit(fn(arg));
 	}
 	if (pid == -1)
-		log_msg(LOG_ERR, "error fork: %s", strerror(errno));
+		log_msg(LOG_ERR, "error reason=\"fork: %s\"", strerror(errno));
 	return pid;
 }
 
@@ -88,6 +88,7 @@ supervise(unsigned n, int (*fn)(void *), void *arg)
 	sa.sa_handler = on_master_signal;	/* no SA_RESTART */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);	/* no reload: a restart reads the config */
 	log_msg(LOG_INFO, "start master workers=%u", n);
 	while (!master_stop) {
 		for (unsigned i = 0; i < n && !master_stop; i++) {

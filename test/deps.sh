@@ -45,3 +45,21 @@ kredir_deps_install() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y \
 	    --no-install-recommends $(kredir_deps)
 }
+
+# kredir_deps_ensure: installs the packages that are missing (as root on
+# Debian), or says which are missing and how to install them.
+kredir_deps_ensure() {
+	local p missing= log=${TMPDIR:-/tmp}/kredir-deps-apt.log
+	for p in $(kredir_deps); do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		    grep -q '^install ok installed$' || missing+=" $p"
+	done
+	[ -n "$missing" ] || return 0
+	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+		echo "kredir: missing Debian packages:$missing" >&2
+		echo "kredir: as root: sh -c '. test/deps.sh; kredir_deps_install'" >&2
+		return 2
+	fi
+	echo "kredir: installing the Debian packages it needs:$missing"
+	kredir_deps_install >"$log" 2>&1 || { tail -n 20 "$log" >&2; return 2; }
+}

@@ -6,7 +6,7 @@
 # key); a drain file and a stopped KDC only WARN; --json is valid JSON.
 #
 # KREDIR_CHECK_BIN overrides the command (run as: CMD check -c INI
-# [--json]) until "kredir check" is wired into main.
+# [--json]), to check another build.
 set -u
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
