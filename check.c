@@ -405,15 +405,21 @@ check_user(struct report *r, const struct config *c, struct who *w)
 		return;
 	}
 	if (c->user[0] == '\0') {
-		report_add(r, CHECK_WARN, "user", "set [server] user = an "
+		report_add(r, CHECK_FAIL, "user", "set [server] user = an "
 		    "unprivileged account (e.g. www-data)", "started as root "
-		    "with no [server] user: kredir would serve as root");
+		    "with no [server] user: kredir refuses to start");
 		return;
 	}
 	if ((pw = getpwnam(c->user)) == NULL) {
 		report_add(r, CHECK_FAIL, "user", "create the account or "
 		    "change [server] user", "[server] "
 		    "user %s does not exist: kredir will not start", c->user);
+		return;
+	}
+	if (pw->pw_uid == 0) {
+		report_add(r, CHECK_WARN, "user", "set [server] user = an "
+		    "unprivileged account (e.g. www-data)", "[server] user = %s: "
+		    "kredir serves as root", c->user);
 		return;
 	}
 	w->uid = pw->pw_uid;

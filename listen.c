@@ -203,7 +203,11 @@ listen_close(void)
 	unix_path[0] = '\0';
 }
 
-/* Root only: become user (its groups too), for good. */
+/*
+ * Root only: become user (its groups too), for good.  kredir never needs
+ * root to serve, so started as root without a user it refuses; "user =
+ * root" is an administrator insisting, and only warns.
+ */
 int
 listen_drop_privileges(const char *user, char *err, size_t errlen)
 {
@@ -212,13 +216,19 @@ listen_drop_privileges(const char *user, char *err, size_t errlen)
 	if (geteuid() != 0)
 		return 0;
 	if (user[0] == '\0') {
-		log_msg(LOG_WARN, "warning phase=start reason=\"running as "
-		    "root: set [server] user\"");
-		return 0;
+		snprintf(err, errlen, "started as root without [server] user: "
+		    "set user = an unprivileged account (e.g. www-data), or "
+		    "user = root to serve as root anyway");
+		return -1;
 	}
 	if ((pw = getpwnam(user)) == NULL) {
 		snprintf(err, errlen, "[server] user %s: no such user", user);
 		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		log_msg(LOG_WARN, "warning phase=start reason=\"[server] user "
+		    "= %s: serving as root\"", user);
+		return 0;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
 	    setgid(pw->pw_gid) == -1 ||

@@ -338,13 +338,14 @@ kt_kredir_ini() {
 	    [success.action]=headers
 	    [success.app]=/app/
 	    [log.level]=info
+	    [server.user]=root	# the tests run as root; faults.sh drops
 	)
 	local order=(node.fqdn node.virtual_hosts node.scheme node.port
 	    node.mode node.unknown_host redirect.target redirect.keep_path
 	    kerberos.keytab kerberos.service kerberos.require_delegation
 	    kerberos.max_token kerberos.allow_realms kerberos.local_name
 	    session.cache_dir session.secret_file session.cookie
-	    session.secure success.action success.app log.level)
+	    session.secure success.action success.app log.level server.user)
 	for kv in "$@"; do
 		k=${kv%%=*}
 		[ -n "${v[$k]+set}" ] || order+=("$k")
