@@ -1,5 +1,5 @@
-# kredir -- see README.  Targets: all check unit asan demo install uninstall
-# lint-man clean
+# kredir -- see README.  Targets: all check unit leaks asan fuzz bench demo
+# install uninstall lint-man clean
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
@@ -71,6 +71,10 @@ uninstall:
 lint-man:
 	mandoc -Tlint -W warning kredir.8 kredir.ini.5
 
+# kredir next to nginx and Apache + mod_auth_gssapi, ratios in one run.
+bench: kredir
+	./bench/run
+
 # libFuzzer harnesses for every parser (clang), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
 fuzz:
@@ -85,5 +89,6 @@ demo:
 clean:
 	rm -f kredir *.o test/unit/*.o test/unit/run
 	rm -rf fuzz/build
+	$(MAKE) -C bench clean
 
-.PHONY: all unit check leaks asan fuzz install uninstall lint-man demo clean
+.PHONY: all unit check leaks asan fuzz bench install uninstall lint-man demo clean

@@ -484,7 +484,9 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 		r = AUTH_NTLM;
 		goto done;
 	}
-	if (!target_is_ours(a, c, ctx, o->why, sizeof(o->why))) {
+	/* Bound to HTTP/<fqdn>, the library itself refused other names. */
+	if (a->any_name && !target_is_ours(a, c, ctx, o->why,
+	    sizeof(o->why))) {
 		r = AUTH_DENIED;
 		goto done;
 	}

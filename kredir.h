@@ -169,6 +169,8 @@ void	 http_html_escape(const char *s, char *out, size_t outlen);
 
 /* log.c */
 void	 log_init(enum log_level, const char *progname);
+/* Call in a forked child: its log lines carry its own pid. */
+void	 log_forked(void);
 void	 log_msg(enum log_level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Client bytes made printable: \xNN for anything outside 0x21..0x7e. */

@@ -16,6 +16,7 @@
 
 static enum log_level	 log_maxlevel = LOG_INFO;
 static char		 log_name[LOG_NAME_MAX] = "kredir";
+static pid_t		 log_pid;	/* 0: not cached, ask getpid(2) */
 
 /*
  * Sets the highest level written and the name that starts each line: the
@@ -33,6 +34,14 @@ log_init(enum log_level level, const char *progname)
 	if (progname == NULL || *progname == '\0')
 		progname = "kredir";
 	(void)snprintf(log_name, sizeof(log_name), "%s", progname);
+	log_pid = getpid();
+}
+
+/* A forked child logs under its own pid (getpid(2) is not cached). */
+void
+log_forked(void)
+{
+	log_pid = getpid();
 }
 
 /*
@@ -52,7 +61,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 	if (level > log_maxlevel)
 		return;
 	n = snprintf(line, sizeof(line), "%s[%ld]: ", log_name,
-	    (long)getpid());
+	    (long)(log_pid != 0 ? log_pid : getpid()));
 	if (n < 0 || (size_t)n >= sizeof(line))
 		goto done;
 	start = (size_t)n;

@@ -37,6 +37,7 @@ start_worker(int (*fn)(void *), void *arg)
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		log_forked();
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		_exit(fn(arg));
