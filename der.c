@@ -1,7 +1,9 @@
 /*
  * der.c: just enough DER (X.690) to look inside the tokens and replies
  * kredir inspects: one tag and its definite length at a time, always
- * bounded by the end of the buffer.
+ * bounded by the end of the buffer.  Lengths must be DER's minimal form,
+ * so one OID has one encoding (a BER long form of a short length is not
+ * read as NTLMSSP's OID, nor as anything else).
  */
 #include "kredir.h"
 
@@ -19,11 +21,14 @@ der_next(const unsigned char **p, const unsigned char *end,
 	if (**p < 0x80) {
 		n = *(*p)++;
 	} else {
+		/* DER: the long form only from 128 on, no leading zero */
 		k = *(*p)++ & 0x7f;
-		if (k == 0 || k > 4 || (size_t)(end - *p) < k)
+		if (k == 0 || k > 4 || (size_t)(end - *p) < k || **p == 0)
 			return -1;
 		while (k-- > 0)
 			n = n << 8 | *(*p)++;
+		if (n < 0x80)
+			return -1;
 	}
 	if (n > (size_t)(end - *p))
 		return -1;
