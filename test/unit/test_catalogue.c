@@ -164,20 +164,6 @@ static const char ini2[] =
 
 static unsigned char key[48], other_key[48];
 
-/* A CUnit assertion whose failure message names the row. */
-static void __attribute__((format(printf, 3, 4)))
-check(bool ok, unsigned line, const char *fmt, ...)
-{
-	char	 msg[512];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(ok, line, msg, __FILE__, "", CU_FALSE);
-}
-#define CHECK(ok, ...)	check((ok), __LINE__, __VA_ARGS__)
-
 static void
 load(struct config *c, const char *text)
 {

@@ -10,20 +10,6 @@
 #include "../../kredir.h"
 #include "unit.h"
 
-/* A CUnit assertion whose failure message names the table row. */
-static void __attribute__((format(printf, 3, 4)))
-check(bool ok, unsigned line, const char *fmt, ...)
-{
-	char	 msg[512];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(ok, line, msg, __FILE__, "", CU_FALSE);
-}
-#define CHECK(ok, ...)	check((ok), __LINE__, __VA_ARGS__)
-
 static void
 test_json_escape(void)
 {

@@ -2,7 +2,14 @@
 #ifndef KREDIR_UNIT_H
 #define KREDIR_UNIT_H
 
+#include <stdbool.h>
+
 #include <CUnit/CUnit.h>
+
+/* A CUnit assertion whose failure message (printf-style) names the row. */
+void	 unit_check(bool ok, unsigned line, const char *file, const char *fmt,
+	    ...) __attribute__((format(printf, 4, 5)));
+#define CHECK(ok, ...)	unit_check((ok), __LINE__, __FILE__, __VA_ARGS__)
 
 void	 suite_config(void);
 void	 suite_spn(void);
