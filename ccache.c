@@ -64,12 +64,11 @@ ccache_path(const char *dir, const char *id, char *out, size_t outlen)
 }
 
 bool
-ccache_exists(const char *dir, const char *id)
+ccache_exists(const char *dir, const char *id, char *path, size_t pathlen)
 {
-	char path[KREDIR_PATHBUF + 64];
 	struct stat st;
 
-	if (ccache_path(dir, id, path, sizeof(path)) == -1 ||
+	if (ccache_path(dir, id, path, pathlen) == -1 ||
 	    lstat(path, &st) == -1)
 		return false;
 	return S_ISREG(st.st_mode) && st.st_uid == geteuid();

@@ -141,7 +141,7 @@ respond_plain(struct request *rq, int status, const char *reason,
 /* 302 to host (ours, from the config) with the path chosen as configured. */
 static void
 respond_moved(struct server *s, struct request *rq, const char *host,
-    bool keep, bool marker, const char *outcome)
+    bool keep, bool marker, enum metric outcome)
 {
 	const struct config *c = &s->conf;
 	char loc[KREDIR_URLBUF], html[KREDIR_URLBUF * 2], uri[KREDIR_TARGET_MAX];
@@ -165,9 +165,9 @@ respond_moved(struct server *s, struct request *rq, const char *host,
 	resp_page("Moved", body);
 	resp_send(rq);
 	log_escape(uri, esc, sizeof(esc));
-	metrics_count(strcmp(outcome, "bounce") == 0 ? METRIC_BOUNCED :
-	    METRIC_REDIRECTED);
-	log_msg(LOG_INFO, "%s host=%s uri=%s to=%s", outcome, rq->canon, esc,
+	metrics_count(outcome);
+	log_msg(LOG_INFO, "%s host=%s uri=%s to=%s",
+	    outcome == METRIC_BOUNCED ? "bounce" : "redirect", rq->canon, esc,
 	    host);
 }
 
@@ -176,14 +176,14 @@ static void
 respond_redirect(struct server *s, struct request *rq)
 {
 	respond_moved(s, rq, s->conf.fqdn, s->conf.keep_target, s->conf.bounce,
-	    "redirect");
+	    METRIC_REDIRECTED);
 }
 
 /* A bookmark, or a draining node: back through the load balancer. */
 static void
 respond_bounce(struct server *s, struct request *rq)
 {
-	respond_moved(s, rq, s->conf.vhosts[0], true, false, "bounce");
+	respond_moved(s, rq, s->conf.vhosts[0], true, false, METRIC_BOUNCED);
 }
 
 static void
@@ -393,8 +393,7 @@ try_session(struct server *s, struct request *rq, struct session *sess)
 		return false;
 	}
 	/* Cache gone: a new exchange replaces it under the same id. */
-	if (!ccache_exists(s->conf.cache_dir, sess->id) ||
-	    ccache_path(s->conf.cache_dir, sess->id, path, sizeof(path)) == -1)
+	if (!ccache_exists(s->conf.cache_dir, sess->id, path, sizeof(path)))
 		return false;
 	memset(&l, 0, sizeof(l));
 	l.user = sess->principal;

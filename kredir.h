@@ -335,8 +335,12 @@ int	 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
 	    char *err, size_t errlen);
 /* "<dir>/krb5cc_<id>" */
 int	 ccache_path(const char *dir, const char *id, char *out, size_t outlen);
-/* True if the session's cache file is there (its cookie says until when). */
-bool	 ccache_exists(const char *dir, const char *id);
+/*
+ * True if the session's cache file is there (its cookie says until when);
+ * its path is then in path.
+ */
+bool	 ccache_exists(const char *dir, const char *id, char *path,
+	    size_t pathlen);
 /*
  * Removes caches whose tickets have all ended and stale temporary files;
  * looks at max directory entries (0: all) and goes on from there at the

@@ -123,18 +123,21 @@ test_path(void)
 static void
 test_exists(void)
 {
-	char link[256], target[256];
+	char link[256], target[256], path[256];
 
 	make_dir();
 	make_cache("krb5cc_" ID1, time(NULL) + 3600);
-	CU_ASSERT_TRUE(ccache_exists(dir, ID1));
-	CU_ASSERT_FALSE(ccache_exists(dir, ID2));
-	CU_ASSERT_FALSE(ccache_exists(dir, "../krb5cc_" ID1));
+	CU_ASSERT_TRUE(ccache_exists(dir, ID1, path, sizeof(path)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(path, "/krb5cc_" ID1));
+	CU_ASSERT_FALSE(ccache_exists(dir, ID2, path, sizeof(path)));
+	CU_ASSERT_FALSE(ccache_exists(dir, ID1, path, 10));	/* no room */
+	CU_ASSERT_FALSE(ccache_exists(dir, "../krb5cc_" ID1, path,
+	    sizeof(path)));
 	/* a symlink planted in the directory is not a cache */
 	snprintf(link, sizeof(link), "%s/krb5cc_" ID2, dir);
 	snprintf(target, sizeof(target), "%s/krb5cc_" ID1, dir);
 	CU_ASSERT_EQUAL(symlink(target, link), 0);
-	CU_ASSERT_FALSE(ccache_exists(dir, ID2));
+	CU_ASSERT_FALSE(ccache_exists(dir, ID2, path, sizeof(path)));
 	remove_dir();
 }
 
