@@ -59,9 +59,9 @@ KT_INI_FQDN=$FQDN KT_INI_PORT=$HTTP KT_INI_KEYTAB=$N/http.keytab \
 # Tokens first: a quarter of each phase logs in, each with its own.
 n1=$((PHASE1 / 4))
 n2=$((PHASE2 / 4))
-"$PY" "$CLIENTS/gss_tokens.py" $((1 + n1 + n2)) "HTTP@$FQDN" \
+"$PY" "$CLIENTS/gss_token.py" --count $((1 + n1 + n2)) "HTTP@$FQDN" \
     >"$KT_DIR/tokens" 2>"$KT_DIR/tokens.err" ||
-    kt_die "gss_tokens.py: $(cat "$KT_DIR/tokens.err")"
+    kt_die "gss_token.py: $(cat "$KT_DIR/tokens.err")"
 head -n 1 "$KT_DIR/tokens" >"$KT_DIR/tokens.0"
 sed -n "2,$((1 + n1))p" "$KT_DIR/tokens" >"$KT_DIR/tokens.1"
 sed -n "$((2 + n1)),\$p" "$KT_DIR/tokens" >"$KT_DIR/tokens.2"
@@ -75,10 +75,8 @@ done >"$KT_DIR/ntlm"
 
 NG=$KT_DIR/nginx
 mkdir -p "$NG"
-kt_subst "$KT_ROOT/examples/nginx/kredir-responder.conf" "$NG/node1.conf" \
-    VIP_LISTEN="$KT_VIP_ADDR:$HTTP" NODE_LISTEN="$KT_NODE1_ADDR:$HTTP" \
-    VIRTUAL_HOST="$VHOST" FQDN="$FQDN" KREDIR="$KT_NODE1_ADDR:$FCGI" \
-    ACCESS_LOG=off
+kt_responder_conf "$NG/node1.conf" "$KT_VIP_ADDR:$HTTP" "$KT_NODE1_ADDR:$HTTP" \
+    "$VHOST" "$FQDN" "$KT_NODE1_ADDR:$FCGI"
 kt_nginx_conf "$NG" "$NG/node1.conf"
 kt_start_nginx "$NG" "$KT_VIP_ADDR:$HTTP" "$KT_NODE1_ADDR:$HTTP"
 kt_resolve "$FQDN" "$HTTP" "$KT_NODE1_ADDR"

@@ -414,6 +414,47 @@ kt_subst() {
 	printf '%s\n' "$text" >"$out"
 }
 
+# kt_responder_conf OUT VIP_LISTEN NODE_LISTEN VHOST FQDN KREDIR [LOG]:
+# examples/nginx/kredir-responder.conf for one node (verbatim but for
+# these placeholders); LOG is the access log, "off" by default.
+kt_responder_conf() {
+	kt_subst "$KT_ROOT/examples/nginx/kredir-responder.conf" "$1" \
+	    VIP_LISTEN="$2" NODE_LISTEN="$3" VIRTUAL_HOST="$4" FQDN="$5" \
+	    KREDIR="$6" ACCESS_LOG="${7:-off}"
+}
+
+# kt_apache_conf DIR SERVERNAME USER LISTEN... -- INCLUDE...: a private
+# prefork Apache main config in DIR/apache2.conf (every runtime path in
+# DIR), with the modules the kredir recipes use, for the site files
+# INCLUDE; it is checked with apache2 -t.
+kt_apache_conf() {
+	local d=$1 name=$2 user=$3 m mods=/usr/lib/apache2/modules
+	shift 3
+	mkdir -p "$d/run" "$d/logs"
+	{
+		printf 'ServerRoot %s\nServerName %s\n' "$d" "$name"
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do
+			printf 'Listen %s\n' "$1"
+			shift
+		done
+		shift
+		printf 'PidFile %s/apache2.pid\nDefaultRuntimeDir %s/run\n' "$d" "$d"
+		printf 'Mutex file:%s/run default\nErrorLog %s/logs/error.log\n' "$d" "$d"
+		printf 'LogLevel info\nUser %s\nGroup %s\n' "$user" "$user"
+		printf 'TypesConfig /etc/mime.types\n'
+		for m in mpm_prefork authn_core authz_core alias mime dir env cgi \
+		    proxy proxy_fcgi authnz_fcgi; do
+			printf 'LoadModule %s_module %s/mod_%s.so\n' "$m" "$mods" "${m#mpm_}"
+		done | sed 's|mod_prefork.so|mod_mpm_prefork.so|'
+		printf 'StartServers 1\nMinSpareServers 1\nMaxSpareServers 4\n'
+		printf '<IfModule cgid_module>\n    ScriptSock %s/run/cgid.sock\n</IfModule>\n' "$d"
+		printf '<Directory />\n    Require all denied\n</Directory>\n'
+		printf 'Include %s\n' "$@"
+	} >"$d/apache2.conf"
+	/usr/sbin/apache2 -t -f "$d/apache2.conf" -d "$d" >"$d/configtest.log" 2>&1 ||
+	    { cat "$d/configtest.log" >&2; return 1; }
+}
+
 # kt_nginx_conf PREFIX INCLUDE...: a private main nginx.conf whose every
 # path lies in PREFIX; the server blocks come from the INCLUDE files.
 kt_nginx_conf() {
@@ -554,6 +595,26 @@ kt_expect_cmd() {
 		kt_pass "$name"
 	else
 		kt_fail "$name" "'$*' failed: $out"
+	fi
+}
+
+# kt_expect_healthy LOG...: every recorded daemon is still running, and
+# the kredir logs LOG... hold no "error" line.
+kt_expect_healthy() {
+	local pid dead= errs
+	for pid in "${KT_PIDS[@]}"; do
+		kt_alive "$pid" || dead+=" $pid"
+	done
+	if [ -z "$dead" ]; then
+		kt_pass "every daemon still running at the end"
+	else
+		kt_fail "every daemon still running at the end" "dead:$dead"
+	fi
+	errs=$(grep -h -E 'kredir\[[0-9]+\]: error' "$@" 2>/dev/null | head -n 3)
+	if [ -z "$errs" ]; then
+		kt_pass "no error lines in the kredir logs"
+	else
+		kt_fail "no error lines in the kredir logs" "$errs"
 	fi
 }
 

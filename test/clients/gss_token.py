@@ -9,6 +9,7 @@ output twice is a replay.
     gss_token.py HTTP@node1.kredir.test            # SPNEGO, delegating
     gss_token.py --no-delegate HTTP@node1.kredir.test
     gss_token.py --mech krb5 HTTP@node1.kredir.test
+    gss_token.py --count 500 HTTP@node1.kredir.test  # one per line, for load
 """
 import argparse
 import base64
@@ -28,25 +29,29 @@ def main():
     ap.add_argument("--mech", choices=sorted(MECHS), default="spnego")
     ap.add_argument("--no-delegate", action="store_true",
                     help="do not forward the TGT")
+    ap.add_argument("--count", type=int, default=1,
+                    help="tokens to print, one per line, each a new context")
     args = ap.parse_args()
 
     flags = (gssapi.RequirementFlag.mutual_authentication
              | gssapi.RequirementFlag.out_of_sequence_detection)
     if not args.no_delegate:
         flags |= gssapi.RequirementFlag.delegate_to_peer
+    mech = gssapi.OID.from_int_seq(MECHS[args.mech])
     try:
         name = gssapi.Name(args.target, gssapi.NameType.hostbased_service)
-        ctx = gssapi.SecurityContext(
-            name=name, usage="initiate", flags=flags,
-            mech=gssapi.OID.from_int_seq(MECHS[args.mech]))
-        token = ctx.step()
+        for _ in range(args.count):
+            ctx = gssapi.SecurityContext(name=name, usage="initiate",
+                                         flags=flags, mech=mech)
+            token = ctx.step()
+            if not token:
+                print("gss_token.py: empty token", file=sys.stderr)
+                return 1
+            sys.stdout.write(base64.b64encode(token).decode("ascii") + "\n")
     except gssapi.exceptions.GSSError as e:
         print("gss_token.py: %s" % e, file=sys.stderr)
         return 1
-    if not token:
-        print("gss_token.py: empty token", file=sys.stderr)
-        return 1
-    print(base64.b64encode(token).decode("ascii"))
+    sys.stdout.flush()
     return 0
 
 

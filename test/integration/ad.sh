@@ -185,10 +185,8 @@ for n in 1 3 4 5; do
 	4) fqdn=$FQDN4 f=$F4 ;;
 	5) fqdn=$LEGACY f=$FL ;;
 	esac
-	kt_subst "$KT_ROOT/examples/nginx/kredir-responder.conf" "$NG/n$n.conf" \
-	    VIP_LISTEN="127.0.0.3$n:$HTTP" NODE_LISTEN="127.0.0.2$n:$HTTP" \
-	    VIRTUAL_HOST="$VHOST" FQDN="$fqdn" KREDIR="127.0.0.2$n:$f" \
-	    ACCESS_LOG="$NG/logs/n$n.access.log"
+	kt_responder_conf "$NG/n$n.conf" "127.0.0.3$n:$HTTP" "127.0.0.2$n:$HTTP" \
+	    "$VHOST" "$fqdn" "127.0.0.2$n:$f" "$NG/logs/n$n.access.log"
 	confs+=("$NG/n$n.conf")
 	kt_resolve "$fqdn" "$HTTP" "127.0.0.2$n"
 done
@@ -400,22 +398,9 @@ if [ -f "$EX/apache/kredir-fastcgi.conf" ] && [ -f "$EX/apache/kredir-cgi.conf" 
 	    LISTEN="127.0.0.26:$P_AC" FQDN="$FQDN1" VIRTUAL_HOST="$VHOST" \
 	    DOCROOT="$AC/docroot" LOGDIR="$AP/logs" KRB5_CONFIG="$KT_KRB5_CONF" \
 	    KRB5RCACHEDIR="$AC/rcache"
-	M=/usr/lib/apache2/modules
-	{
-		printf 'ServerRoot %s\nServerName %s\n' "$AP" "$FQDN1"
-		printf 'Listen %s\n' "127.0.0.26:$P_AF" "127.0.0.26:$P_AC"
-		printf 'PidFile %s/apache2.pid\nDefaultRuntimeDir %s/run\n' "$AP" "$AP"
-		printf 'Mutex file:%s/run default\nErrorLog %s/logs/error.log\n' "$AP" "$AP"
-		printf 'LogLevel info\nUser %s\nGroup %s\nTypesConfig /etc/mime.types\n' "$WWW" "$WWW"
-		for m in mpm_prefork authn_core authz_core alias mime dir env cgi \
-		    proxy proxy_fcgi authnz_fcgi; do
-			printf 'LoadModule %s_module %s/mod_%s.so\n' "$m" "$M" "${m#mpm_}"
-		done | sed 's|mod_prefork.so|mod_mpm_prefork.so|'
-		printf 'StartServers 1\nMinSpareServers 1\nMaxSpareServers 2\n'
-		printf '<Directory />\n    Require all denied\n</Directory>\n'
-		printf 'Include %s\n' "$AP/kredir-fastcgi.conf" "$AP/kredir-cgi.conf"
-	} >"$AP/apache2.conf"
-	if /usr/sbin/apache2 -t -f "$AP/apache2.conf" -d "$AP" >"$AP/configtest.log" 2>&1; then
+	if kt_apache_conf "$AP" "$FQDN1" "$WWW" "127.0.0.26:$P_AF" \
+	    "127.0.0.26:$P_AC" -- "$AP/kredir-fastcgi.conf" \
+	    "$AP/kredir-cgi.conf" 2>/dev/null; then
 		kenv "$AC/rcache" kt_spawn "$AP/stderr.log" /usr/sbin/apache2 -f "$AP/apache2.conf" \
 		    -d "$AP" -DFOREGROUND
 		RECIPE_PIDS+=("$KT_LAST_PID")

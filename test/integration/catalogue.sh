@@ -66,14 +66,10 @@ PID2=$KT_LAST_PID
 
 NG=$KT_DIR/nginx
 mkdir -p "$NG"
-kt_subst "$KT_ROOT/examples/nginx/kredir-responder.conf" "$NG/node1.conf" \
-    VIP_LISTEN="$KT_VIP_ADDR:$HTTP1" NODE_LISTEN="$KT_NODE1_ADDR:$HTTP1" \
-    VIRTUAL_HOST="$VHOST" FQDN="$FQDN1" KREDIR="$KT_NODE1_ADDR:$FCGI1" \
-    ACCESS_LOG="$NG/logs/node1.access.log"
-kt_subst "$KT_ROOT/examples/nginx/kredir-responder.conf" "$NG/node2.conf" \
-    VIP_LISTEN="$KT_VIP_ADDR:$HTTP2" NODE_LISTEN="$KT_NODE2_ADDR:$HTTP2" \
-    VIRTUAL_HOST="$VHOST" FQDN="$FQDN2" KREDIR="$KT_NODE2_ADDR:$FCGI2" \
-    ACCESS_LOG="$NG/logs/node2.access.log"
+kt_responder_conf "$NG/node1.conf" "$KT_VIP_ADDR:$HTTP1" "$KT_NODE1_ADDR:$HTTP1" \
+    "$VHOST" "$FQDN1" "$KT_NODE1_ADDR:$FCGI1" "$NG/logs/node1.access.log"
+kt_responder_conf "$NG/node2.conf" "$KT_VIP_ADDR:$HTTP2" "$KT_NODE2_ADDR:$HTTP2" \
+    "$VHOST" "$FQDN2" "$KT_NODE2_ADDR:$FCGI2" "$NG/logs/node2.access.log"
 kt_nginx_conf "$NG" "$NG/node1.conf" "$NG/node2.conf"
 kt_start_nginx "$NG" "$KT_VIP_ADDR:$HTTP1" "$KT_NODE1_ADDR:$HTTP1" \
     "$KT_VIP_ADDR:$HTTP2" "$KT_NODE2_ADDR:$HTTP2"

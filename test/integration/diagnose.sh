@@ -23,19 +23,20 @@ N=$KT_DIR/node1
 mkdir -p "$N"
 kt_session_files "$N"
 kt_keytab "HTTP/$FQDN" "$N/http.keytab"
-KT_INI_FQDN=$FQDN KT_INI_PORT=$HTTP KT_INI_KEYTAB=$N/http.keytab \
-    KT_INI_STATE=$N kt_kredir_ini "$N/kredir.ini" \
-    kerberos.require_delegation=no server.workers=2 \
+# node_ini OUT KEY=VALUE...: node1's kredir.ini with extra keys.
+node_ini() {
+	KT_INI_FQDN=$FQDN KT_INI_PORT=$HTTP KT_INI_KEYTAB=$N/http.keytab \
+	    KT_INI_STATE=$N kt_kredir_ini "$@"
+}
+node_ini "$N/kredir.ini" kerberos.require_delegation=no server.workers=2 \
     server.whoami_path=/kredir/whoami server.metrics_path=/kredir/metrics
 LOG=$N/kredir.log
 kt_start_kredir_fcgi "$N/kredir.ini" "$LOG" "$KT_NODE1_ADDR" "$FCGI"
 
 NG=$KT_DIR/nginx
 mkdir -p "$NG"
-kt_subst "$KT_ROOT/examples/nginx/kredir-responder.conf" "$NG/node1.conf" \
-    VIP_LISTEN="$KT_VIP_ADDR:$HTTP" NODE_LISTEN="$KT_NODE1_ADDR:$HTTP" \
-    VIRTUAL_HOST="$VHOST" FQDN="$FQDN" KREDIR="$KT_NODE1_ADDR:$FCGI" \
-    ACCESS_LOG="$NG/logs/access.log"
+kt_responder_conf "$NG/node1.conf" "$KT_VIP_ADDR:$HTTP" "$KT_NODE1_ADDR:$HTTP" \
+    "$VHOST" "$FQDN" "$KT_NODE1_ADDR:$FCGI" "$NG/logs/access.log"
 kt_nginx_conf "$NG" "$NG/node1.conf"
 kt_start_nginx "$NG" "$KT_VIP_ADDR:$HTTP" "$KT_NODE1_ADDR:$HTTP"
 kt_resolve "$VHOST" "$HTTP" "$KT_VIP_ADDR"
@@ -135,5 +136,40 @@ got=$(env -i PATH="$KT_PATH" KRB5_CONFIG="$KT_KRB5_CONF" \
     tr -d '\r')
 kt_expect_eq "metrics: refused to a non-loopback peer" \
     "Status: 403 Forbidden" "$got"
+
+# metrics_allow = any: the same peer is served.
+node_ini "$N/any.ini" server.metrics_path=/kredir/metrics \
+    server.metrics_allow=any
+cgi() {	# cgi INI VAR=VALUE...: kredir as CGI; its answer on stdout
+	local ini=$1
+	shift
+	env -i PATH="$KT_PATH" KRB5_CONFIG="$KT_KRB5_CONF" \
+	    KRB5RCACHEDIR="$KT_RCACHE" GATEWAY_INTERFACE=CGI/1.1 \
+	    HTTP_HOST="$FQDN" "$@" "$KT_BIN" -c "$ini" </dev/null \
+	    2>>"$KT_DIR/cgi.err" | tr -d '\r'
+}
+got=$(cgi "$N/any.ini" REQUEST_URI=/kredir/metrics REMOTE_ADDR=192.0.2.7)
+kt_expect_eq "metrics_allow = any: served to another peer" \
+    "Status: 200 OK" "$(head -n 1 <<<"$got")"
+
+# ------------------------------------------------------------ local names
+# local_name = yes reports alice, not alice@REALM; a principal the realm's
+# rules cannot map (two components) is refused with 403 and a log line.
+kt_add_user alice/admin "$ALICE_PW"
+kt_kinit alice/admin "$ALICE_PW" "FILE:$KT_DIR/admin.ccache"
+node_ini "$N/local.ini" kerberos.local_name=yes
+tok=$(/usr/bin/python3 "$KT_ROOT/test/clients/gss_token.py" "HTTP@$FQDN")
+got=$(cgi "$N/local.ini" REQUEST_URI=/ HTTP_AUTHORIZATION="Negotiate $tok")
+kt_expect_eq "local_name = yes: alice is reported as her local name" \
+    "Status: 200 OK|X-Remote-User: alice" \
+    "$(head -n 1 <<<"$got")|$(grep '^X-Remote-User:' <<<"$got")"
+tok=$(KRB5CCNAME=FILE:$KT_DIR/admin.ccache /usr/bin/python3 \
+    "$KT_ROOT/test/clients/gss_token.py" "HTTP@$FQDN")
+got=$(cgi "$N/local.ini" REQUEST_URI=/ HTTP_AUTHORIZATION="Negotiate $tok")
+kt_expect_eq "local_name = yes: an unmappable principal gets 403" \
+    "Status: 403 Forbidden" "$(head -n 1 <<<"$got")"
+kt_expect_match "local_name = yes: the log says why" \
+    'forbidden principal=alice/admin@KREDIR.TEST reason="no local name' \
+    "$(cat "$KT_DIR/cgi.err")"
 
 kt_summary
