@@ -225,20 +225,29 @@ set_realms(struct parse *p, const char *v, void *dst)
 	return 0;
 }
 
-/* One of a fixed list of words, stored as its index. */
+/* One of a fixed list of words, stored as its index; the error lists all. */
 static int
 set_word(struct parse *p, const char *v, int *dst, const char **words,
     size_t nwords)
 {
+	char list[128] = "";
+	size_t used = 0;
+	int n;
+
 	for (size_t i = 0; i < nwords; i++) {
 		if (strcasecmp(v, words[i]) == 0) {
 			*dst = (int)i;
 			return 0;
 		}
 	}
-	perr(p, "'%s' is not one of: %s%s%s%s%s", v, words[0],
-	    nwords > 1 ? ", " : "", nwords > 1 ? words[1] : "",
-	    nwords > 2 ? ", " : "", nwords > 2 ? words[2] : "");
+	for (size_t i = 0; i < nwords && used < sizeof(list); i++) {
+		n = snprintf(list + used, sizeof(list) - used, "%s%s",
+		    i > 0 ? ", " : "", words[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	perr(p, "'%s' is not one of: %s", v, list);
 	return -1;
 }
 

@@ -158,6 +158,41 @@ test_bad_files(void)
 	}
 }
 
+/*
+ * A word key's error lists every word it accepts, taken from the same
+ * table the parser uses: the whole message, not a prefix.
+ */
+static void
+test_word_errors(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*expect;
+	} w[] = {
+		{ "[node]\nfqdn = n.x\n[log]\nlevel = loud\n",
+		    "t.ini:4: 'loud' is not one of: error, warn, info, debug\n" },
+		{ "[node]\nfqdn = n.x\nmode = both\n",
+		    "t.ini:3: 'both' is not one of: redirect, shared-spn\n" },
+		{ "[node]\nfqdn = n.x\nunknown_host = drop\n",
+		    "t.ini:3: 'drop' is not one of: redirect, reject\n" },
+		{ "[node]\nfqdn = n.x\n[session]\nsecure = maybe\n",
+		    "t.ini:4: 'maybe' is not one of: auto, yes, no\n" },
+		{ "[node]\nfqdn = n.x\n[success]\naction = proxy\n",
+		    "t.ini:4: 'proxy' is not one of: redirect, headers\n" },
+		{ "[node]\nfqdn = n.x\n[server]\nmetrics_allow = lan\n",
+		    "t.ini:4: 'lan' is not one of: loopback, any\n" },
+	};
+	struct config c;
+	char errs[1024];
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		int n = load(&c, w[i].text, errs, sizeof(errs));
+		CHECK(n == 1 && strcmp(errs, w[i].expect) == 0,
+		    "word case %zu: %d errors, got '%s', want '%s'", i, n,
+		    errs, w[i].expect);
+	}
+}
+
 /* Every error is reported, each with its own line. */
 static void
 test_every_error_reported(void)
@@ -235,6 +270,7 @@ suite_config(void)
 	    UNIT_TEST(test_good_file),
 	    UNIT_TEST(test_defaults),
 	    UNIT_TEST(test_bad_files),
+	    UNIT_TEST(test_word_errors),
 	    UNIT_TEST(test_every_error_reported),
 	    UNIT_TEST(test_long_line),
 	    UNIT_TEST(test_nul_and_crlf),
