@@ -1,5 +1,5 @@
 # kredir -- see README.  Targets: all check unit leaks asan fuzz bench demo
-# install uninstall lint-man clean
+# install uninstall lint-man lint-docs clean
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
@@ -71,6 +71,11 @@ uninstall:
 lint-man:
 	mandoc -Tlint -W warning kredir.8 kredir.ini.5
 
+# Every key config.c accepts is in kredir.ini.5 and kredir.ini, and the
+# other way round; files the docs name exist (make check runs it too).
+lint-docs:
+	./test/lint-docs.sh
+
 # kredir next to nginx and Apache + mod_auth_gssapi, ratios in one run.
 bench: kredir
 	./bench/run
@@ -91,4 +96,4 @@ clean:
 	rm -rf fuzz/build
 	$(MAKE) -C bench clean
 
-.PHONY: all unit check leaks asan fuzz bench install uninstall lint-man demo clean
+.PHONY: all unit check leaks asan fuzz bench install uninstall lint-man lint-docs demo clean
