@@ -149,16 +149,16 @@ fi
 for d in "${docs[@]}"; do
 	[ -r "$d" ] || die "cannot read $d"
 	missing=
-	for p in $(grep -oE '(^|[^A-Za-z0-9_./-])(docs|examples|test|bench|fuzz|demo)/[A-Za-z0-9_./-]*[A-Za-z0-9_]' "$d" |
-	    sed -E 's/^[^a-z]//' | grep -v '^fuzz/build' | sort -u); do
+	while IFS= read -r p; do
 		[ -e "$root/$p" ] || [ -e "$root/$p.c" ] || [ -e "$root/$p.sh" ] ||
 		    missing+="$p "
-	done
+	done < <(grep -oE '(^|[^A-Za-z0-9_./-])(docs|examples|test|bench|fuzz|demo)/[A-Za-z0-9_./-]*[A-Za-z0-9_]' "$d" |
+	    sed -E 's/^[^a-z]//' | grep -v '^fuzz/build' | sort -u)
 	# Markdown links to local files, relative to the document.
-	for p in $(grep -oE '\]\([^)#:]+(#[^)]*)?\)' "$d" | sed -E 's/^\]\(//; s/[#)].*$//' |
-	    sort -u); do
+	while IFS= read -r p; do
 		[ -e "$(dirname "$d")/$p" ] || missing+="$p "
-	done
+	done < <(grep -oE '\]\([^)#:]+(#[^)]*)?\)' "$d" |
+	    sed -E 's/^\]\(//; s/[#)].*$//' | sort -u)
 	name=${d#"$root"/}
 	if [ -z "$missing" ]; then
 		pass "$name: every file it names exists"
