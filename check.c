@@ -517,6 +517,30 @@ check_config(struct report *r, const struct config *c, const char *path)
 	    "none");
 }
 
+/* What the health path would answer now (as this user). */
+static void
+check_health(struct report *r, const struct config *c)
+{
+	struct farm_facts f;
+	char why[KREDIR_PATHBUF + 64];
+
+	if (c->health_path[0] == '\0') {
+		report_add(r, CHECK_OK, "health", NULL, "no health_path: a "
+		    "load balancer cannot ask this node whether it can take "
+		    "logins ([server] health_path)");
+		return;
+	}
+	farm_health_facts(c, &f);
+	if (farm_health_decide(&f, c, why, sizeof(why)) == 200)
+		report_add(r, CHECK_OK, "health", NULL, "%s answers 200: %s",
+		    c->health_path, why);
+	else
+		report_add(r, CHECK_WARN, "health", "fix what it names; the "
+		    "node answers 200 again without a restart", "%s answers "
+		    "503: %s (a balancer takes this node out of rotation)",
+		    c->health_path, why);
+}
+
 static void
 check_farm(struct report *r, const struct config *c)
 {
@@ -541,6 +565,7 @@ check_farm(struct report *r, const struct config *c)
 	else
 		report_add(r, CHECK_OK, "drain", NULL, "%s absent: this node "
 		    "takes traffic", c->drain_file);
+	check_health(r, c);
 }
 
 /* ---------------------------------------------------------------- name */

@@ -453,6 +453,8 @@ static const struct key keys[] = {
 	{ "server", "metrics_path", set_optional_target, F(metrics_path),
 	    false },
 	{ "server", "metrics_allow", set_metrics_allow, F(metrics_any), false },
+	{ "server", "health_path", set_optional_target, F(health_path),
+	    false },
 	{ "log", "level", set_level, F(log_level), false },
 };
 #undef F
@@ -588,6 +590,11 @@ check_whole(struct parse *p)
 		perr(p, "mode = shared-spn needs [node] virtual_hosts");
 	if (c->bounce && c->nvhosts == 0)
 		perr(p, "bounce_bookmarks = yes needs [node] virtual_hosts");
+	if (c->health_path[0] != '\0' &&
+	    (strcmp(c->health_path, c->whoami_path) == 0 ||
+	    strcmp(c->health_path, c->metrics_path) == 0))
+		perr(p, "health_path %s is also the whoami or metrics path",
+		    c->health_path);
 }
 
 static int

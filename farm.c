@@ -3,12 +3,15 @@
  * the virtual name carries a short-lived signed marker, so a request on
  * the FQDN that lacks both a session and a fresh marker is a bookmark
  * and goes back through the load balancer; a drain file sends everyone
- * without a session back the same way.
+ * without a session back the same way; the health answer tells a
+ * load balancer whether to send this node anything at all.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <ctype.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kredir.h"
 
@@ -138,18 +141,60 @@ farm_add_marker(char *url, size_t urllen, const char *marker)
 	return 0;
 }
 
+/* A stat(2) per call: the drain starts and ends with the next request. */
 bool
-farm_is_draining(const char *drain_file, time_t now)
+farm_is_draining(const char *drain_file)
 {
-	static time_t checked;
-	static bool draining;
 	struct stat st;
 
-	if (drain_file[0] == '\0')
-		return false;
-	if (now != checked) {		/* at most one stat(2) a second */
-		checked = now;
-		draining = stat(drain_file, &st) == 0;
+	return drain_file[0] != '\0' && stat(drain_file, &st) == 0;
+}
+
+/* Free space a node needs in its cache directory to take logins. */
+#define HEALTH_MIN_FREE_BYTES	(1024ull * 1024)	/* ~200 caches */
+#define HEALTH_MIN_FREE_FILES	64ull
+
+int
+farm_health_decide(const struct farm_facts *f, const struct config *c,
+    char *why, size_t whylen)
+{
+	if (f->draining) {
+		snprintf(why, whylen, "draining");
+		return 503;
 	}
-	return draining;
+	if (!f->keytab_readable) {
+		snprintf(why, whylen, "keytab %s unreadable", c->keytab);
+		return 503;
+	}
+	if (!f->cache_writable) {
+		snprintf(why, whylen, "cache directory %s not writable",
+		    c->cache_dir);
+		return 503;
+	}
+	if (f->cache_free_bytes < HEALTH_MIN_FREE_BYTES ||
+	    (f->cache_files_known &&
+	    f->cache_free_files < HEALTH_MIN_FREE_FILES)) {
+		snprintf(why, whylen, "cache directory %s full", c->cache_dir);
+		return 503;
+	}
+	snprintf(why, whylen, "ok");
+	return 200;
+}
+
+void
+farm_health_facts(const struct config *c, struct farm_facts *f)
+{
+	struct statvfs vfs;
+
+	memset(f, 0, sizeof(*f));
+	f->draining = farm_is_draining(c->drain_file);
+	f->keytab_readable = access(c->keytab, R_OK) == 0;
+	f->cache_writable = access(c->cache_dir, W_OK | X_OK) == 0;
+	if (statvfs(c->cache_dir, &vfs) == 0) {
+		f->cache_free_bytes = (unsigned long long)vfs.f_bavail *
+		    vfs.f_frsize;
+		/* some file systems (btrfs) report no inode counts */
+		f->cache_files_known = vfs.f_files > 0;
+		f->cache_free_files = vfs.f_favail;
+	}
 }

@@ -564,7 +564,7 @@ send_elsewhere(struct server *s, struct request *rq, time_t now)
 
 	if (rq->deny_only || c->nvhosts == 0)
 		return false;
-	if (farm_is_draining(c->drain_file, now)) {
+	if (farm_is_draining(c->drain_file)) {
 		if (on_fqdn)
 			respond_bounce(s, rq);
 		else
@@ -699,12 +699,46 @@ respond_metrics(struct server *s, struct request *rq)
 	resp_send(rq);
 }
 
+/*
+ * For load balancers: 200 while this node can take logins, else 503, why
+ * in one line.  stat/access calls only, any Host, no authentication.
+ * Only a responder answers: in the auth_request and Authorizer roles a
+ * 200 would let a request through.  A change is logged once per worker.
+ */
+static void
+respond_health(struct server *s, struct request *rq)
+{
+	static int last = 200;
+	struct farm_facts f;
+	char why[KREDIR_PATHBUF + 64];
+	int status;
+
+	if (rq->headers_only || rq->authorizer) {
+		respond_plain(rq, 403, "Forbidden", "The health path is "
+		    "answered in the responder role only.");
+		return;
+	}
+	farm_health_facts(&s->conf, &f);
+	status = farm_health_decide(&f, &s->conf, why, sizeof(why));
+	if (status != last)
+		log_msg(status == 200 ? LOG_INFO : LOG_WARN, "health "
+		    "status=%d reason=\"%s\"", status, why);
+	last = status;
+	resp_start(status, status == 200 ? "OK" : "Service Unavailable");
+	resp_add("Content-Type: text/plain; charset=utf-8\r\n\r\n%s\n", why);
+	resp_send(rq);
+}
+
 static void
 handle_request(struct server *s, struct request *rq)
 {
 	char host[96];
 
 	read_request(s, rq);
+	if (path_is(rq->uri, s->conf.health_path)) {
+		respond_health(s, rq);
+		return;
+	}
 	sweep_tick(s);
 	if (spn_canonicalize_host(rq->host, rq->canon, sizeof(rq->canon))
 	    == -1) {
@@ -726,7 +760,7 @@ handle_request(struct server *s, struct request *rq)
 			respond_challenge(rq, NULL);
 			metrics_count(METRIC_CHALLENGED);
 			log_msg(LOG_INFO, "challenge host=%s", rq->canon);
-		} else if (farm_is_draining(s->conf.drain_file, time(NULL)))
+		} else if (farm_is_draining(s->conf.drain_file))
 			respond_draining(rq);
 		else
 			respond_redirect(s, rq);

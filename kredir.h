@@ -90,6 +90,7 @@ struct config {
 	char		 socket_group[64];	/* of a unix: socket */
 	char		 whoami_path[KREDIR_TARGET_MAX];	/* "": off */
 	char		 metrics_path[KREDIR_TARGET_MAX];	/* "": off */
+	char		 health_path[KREDIR_TARGET_MAX];	/* "": off */
 	bool		 metrics_any;		/* not only loopback peers */
 	/* [log] */
 	enum log_level	 log_level;
@@ -234,8 +235,23 @@ bool	 farm_marker_is_valid(const unsigned char *key, size_t keylen,
 int	 farm_strip_marker(const char *uri, char *out, size_t outlen);
 /* Appends "?marker" or "&marker" to url in place.  0 or -1. */
 int	 farm_add_marker(char *url, size_t urllen, const char *marker);
-/* True while drain_file exists (checked at most once a second). */
-bool	 farm_is_draining(const char *drain_file, time_t now);
+/* True while drain_file exists (a stat(2) per call; "" never). */
+bool	 farm_is_draining(const char *drain_file);
+/* What the health answer is decided from: stat/access calls only. */
+struct farm_facts {
+	bool		 draining;
+	bool		 keytab_readable;
+	bool		 cache_writable;
+	bool		 cache_files_known;	/* the fs counts inodes */
+	unsigned long long cache_free_bytes, cache_free_files;
+};
+void	 farm_health_facts(const struct config *, struct farm_facts *);
+/*
+ * 200 (can serve logins) or 503, and why in one line: "ok", "draining",
+ * "keytab PATH unreadable", "cache directory PATH not writable|full".
+ */
+int	 farm_health_decide(const struct farm_facts *, const struct config *,
+	    char *why, size_t whylen);
 
 /* listen.c */
 /* LISTEN_FDS from systemd onto fd 0: 1 if done, 0 if none, -1 and err. */

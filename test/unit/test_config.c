@@ -101,6 +101,22 @@ test_defaults(void)
 	CU_ASSERT_STRING_EQUAL(c.cookie_name, "kredir_session");
 	CU_ASSERT_EQUAL(c.action, SUCCESS_REDIRECT);
 	CU_ASSERT_STRING_EQUAL(c.keytab, "/etc/kredir/http.keytab");
+	CU_ASSERT_STRING_EQUAL(c.health_path, "");	/* off */
+}
+
+static void
+test_health_path(void)
+{
+	struct config c;
+	char errs[1024];
+
+	CU_ASSERT_EQUAL(load(&c, "[node]\nfqdn = n.x\n[server]\n"
+	    "health_path = /kredir/health\nmetrics_path = /kredir/metrics\n",
+	    errs, sizeof(errs)), 0);
+	CU_ASSERT_STRING_EQUAL(c.health_path, "/kredir/health");
+	CU_ASSERT_EQUAL(load(&c, "[node]\nfqdn = n.x\n[server]\n"
+	    "health_path =\n", errs, sizeof(errs)), 0);
+	CU_ASSERT_STRING_EQUAL(c.health_path, "");
 }
 
 /* Each bad file: its text, and a message expected in the output. */
@@ -141,6 +157,17 @@ static const struct {
 	    "is this node's fqdn" },
 	{ "[node]\nfqdn = n.x\nmode = shared-spn\n", "needs [node] virtual" },
 	{ "[node]\nfqdn = n.x\n[kerberos]\nkeytab =\n", "t.ini:4: empty" },
+	{ "[node]\nfqdn = n.x\n[server]\nhealth_path = health\n",
+	    "t.ini:4: 'health' is not a clean path" },
+	{ "[node]\nfqdn = n.x\n[server]\nhealth_path = //evil/health\n",
+	    "t.ini:4:" },
+	{ "[node]\nfqdn = n.x\n[server]\nhealth_path = /h?x=1\n",
+	    "t.ini:4: '/h?x=1': a path without a query" },
+	{ "[node]\nfqdn = n.x\n[server]\nhealth_path = /h\n"
+	    "metrics_path = /h\n", "health_path /h is also the whoami or "
+	    "metrics path" },
+	{ "[node]\nfqdn = n.x\n[server]\nhealth_path = /a\n"
+	    "health_path = /b\n", "t.ini:5: duplicate key" },
 };
 
 static void
@@ -269,6 +296,7 @@ suite_config(void)
 	UNIT_SUITE("config",
 	    UNIT_TEST(test_good_file),
 	    UNIT_TEST(test_defaults),
+	    UNIT_TEST(test_health_path),
 	    UNIT_TEST(test_bad_files),
 	    UNIT_TEST(test_word_errors),
 	    UNIT_TEST(test_every_error_reported),

@@ -1,4 +1,4 @@
-/* farm.c: the redirect marker, stripping it, and the drain switch. */
+/* farm.c: the redirect marker, stripping it, the drain switch, health. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -110,18 +110,102 @@ static void
 test_drain(void)
 {
 	char path[] = "/tmp/kredir-drain-XXXXXX";
-	time_t now = time(NULL);
 	int fd;
 
-	CU_ASSERT_FALSE(farm_is_draining("", now));
+	CU_ASSERT_FALSE(farm_is_draining(""));
 	if ((fd = mkstemp(path)) == -1)
 		abort();
 	close(fd);
-	CU_ASSERT_TRUE(farm_is_draining(path, now + 10));
+	CU_ASSERT_TRUE(farm_is_draining(path));
 	unlink(path);
-	/* re-read at most once a second: same second, same answer */
-	CU_ASSERT_TRUE(farm_is_draining(path, now + 10));
-	CU_ASSERT_FALSE(farm_is_draining(path, now + 11));
+	/* no cache: the next call sees the file gone */
+	CU_ASSERT_FALSE(farm_is_draining(path));
+}
+
+/* The health decision: each fact alone, and which one wins. */
+static void
+test_health_decide(void)
+{
+	static const struct {
+		struct farm_facts f;
+		int status;
+		const char *why;
+	} cases[] = {
+		{ { false, true, true, true, 1ull << 30, 1000 }, 200, "ok" },
+		{ { true, true, true, true, 1ull << 30, 1000 }, 503,
+		    "draining" },
+		{ { true, false, false, true, 0, 0 }, 503, "draining" },
+		{ { false, false, true, true, 1ull << 30, 1000 }, 503,
+		    "keytab /k/http.keytab unreadable" },
+		{ { false, false, false, true, 0, 0 }, 503,
+		    "keytab /k/http.keytab unreadable" },
+		{ { false, true, false, true, 1ull << 30, 1000 }, 503,
+		    "cache directory /run/cc not writable" },
+		{ { false, true, true, true, 1024 * 1024 - 1, 1000 }, 503,
+		    "cache directory /run/cc full" },
+		{ { false, true, true, true, 1024 * 1024, 1000 }, 200, "ok" },
+		{ { false, true, true, true, 1ull << 30, 63 }, 503,
+		    "cache directory /run/cc full" },
+		{ { false, true, true, true, 1ull << 30, 64 }, 200, "ok" },
+		/* no inode counts (btrfs): bytes alone decide */
+		{ { false, true, true, false, 1ull << 30, 0 }, 200, "ok" },
+	};
+	struct config c;
+	char why[128];
+
+	config_defaults(&c);
+	strcpy(c.keytab, "/k/http.keytab");
+	strcpy(c.cache_dir, "/run/cc");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int st = farm_health_decide(&cases[i].f, &c, why, sizeof(why));
+		CU_ASSERT_EQUAL(st, cases[i].status);
+		CU_ASSERT_STRING_EQUAL(why, cases[i].why);
+		if (st != cases[i].status || strcmp(why, cases[i].why) != 0)
+			fprintf(stderr, "health case %zu: %d %s\n", i, st, why);
+	}
+	/* a short buffer still gets a terminated line */
+	CU_ASSERT_EQUAL(farm_health_decide(&cases[3].f, &c, why, 8), 503);
+	CU_ASSERT_STRING_EQUAL(why, "keytab ");
+}
+
+/* The facts from a real directory and files (stat/access/statvfs). */
+static void
+test_health_facts(void)
+{
+	char dir[] = "/tmp/kredir-health-XXXXXX", kt[64], drain[64];
+	struct farm_facts f;
+	struct config c;
+	FILE *fp;
+
+	if (mkdtemp(dir) == NULL)
+		abort();
+	snprintf(kt, sizeof(kt), "%s/kt", dir);
+	snprintf(drain, sizeof(drain), "%s/drain", dir);
+	config_defaults(&c);
+	strcpy(c.keytab, kt);
+	strcpy(c.cache_dir, dir);
+	strcpy(c.drain_file, drain);
+	farm_health_facts(&c, &f);
+	CU_ASSERT_FALSE(f.draining);
+	CU_ASSERT_FALSE(f.keytab_readable);	/* not there yet */
+	CU_ASSERT_TRUE(f.cache_writable);
+	CU_ASSERT(f.cache_free_bytes > 0);
+	if ((fp = fopen(kt, "w")) == NULL)
+		abort();
+	fclose(fp);
+	if ((fp = fopen(drain, "w")) == NULL)
+		abort();
+	fclose(fp);
+	farm_health_facts(&c, &f);
+	CU_ASSERT_TRUE(f.draining);
+	CU_ASSERT_TRUE(f.keytab_readable);
+	unlink(kt);
+	unlink(drain);
+	strcpy(c.cache_dir, "/nonexistent/kredir-cc");
+	farm_health_facts(&c, &f);
+	CU_ASSERT_FALSE(f.cache_writable);
+	CU_ASSERT_EQUAL(f.cache_free_bytes, 0);
+	rmdir(dir);
 }
 
 void
@@ -132,5 +216,7 @@ suite_farm(void)
 	    UNIT_TEST(test_marker_forged),
 	    UNIT_TEST(test_strip),
 	    UNIT_TEST(test_add),
-	    UNIT_TEST(test_drain));
+	    UNIT_TEST(test_drain),
+	    UNIT_TEST(test_health_decide),
+	    UNIT_TEST(test_health_facts));
 }
