@@ -198,6 +198,40 @@ respond_draining(struct request *rq)
 	log_msg(LOG_INFO, "drain host=%s", rq->canon);
 }
 
+/*
+ * On the virtual name: 503 while this node drains or, with a health path
+ * set, while that path would say 503, so a balancer that retries on 503
+ * sends the login elsewhere.  Returns true if it answered.
+ */
+static bool
+respond_if_unavailable(struct server *s, struct request *rq)
+{
+	struct farm_facts f;
+	char why[KREDIR_PATHBUF + 64];
+
+	if (s->conf.health_path[0] == '\0') {
+		if (!farm_is_draining(s->conf.drain_file))
+			return false;
+		respond_draining(rq);
+		return true;
+	}
+	farm_health_facts(&s->conf, &f);
+	if (farm_health_decide(&f, &s->conf, why, sizeof(why)) == 200)
+		return false;
+	if (f.draining) {
+		respond_draining(rq);
+		return true;
+	}
+	resp_start(503, "Service Unavailable");
+	resp_add("Retry-After: 30\r\n");
+	resp_page("This node cannot sign you in now", "<p>Please try again: "
+	    "the load balancer will send you to another node.</p>");
+	resp_send(rq);
+	metrics_count(METRIC_ERROR);
+	log_msg(LOG_WARN, "unavailable host=%s reason=\"%s\"", rq->canon, why);
+	return true;
+}
+
 static void
 respond_challenge(struct request *rq, const gss_buffer_desc *tok)
 {
@@ -760,9 +794,7 @@ handle_request(struct server *s, struct request *rq)
 			respond_challenge(rq, NULL);
 			metrics_count(METRIC_CHALLENGED);
 			log_msg(LOG_INFO, "challenge host=%s", rq->canon);
-		} else if (farm_is_draining(s->conf.drain_file))
-			respond_draining(rq);
-		else
+		} else if (!respond_if_unavailable(s, rq))
 			respond_redirect(s, rq);
 		break;
 	case ROUTE_NEGOTIATE:

@@ -1,6 +1,7 @@
 # The Debian 12 packages kredir needs: building, unit tests, and the
 # real-realm integration tests.  Sourced by .ci/run (and make demo/README).
-# apache2 + libapache2-mod-auth-gssapi: the backend of test/integration/farm.sh.
+# apache2 + libapache2-mod-auth-gssapi: the backend of test/integration/farm.sh;
+# haproxy: the balancer of test/integration/haproxy.sh.
 #
 #   . test/deps.sh; kredir_deps            # one name per line
 #   kredir_deps_install                    # apt-get install them (root)
@@ -25,6 +26,7 @@ python3-gssapi
 ca-certificates
 apache2
 libapache2-mod-auth-gssapi
+haproxy
 strace
 valgrind
 mandoc

@@ -9,7 +9,10 @@
 #                           both nodes (redirect mode), the balancer
 #   kf_kredir_restart N [section.key=value ...]   new kredir.ini, restart
 #   kf_stop_node N          its nginx, kredir and application, by PID
+#   kf_start_haproxy PATH   HAProxy as the balancer, health checks on PATH
 #   kf_login OUT [curl args]   a browser-like curl login from the VIP
+#   kf_logins N TAG / kf_logins_until NODE SECS TAG   logins counted
+#                           by the node they ended on
 #
 #   www.kredir.test      127.0.0.10  the balancer (nginx upstream)
 #   node1.kredir.test    127.0.0.11  nginx -> kredir (spawn-fcgi) + app
@@ -202,6 +205,62 @@ kf_start_lb() {
 	KF_LB_LOG=$p/logs/access.log
 }
 
+# kf_start_haproxy HEALTH_PATH: HAProxy on the VIP instead of nginx
+# (examples/haproxy/farm-balancer.cfg, checks every 500 ms, one failed
+# or passed check decides), in the foreground (-db) under kt_spawn, with
+# a private admin socket for the tests (kf_haproxy_cmd).
+kf_start_haproxy() {
+	local p=$KT_DIR/haproxy
+	mkdir -p "$p"
+	KF_HAPROXY_SOCK=$p/admin.sock
+	kt_subst "$KT_ROOT/examples/haproxy/farm-balancer.cfg" "$p/haproxy.cfg" \
+	    LISTEN="$KT_VIP_ADDR:$KF_PORT" VIRTUAL_HOST="$KF_VHOST" \
+	    HEALTH_PATH="$1" NODE1="$KT_NODE1_ADDR:$KF_PORT" \
+	    NODE2="$KT_NODE2_ADDR:$KF_PORT" CHECK="inter 500ms fall 1 rise 1"
+	printf '\nglobal\n    stats socket %s mode 600 level admin\n' \
+	    "$KF_HAPROXY_SOCK" >>"$p/haproxy.cfg"
+	haproxy -c -q -f "$p/haproxy.cfg" >"$p/check.out" 2>&1 ||
+	    { cat "$p/check.out" >&2; kt_die "haproxy -c failed"; }
+	kt_spawn "$p/haproxy.log" haproxy -db -f "$p/haproxy.cfg"
+	KF_HAPROXY_PID=$KT_LAST_PID
+	kt_wait_port "$KT_VIP_ADDR" "$KF_PORT" "$KF_HAPROXY_PID" ||
+	    { tail -n 20 "$p/haproxy.log" >&2; kt_die "haproxy did not start"; }
+}
+
+# kf_haproxy_cmd CMD: one command on HAProxy's admin socket; its answer.
+kf_haproxy_cmd() {
+	"$KF_PY" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+out = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    out += d
+sys.stdout.write(out.decode())' "$KF_HAPROXY_SOCK" "$1" 2>/dev/null
+}
+
+# kf_haproxy_state N: node N's check status in HAProxy (UP, DOWN, ...).
+kf_haproxy_state() {
+	kf_haproxy_cmd "show stat" |
+	    awk -F, -v s="node$1" '$1 == "kredir_farm" && $2 == s { print $18 }'
+}
+
+# kf_haproxy_wait N STATE SECS: until node N's status is STATE (or SECS
+# seconds pass); prints the last status seen.
+kf_haproxy_wait() {
+	local end=$((SECONDS + $3)) st
+	while :; do
+		st=$(kf_haproxy_state "$1")
+		[ "$st" = "$2" ] || [ "$SECONDS" -ge "$end" ] && break
+		sleep 0.1
+	done
+	printf '%s\n' "$st"
+}
+
 # kf_up [section.key=value ...]: the whole farm; the arguments go to both
 # nodes' kredir.ini.
 kf_up() {
@@ -248,4 +307,68 @@ kf_login() {
 # kf_body_field FILE NAME: the value of "NAME: value" in the app's answer.
 kf_body_field() {
 	sed -n "s/^$2: //p" "$1" | head -n 1
+}
+
+# kf_node_of URL: 1 or 2 from the host of URL, "?" otherwise.
+kf_node_of() {
+	case $1 in
+	http://node1.*) echo 1 ;;
+	http://node2.*) echo 2 ;;
+	*) echo "?" ;;
+	esac
+}
+
+# kf_login_ok: the last kf_login to $KT_DIR/login ended on a node's /app/
+# with the backend reporting alice.  Prints nothing; status 0 if all holds.
+kf_login_ok() {
+	local node L=$KT_DIR/login
+	node=$(kf_body_field "$L.body" node)
+	[ "$KF_CODE" = 200 ] && [ -n "$node" ] &&
+	    [ "$(kf_body_field "$L.body" user)" = "$KF_ALICE" ] &&
+	    [ "$(kf_body_field "$L.body" 'backend saw')" = "$KF_ALICE" ] &&
+	    case $KF_FINAL in "http://$node:"*) true ;; *) false ;; esac
+}
+
+# kf_logins N TAG: N fresh browser-like logins from the VIP; counts them
+# by the node they ended on (SEEN1, SEEN2) and the ones that failed (BAD,
+# BAD_WHY the last reason); each good one leaves $KT_DIR/TAG.I.jar and
+# TAG.I.url (where it ended).
+kf_logins() {
+	local i L=$KT_DIR/login
+	SEEN1=0 SEEN2=0 BAD=0 BAD_WHY=
+	for ((i = 1; i <= $1; i++)); do
+		rm -f "$L.jar"
+		kf_login "$L" ""
+		if kf_login_ok; then
+			case $(kf_node_of "$KF_FINAL") in
+			1) SEEN1=$((SEEN1 + 1)) ;;
+			2) SEEN2=$((SEEN2 + 1)) ;;
+			*) BAD=$((BAD + 1)) ;;
+			esac
+			cp "$L.jar" "$KT_DIR/$2.$i.jar"
+			printf '%s\n' "$KF_FINAL" >"$KT_DIR/$2.$i.url"
+		else
+			BAD=$((BAD + 1))
+			BAD_WHY="$KF_CODE $KF_FINAL $(tr '\n' ' ' <"$L.body" | cut -c1-120) $(head -c 120 "$L.err")"
+		fi
+	done
+}
+
+# kf_logins_until NODE SECS TAG: fresh logins from the VIP, one after
+# another, until one lands on node NODE or SECS seconds have passed (the
+# balancer decides when it tries a node again, not us); counts as
+# kf_logins does (SEEN1, SEEN2, BAD over all the tries).
+kf_logins_until() {
+	local want=$1 end=$((SECONDS + $2)) s1=0 s2=0 bad=0 why= i=0
+	while :; do
+		i=$((i + 1))
+		kf_logins 1 "$3.$i"
+		s1=$((s1 + SEEN1)) s2=$((s2 + SEEN2)) bad=$((bad + BAD))
+		[ -n "$BAD_WHY" ] && why=$BAD_WHY
+		case $want in 1) [ "$SEEN1" = 1 ] && break ;;
+		2) [ "$SEEN2" = 1 ] && break ;; esac
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.1
+	done
+	SEEN1=$s1 SEEN2=$s2 BAD=$bad BAD_WHY=$why
 }

@@ -35,68 +35,6 @@ total() {
 	echo $(($(kt_log_count "$LOG1" "$1") + $(kt_log_count "$LOG2" "$1")))
 }
 
-# node_of URL: 1 or 2 from the host of URL, "?" otherwise.
-node_of() {
-	case $1 in
-	http://node1.*) echo 1 ;;
-	http://node2.*) echo 2 ;;
-	*) echo "?" ;;
-	esac
-}
-
-# login_ok NAME: the last kf_login ended on a node's /app/ with the
-# backend reporting alice.  Prints nothing; status 0 when all holds.
-login_ok() {
-	local node
-	node=$(kf_body_field "$L.body" node)
-	[ "$KF_CODE" = 200 ] && [ -n "$node" ] &&
-	    [ "$(kf_body_field "$L.body" user)" = "$KF_ALICE" ] &&
-	    [ "$(kf_body_field "$L.body" 'backend saw')" = "$KF_ALICE" ] &&
-	    case $KF_FINAL in "http://$node:"*) true ;; *) false ;; esac
-}
-
-# logins N TAG: N fresh browser-like logins from the VIP; counts them by
-# the node they ended on (SEEN1, SEEN2) and the ones that failed (BAD).
-logins() {
-	local i
-	SEEN1=0 SEEN2=0 BAD=0 BAD_WHY=
-	for ((i = 1; i <= $1; i++)); do
-		rm -f "$L.jar"
-		kf_login "$L" ""
-		if login_ok; then
-			case $(node_of "$KF_FINAL") in
-			1) SEEN1=$((SEEN1 + 1)) ;;
-			2) SEEN2=$((SEEN2 + 1)) ;;
-			*) BAD=$((BAD + 1)) ;;
-			esac
-			cp "$L.jar" "$KT_DIR/$2.$i.jar"
-			printf '%s\n' "$KF_FINAL" >"$KT_DIR/$2.$i.url"
-		else
-			BAD=$((BAD + 1))
-			BAD_WHY="$KF_CODE $KF_FINAL $(tr '\n' ' ' <"$L.body" | cut -c1-120) $(head -c 120 "$L.err")"
-		fi
-	done
-}
-
-# logins_until NODE SECS TAG: fresh logins from the VIP, one after
-# another, until one lands on node NODE or SECS seconds have passed (the
-# balancer decides when it tries a node again, not us); counts as
-# logins does (SEEN1, SEEN2, BAD over all the tries).
-logins_until() {
-	local want=$1 end=$((SECONDS + $2)) s1=0 s2=0 bad=0 why= i=0
-	while :; do
-		i=$((i + 1))
-		logins 1 "$3.$i"
-		s1=$((s1 + SEEN1)) s2=$((s2 + SEEN2)) bad=$((bad + BAD))
-		[ -n "$BAD_WHY" ] && why=$BAD_WHY
-		case $want in 1) [ "$SEEN1" = 1 ] && break ;;
-		2) [ "$SEEN2" = 1 ] && break ;; esac
-		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.1
-	done
-	SEEN1=$s1 SEEN2=$s2 BAD=$bad BAD_WHY=$why
-}
-
 # ============================================================ 0. failure
 ch_before=$(total challenge)
 auth_before=$(total authenticated)
@@ -151,7 +89,7 @@ kf_kredir_restart 2
 cc_before=$(find "$KT_DIR/node1/ccache" "$KT_DIR/node2/ccache" -type f | wc -l)
 rm -f "$L.jar"
 kf_login "$L" ""
-n=$(node_of "$KF_FINAL")
+n=$(kf_node_of "$KF_FINAL")
 first_loc=$(tr -d '\r' <"$L.hdrs" | sed -n 's/^[Ll]ocation: //p' | head -n 1)
 statuses=$(tr -d '\r' <"$L.hdrs" | awk '/^HTTP\//{printf "%s ", $2}')
 kt_expect_eq "fix: the hops are 302 (VIP) 303 (login) 200 (app)" "302 303 200 " "$statuses"
@@ -184,7 +122,7 @@ kt_expect_match "fix, python-gssapi browser walk: backend saw alice" \
 kt_expect_match "fix, python-gssapi: challenged on the FQDN, mutual auth verified" \
     '"challenged": true.*"mutual": true.*"status": 303' "$(sed -n 2p <<<"$out")"
 
-logins 6 rr
+kf_logins 6 rr
 kt_expect_eq "fix: 6 logins through the balancer all reach the backend as alice" \
     0 "$BAD"
 if [ "$SEEN1" -ge 1 ] && [ "$SEEN2" -ge 1 ]; then
@@ -288,7 +226,7 @@ while [ -z "$held" ] && [ "$i" -lt 4 ]; do
 	i=$((i + 1))
 	rm -f "$L.jar"
 	kf_login "$L" ""
-	if login_ok && [ "$(node_of "$KF_FINAL")" = 2 ]; then
+	if kf_login_ok && [ "$(kf_node_of "$KF_FINAL")" = 2 ]; then
 		cp "$L.jar" "$KT_DIR/held.jar"
 		held=$KF_FINAL
 	fi
@@ -303,7 +241,7 @@ kt_expect_status "drain: node2 answers the virtual name with 503" 503
 kt_expect_match "drain: with Retry-After" '^[0-9]+$' "$(kt_header Retry-After)"
 kt_expect_eq "drain: logged as drain" $((drain_before + 1)) \
     "$(kt_wait_log "$LOG2" drain $((drain_before + 1)))"
-logins 4 drain
+kf_logins 4 drain
 kt_expect_eq "drain: 4 new logins through the virtual name all land on node1 and succeed" \
     "4 0 0" "$SEEN1 $SEEN2 $BAD"
 if [ -n "$held" ]; then
@@ -318,7 +256,7 @@ kt_expect_eq "drain: bounced to the virtual name" "$KF_URL_VIP/app/" "$(kt_heade
 rm -f "$KT_DIR/node2/drain"
 # nginx keeps node2 out for fail_timeout (whole seconds), then its
 # round-robin comes back to it after a few picks: wait for that.
-logins_until 2 15 undrain
+kf_logins_until 2 15 undrain
 if [ "$SEEN2" -ge 1 ] && [ "$BAD" = 0 ]; then
 	kt_pass "drain: file removed, node2 serves again (after $SEEN1 on node1)"
 else
@@ -329,7 +267,7 @@ kt_expect_eq "drain: without a restart (same kredir process)" yes \
 
 # (c) node2 goes down
 kf_stop_node 2
-logins 4 down
+kf_logins 4 down
 kt_expect_eq "node2 stopped: 4 new logins all land on node1 and succeed" \
     "4 0 0" "$SEEN1 $SEEN2 $BAD"
 
