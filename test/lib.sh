@@ -397,6 +397,17 @@ kt_wait_log() {
 	printf '%s\n' "$c"
 }
 
+# kt_wait_until SECS CMD...: polls CMD every 50 ms until it succeeds
+# (status 0) or SECS seconds have passed (status 1).
+kt_wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
 # ---------------------------------------------------------------- servers
 
 # kt_subst TEMPLATE OUT NAME=VALUE...: replaces @NAME@; dies if any

@@ -36,7 +36,7 @@ faults_cleanup() {
 	local rc=$?
 	if [ -n "$MNT" ]; then
 		[ -n "$FULL_PID" ] && kill -TERM "$FULL_PID" 2>/dev/null &&
-		    sleep 0.3
+		    kt_wait_until 5 eval '! kt_alive "$FULL_PID"'
 		umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
 		MNT=
 	fi
@@ -179,7 +179,9 @@ if mount -t tmpfs -o size=64k,mode=0700 tmpfs "$F/ccache"; then
 	else
 		kt_pass "cache dir full: no session cookie"
 	fi
-	sleep 0.2
+	# kredir logs after it answers: wait for the line
+	kt_wait_until 5 eval '[ "$(grep -c "storing the delegated cache" \
+	    "$F/kredir.log")" -gt "$err_before" ]'
 	kt_expect_match "cache dir full: logged error ... storing the delegated cache" \
 	    "kredir\[[0-9]+\]: error principal=alice@$KT_REALM reason=\"storing the delegated cache: " \
 	    "$(grep 'storing the delegated cache' "$F/kredir.log" | tail -n 1)"
@@ -359,7 +361,9 @@ for r in 1 2 3 4 5 6 7 8 9 10; do
 	got=$(cat "$KT_DIR/race.1" "$KT_DIR/race.2" | sort | tr '\n' ' ')
 	outcomes+="$got; "
 	[ "$got" = "200 401 " ] && good=$((good + 1))
-	sleep 0.1
+	# both outcomes are logged after the answers: wait for the lines
+	kt_wait_until 5 eval '[ "$(tail -n +"$((lines_before + 1))" "$MLOG" |
+	    grep -c -E "kredir\[[0-9]+\]: (authenticated|rejected)")" -ge 2 ]'
 	n=$(tail -n +"$((lines_before + 1))" "$MLOG" |
 	    grep -o -E 'kredir\[[0-9]+\]: (authenticated|rejected)' |
 	    sed 's/kredir\[\([0-9]*\)\].*/\1/' | sort -u | wc -l)
@@ -504,7 +508,10 @@ node_ini priv "$FQDN1" "$HTTP_PRIV" server.workers=2 server.user=nobody
 KT_ENV+=(KRB5RCACHEDIR="$P/rcache")	# env: the last one wins
 kt_start_kredir_fcgi "$P/kredir.ini" "$P/kredir.log" "$KT_NODE1_ADDR" "$FCGI_PRIV"
 PMASTER=$KT_LAST_PID
-sleep 0.3
+# spawn-fcgi opened the port as root: wait for the master to drop to
+# nobody and fork both workers
+kt_wait_until 10 eval '[ "$(ps -o user= -p "$PMASTER" | tr -d " ")" = nobody ] &&
+    [ "$(ps --ppid "$PMASTER" -o user= | grep -c nobody)" = 2 ]'
 kt_expect_eq "privileges: the master runs as nobody" nobody \
     "$(ps -o user= -p "$PMASTER" | tr -d ' ')"
 kt_expect_eq "privileges: both workers run as nobody" "nobody nobody " \
