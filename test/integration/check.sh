@@ -108,6 +108,7 @@ expect_line "good node: clock" "^OK   kdc.clock: this clock is [0-9]+ s "
 expect_line "good node: cache dir" "^OK   cache_dir: $GOOD/ccache \(owner [^ ]+ mode 0700\)"
 expect_line "good node: secret" "^OK   secret: $GOOD/session.key \(owner [^ ]+ mode 0600, 48 bytes\)"
 expect_line "good node: run from a shell" "^OK   server: run from a shell"
+expect_line "good node: no health_path, said so" "^OK   health: no health_path: "
 expect_line "good node: summary" "^[0-9]+ ok, [0-9]+ warn, 0 fail$"
 if grep -v -E '^(OK   |[0-9]+ ok, )' <<<"$OUT" | grep -q -v -E '^WARN [a-z_.]+: .* -- fix: .+$'; then
 	kt_fail "good node: every line is OK, a WARN with a fix, or the summary" "$OUT"
@@ -260,13 +261,19 @@ expect_line "shared-SPN: the virtual name checked at the KDC" \
 
 # ------------------------------------------------------ draining: WARN
 DRAIN=$KT_DIR/drain
-node "$DRAIN" "$FQDN1" farm.drain_file="$KT_DIR/drain/drain"
+node "$DRAIN" "$FQDN1" farm.drain_file="$KT_DIR/drain/drain" \
+    server.health_path=/kredir/health
 kt_keytab "HTTP/$FQDN1" "$DRAIN/http.keytab"
+run_check "$DRAIN"
+expect_line "health_path set, a working node: OK it answers 200" \
+    "^OK   health: /kredir/health answers 200: ok$"
 : >"$DRAIN/drain"
 run_check "$DRAIN"
 kt_expect_eq "drain file present: exit 0" 0 "$RC"
 expect_line "drain file present: WARN this node is draining" \
     "^WARN drain: this node is draining \($DRAIN/drain exists\) -- fix: rm $DRAIN/drain"
+expect_line "drain file present: WARN the health path answers 503: draining" \
+    "^WARN health: /kredir/health answers 503: draining \(a balancer takes this node out of rotation\) -- fix: "
 
 # ---------------------------------------------- the KDC down: WARN only
 kill -TERM "$KT_KDC_PID"
