@@ -56,6 +56,19 @@ kt_die() {
 	exit 2
 }
 
+# kt_require_eq WHAT EXPECTED ACTUAL, kt_require_match WHAT ERE TEXT: a
+# precondition on the fixture (the realm, a server, a client doing what
+# the test needs), not a check of kredir: no PASS line; the script stops
+# (kt_die) if it does not hold, since what follows would test nothing.
+kt_require_eq() {
+	[ "$2" = "$3" ] ||
+	    kt_die "precondition: $1: expected '$2', got '$(printf '%s' "$3" | head -c 300)'"
+}
+kt_require_match() {
+	grep -q -E -e "$2" <<<"$3" ||
+	    kt_die "precondition: $1: '$(printf '%s' "$3" | head -c 300)' does not match /$2/"
+}
+
 # kt_init NAME: temp dir (0700), traps.  Call once, first.
 kt_init() {
 	KT_NAME=${1:-test}

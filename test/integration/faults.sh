@@ -170,7 +170,7 @@ if mount -t tmpfs -o size=64k,mode=0700 tmpfs "$F/ccache"; then
 	# Fill it: dd stops at ENOSPC.
 	dd if=/dev/zero of="$MNT/junk" bs=4k 2>/dev/null
 	avail=$(df --output=avail -B1 "$MNT" | tail -n 1 | tr -d ' ')
-	kt_expect_eq "cache dir full: the tmpfs has no space left" 0 "$avail"
+	kt_require_eq "cache dir full: the tmpfs has no space left" 0 "$avail"
 	err_before=$(grep -c 'storing the delegated cache' "$F/kredir.log")
 	kt_get "$URL_full/" "${NEG[@]}"
 	kt_expect_status "cache dir full: new login: 500" 500
@@ -250,7 +250,7 @@ kvno_of() {
 kt_kadmin "ktadd -k $K/http.keytab HTTP/$FQDN2"
 kdestroy -q -c "$KT_DIR/cc.alice"
 kt_kinit alice "${PW[alice]}" "$KT_DIR/cc.alice"
-kt_expect_eq "keytab rotated: the fresh ticket has kvno 2" 2 \
+kt_require_eq "keytab rotated: the fresh ticket has kvno 2" 2 \
     "$(kvno_of "FILE:$KT_DIR/cc.alice")"
 ok=0
 for i in 1 2 3 4; do
@@ -266,7 +266,7 @@ chmod 0600 "$K/new.keytab"
 mv "$K/new.keytab" "$K/http.keytab"
 kdestroy -q -c "$KT_DIR/cc.alice"
 kt_kinit alice "${PW[alice]}" "$KT_DIR/cc.alice"
-kt_expect_eq "keytab replaced: the fresh ticket has kvno 3" 3 \
+kt_require_eq "keytab replaced: the fresh ticket has kvno 3" 3 \
     "$(kvno_of "FILE:$KT_DIR/cc.alice")"
 kt_get "$URL_keytab/" "${NEG[@]}"
 kt_expect_status "keytab replaced by one with kvno 3: login 200 without restart" 200
@@ -424,13 +424,9 @@ kt_spawn "$KT_DIR/strace.log" strace -q -o "$KT_DIR/strace.out" \
 STRACE=$KT_LAST_PID
 wait_traced
 login_until_stuck "$KT_DIR/killed.code"
-if [ -n "$stuck" ]; then
-	kt_pass "worker kill: a worker ($stuck) is stuck inside the request"
-	kill -KILL "$stuck"
-else
-	kt_fail "worker kill: a worker is stuck inside the request" \
-	    "no worker in tracing stop"
-fi
+[ -n "$stuck" ] || kt_die "precondition: worker kill: a worker is stuck" \
+    "inside the request: no worker in tracing stop"
+kill -KILL "$stuck"
 wait "$CURL"
 kill -TERM "$STRACE" 2>/dev/null
 wait "$STRACE" 2>/dev/null
@@ -484,7 +480,7 @@ tmp_during=$(temps "$M/ccache")
 wait "$CURL"
 kill -TERM "$STRACE" 2>/dev/null
 wait "$STRACE" 2>/dev/null
-kt_expect_eq "killed before the rename: a worker was stuck there, its temporary file written" \
+kt_require_eq "killed before the rename: a worker was stuck there, its temporary file written" \
     "yes $((tmp_before + 1))" "$([ -n "$stuck" ] && echo yes || echo no) $tmp_during"
 kt_expect_eq "killed before the rename: that request got 502" 502 \
     "$(cat "$KT_DIR/killed2.code")"
@@ -603,9 +599,7 @@ kill -TERM "$KT_KDC_PID"
 for ((n = 0; n < 50; n++)); do kt_alive "$KT_KDC_PID" || break; sleep 0.1; done
 if kt_alive "$KT_KDC_PID" ||
     (exec 3<>"/dev/tcp/127.0.0.1/$KT_KDC_PORT") 2>/dev/null; then
-	kt_fail "KDC down: krb5kdc stopped, its port closed" "still up"
-else
-	kt_pass "KDC down: krb5kdc stopped, its port closed"
+	kt_die "precondition: KDC down: krb5kdc stopped, its port closed: still up"
 fi
 ok=0 written=0
 for t in "${toks[@]}"; do
