@@ -1,4 +1,4 @@
-/* metrics.c and whoami.c: counters, the Prometheus text, the page. */
+/* metrics.c: counters shared across workers, the Prometheus text. */
 #include <sys/wait.h>
 
 #include <stdlib.h>
@@ -64,48 +64,11 @@ test_loopback_peers(void)
 	CU_ASSERT_FALSE(metrics_peer_is_loopback(NULL));
 }
 
-static void
-test_whoami_page(void)
-{
-	struct whoami w;
-	char html[4096];
-
-	memset(&w, 0, sizeof(w));
-	strcpy(w.principal, "<alice>@KREDIR.TEST");
-	w.mechanism = "Kerberos 5 (SPNEGO)";
-	w.node = "node1.kredir.test";
-	w.delegated = true;
-	w.tgt = true;
-	w.forwardable = w.forwarded = true;
-	w.ok_as_delegate_known = true;
-	w.end = 86400;
-	CU_ASSERT(whoami_html(&w, html, sizeof(html)) > 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(html, "&lt;alice&gt;@KREDIR.TEST"));
-	CU_ASSERT_PTR_NULL(strstr(html, "<alice>"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(html,
-	    "<td id=\"delegated\">yes</td>"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(html,
-	    "<td id=\"forwarded\">yes</td>"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(html,
-	    "<td id=\"ok_as_delegate\">no</td>"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(html, "1970-01-02 00:00:00 UTC"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td id=\"start\">-</td>"));
-	w.delegated = w.tgt = w.ok_as_delegate_known = false;
-	CU_ASSERT(whoami_html(&w, html, sizeof(html)) > 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td id=\"delegated\">no</td>"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(html,
-	    "<td id=\"forwarded\">-</td>"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(html,
-	    "<td id=\"ok_as_delegate\">unknown</td>"));
-	CU_ASSERT_EQUAL(whoami_html(&w, html, 100), 0);
-}
-
 void
 suite_metrics(void)
 {
 	UNIT_SUITE("metrics",
 	    UNIT_TEST(test_count_and_render),
 	    UNIT_TEST(test_shared_across_fork),
-	    UNIT_TEST(test_loopback_peers),
-	    UNIT_TEST(test_whoami_page));
+	    UNIT_TEST(test_loopback_peers));
 }

@@ -24,6 +24,9 @@ void	 suite_check(void);
 void	 suite_der(void);
 void	 suite_listen(void);
 void	 suite_supervise(void);
+void	 suite_sha256(void);
+void	 suite_log(void);
+void	 suite_whoami(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. */
 #define UNIT_SUITE(name, ...) do {					\

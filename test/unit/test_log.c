@@ -1,0 +1,127 @@
+/* log.c: escaping client bytes, and one write(2) per line on stderr. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../kredir.h"
+#include "unit.h"
+
+static void
+test_log_escape(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 outlen;
+		const char	*want;
+	} t[] = {
+		{ "abc", 64, "abc" },
+		{ "alice@EXAMPLE.COM", 64, "alice@EXAMPLE.COM" },
+		{ "a b", 64, "a\\x20b" },
+		{ "\r\nX", 64, "\\x0d\\x0aX" },
+		{ "a\\b", 64, "a\\x5cb" },
+		{ "\x7f\x80\xff", 64, "\\x7f\\x80\\xff" },
+		{ "\x01~!", 64, "\\x01~!" },
+		{ "", 64, "" },
+		{ NULL, 64, "" },
+		{ "ab\n", 5, "ab" },
+		{ "ab\n", 6, "ab" },
+		{ "ab\n", 7, "ab\\x0a" },
+		{ "abc", 3, "ab" },
+		{ "\n", 4, "" },
+		{ "\n", 5, "\\x0a" },
+		{ "abc", 1, "" },
+	};
+	char	 out[64];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(out, 'x', sizeof(out));
+		log_escape(t[i].in, out, t[i].outlen);
+		CHECK(strcmp(out, t[i].want) == 0,
+		    "row %zu: got \"%s\", want \"%s\"", i, out, t[i].want);
+	}
+	out[0] = 'x';
+	log_escape("abc", out, 0);
+	CHECK(out[0] == 'x', "outlen 0 writes nothing");
+}
+
+/* Runs the log_msg calls with stderr sent to a file; returns its text. */
+static size_t
+log_capture(char *text, size_t len)
+{
+	char	 path[] = "/tmp/kredir-log-XXXXXX", big[5000];
+	int	 fd, saved, ro;
+	ssize_t	 n;
+
+	if ((fd = mkstemp(path)) == -1 || unlink(path) == -1 ||
+	    (saved = dup(STDERR_FILENO)) == -1 ||
+	    (ro = open("/dev/null", O_RDONLY)) == -1)
+		abort();
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_init(LOG_INFO, "/usr/sbin/kredir");
+	/* A failed write(2) must not change errno. */
+	if (dup2(ro, STDERR_FILENO) == -1)
+		abort();
+	errno = EACCES;
+	log_msg(LOG_INFO, "%s", "lost");
+	CHECK(errno == EACCES, "errno kept when write(2) fails");
+	if (dup2(fd, STDERR_FILENO) == -1)
+		abort();
+	errno = EACCES;
+	log_msg(LOG_INFO, "hello %s", "world");
+	CHECK(errno == EACCES, "errno kept");
+	log_msg(LOG_DEBUG, "%s", "dropped");
+	log_msg(LOG_ERR, "a\r\nb\x7f");
+	log_msg(LOG_WARN, "%s", big);
+	log_init(LOG_ERR, NULL);
+	log_msg(LOG_WARN, "%s", "dropped too");
+	log_msg(LOG_ERR, "%d", 42);
+	log_init(LOG_INFO, "kredir");
+	if (dup2(saved, STDERR_FILENO) == -1 || lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	n = read(fd, text, len - 1);
+	close(saved);
+	close(ro);
+	close(fd);
+	if (n < 0)
+		abort();
+	text[n] = '\0';
+	return (size_t)n;
+}
+
+static void
+test_log_msg(void)
+{
+	char	 text[8192], want[4096], *p;
+	size_t	 n, pn;
+
+	n = log_capture(text, sizeof(text));
+	pn = (size_t)snprintf(want, sizeof(want), "kredir[%ld]: ",
+	    (long)getpid());
+	p = text;
+	CHECK(strncmp(p, want, pn) == 0 &&
+	    strncmp(p + pn, "hello world\n", 12) == 0, "first line");
+	p += pn + 12;
+	CHECK(strncmp(p, want, pn) == 0 && strncmp(p + pn, "a??b?\n", 6) == 0,
+	    "control bytes, no line break");
+	p += pn + 6;
+	CHECK(strncmp(p, want, pn) == 0 && strlen(p) > 2048 &&
+	    p[2047] == '\n' && memcmp(p + 2044, "...", 3) == 0 &&
+	    p[2043] == 'b', "long line cut at 2048 bytes");
+	p += 2048;
+	CHECK(strncmp(p, want, pn) == 0 && strcmp(p + pn, "42\n") == 0,
+	    "level filter and default name");
+	CHECK(n == (size_t)(p - text) + pn + 3, "nothing else: %zu bytes", n);
+}
+
+void
+suite_log(void)
+{
+	UNIT_SUITE("log",
+	    UNIT_TEST(test_log_escape),
+	    UNIT_TEST(test_log_msg));
+}
