@@ -97,9 +97,11 @@ state_of(pid_t pid)
 }
 
 /*
- * Until the master sleeps (in waitpid, once it has forked): a SIGTERM
- * that came between its loop's test and waitpid would not be seen until
- * a worker died (see the report on supervise.c's signal handling).
+ * Until the master sleeps (in waitpid, once it has forked).  supervise()
+ * tests master_stop and then blocks in waitpid: a SIGTERM that lands
+ * between the two is seen only when a worker next dies.  That window is
+ * supervise.c's to close (a known gap); the test sends its SIGTERM once
+ * the master is asleep, so that it tests the stop and not the race.
  */
 static bool
 wait_master_asleep(pid_t master, long deadline)
