@@ -177,6 +177,46 @@ void	 log_msg(enum log_level, const char *fmt, ...)
 /* Client bytes made printable: \xNN for anything outside 0x21..0x7e. */
 void	 log_escape(const char *s, char *out, size_t outlen);
 
+/* pac.c: the PAC's logon information and UPN (pure, no I/O) */
+#define PAC_MAX_GROUPS	4096	/* GroupIds + ExtraSids + resource groups */
+#define PAC_SID_BUF	192	/* "S-1-" + 48-bit authority + 15 x "-%u" */
+
+struct pac_info {
+	char		 user_sid[PAC_SID_BUF];	/* LogonDomainId + UserId */
+	char		 primary_sid[PAC_SID_BUF];
+	char		 account[KREDIR_PRINCIPAL_MAX];	/* EffectiveName */
+	char		 domain[KREDIR_PRINCIPAL_MAX];	/* LogonDomainName */
+	char		*groups;	/* "S-1-..,S-1-..": malloc'd, owned */
+	size_t		 ngroups;
+	/* from UPN_DNS_INFO; "" without it */
+	char		 upn[KREDIR_PRINCIPAL_MAX];
+	char		 dns_domain[KREDIR_HOST_MAX + 1];
+	char		 upn_sid[PAC_SID_BUF];	/* its S flag's SID */
+	bool		 upn_constructed;	/* its U flag */
+};
+
+/*
+ * Decodes an NDR KERB_VALIDATION_INFO (the urn:mspac:logon-info
+ * attribute) into pi, which must be zeroed or previously decoded.  The
+ * groups are the primary group, GroupIds, ExtraSids and resource groups,
+ * as SIDs.  Returns 0, or -1 with a specific reason in err (pi is then
+ * empty).  Free pi with pac_info_free.
+ */
+int	 pac_decode_logon_info(const unsigned char *, size_t,
+	    struct pac_info *pi, char *err, size_t errlen);
+/* UPN_DNS_INFO (urn:mspac:upn-dns-info) into pi's UPN fields.  0 or -1. */
+int	 pac_decode_upn_dns_info(const unsigned char *, size_t,
+	    struct pac_info *pi, char *err, size_t errlen);
+/*
+ * Both, upn optional (NULL); refuses a UPN_DNS_INFO whose SID is not the
+ * logon information's user.  0, or -1 and err (pi empty).
+ */
+int	 pac_decode(const unsigned char *logon, size_t logonlen,
+	    const unsigned char *upn, size_t upnlen, struct pac_info *pi,
+	    char *err, size_t errlen);
+/* Frees pi's groups and zeroes it (idempotent). */
+void	 pac_info_free(struct pac_info *pi);
+
 /* sha256.c */
 #define SHA256_LEN	32
 struct sha256 {

@@ -22,6 +22,7 @@ main(void)
 	suite_catalogue();
 	suite_metrics();
 	suite_check();
+	suite_pac();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -21,6 +21,7 @@ void	 suite_farm(void);
 void	 suite_catalogue(void);
 void	 suite_metrics(void);
 void	 suite_check(void);
+void	 suite_pac(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. */
 #define UNIT_SUITE(name, ...) do {					\
