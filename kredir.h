@@ -364,6 +364,9 @@ struct auth_outcome {
 	bool		 ok_as_delegate;	/* the ticket said so */
 	bool		 replay;	/* rejected as a replay */
 	char		 why[512];	/* GSS text for the log, not clients */
+	bool		 has_pac;	/* pac holds a verified, decoded PAC */
+	struct pac_info	 pac;
+	char		 pac_note[64];	/* for the log: why there is none */
 };
 
 /* Acquires the acceptor credential.  Returns 0, or -1 and err. */
@@ -379,6 +382,15 @@ void	 auth_status_text(char *buf, size_t len, OM_uint32 maj,
 	    OM_uint32 min);
 /* True for raw NTLMSSP, or SPNEGO whose mechanism list is only NTLMSSP. */
 bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
+
+/* authpac.c: the verified PAC of a complete context */
+/*
+ * Reads and decodes the authenticated urn:mspac:logon-info and
+ * urn:mspac:upn-dns-info attributes of src into o->pac (o->has_pac).
+ * AUTH_OK also without a PAC (or with one MIT did not verify, which is
+ * never used); AUTH_FORBIDDEN and o->why for a malformed one.
+ */
+enum auth_result authpac_read(gss_name_t src, struct auth_outcome *o);
 
 /* ccache.c: delegated credential caches on disk */
 /* 0 if dir is a directory owned by us with mode 0700, else -1 and err. */
