@@ -43,6 +43,43 @@
 size_t	 strlcpy(char *, const char *, size_t);
 #endif
 
+/* access.c: who may enter (pure) */
+#define ACCESS_MAX_RULES	64	/* entries per [access] key */
+
+struct access_rules {
+	char		 users[ACCESS_MAX_RULES][KREDIR_PRINCIPAL_MAX];
+	size_t		 nusers;
+	char		 allow[ACCESS_MAX_RULES][KREDIR_PRINCIPAL_MAX];
+	size_t		 nallow;
+	char		 deny[ACCESS_MAX_RULES][KREDIR_PRINCIPAL_MAX];
+	size_t		 ndeny;
+	bool		 export_groups;	/* hand the SIDs to the application */
+};
+
+/* Config values, space or comma separated; 0, or -1 and err. */
+int	 access_add_users(struct access_rules *, const char *value,
+	    char *err, size_t errlen);
+int	 access_add_groups(struct access_rules *, bool deny, const char *value,
+	    char *err, size_t errlen);
+/* "S-1-<authority>(-<sub>){0,15}", decimal, no leading zeros. */
+bool	 access_sid_is_valid(const char *sid);
+/*
+ * pattern "name@REALM" ('*' in name only) against a principal as MIT
+ * displays it ("a\@b@REALM" for the enterprise name a@b): name by glob,
+ * realm exactly, both case-sensitive.
+ */
+bool	 access_user_matches(const char *pattern, const char *principal);
+/* True if the comma-separated SID list groups holds sid. */
+bool	 access_groups_have(const char *groups, const char *sid);
+bool	 access_is_restricted(const struct access_rules *);
+/*
+ * The rules against principal and its groups (NULL: no PAC).  Returns
+ * true to admit; false with why naming the rule that refused (never the
+ * user's groups).
+ */
+bool	 access_allowed(const struct access_rules *, const char *principal,
+	    const char *groups, char *why, size_t whylen);
+
 /* config.c */
 enum kredir_mode	{ MODE_REDIRECT, MODE_SHARED_SPN };
 enum unknown_host	{ UNKNOWN_REDIRECT, UNKNOWN_REJECT };
@@ -94,6 +131,8 @@ struct config {
 	bool		 metrics_any;		/* not only loopback peers */
 	/* [log] */
 	enum log_level	 log_level;
+	/* [access] */
+	struct access_rules access;
 };
 
 void	 config_defaults(struct config *);
@@ -328,6 +367,7 @@ struct whoami {
 	bool		 forwardable, forwarded;
 	bool		 ok_as_delegate_known, ok_as_delegate;
 	time_t		 start, end, session_expires;
+	const char	*sid, *upn, *groups;	/* from the PAC, or NULL */
 };
 /* The TGT's flags and times from the cache at path.  0 or -1. */
 int	 whoami_read_cache(const char *path, struct whoami *);
@@ -391,6 +431,35 @@ bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
  * never used); AUTH_FORBIDDEN and o->why for a malformed one.
  */
 enum auth_result authpac_read(gss_name_t src, struct auth_outcome *o);
+
+/* ident.c: a session's identity, kept beside its cache */
+struct ident {
+	char		 principal[KREDIR_PRINCIPAL_MAX];	/* Kerberos */
+	char		 sid[PAC_SID_BUF];	/* "" without a PAC */
+	char		 upn[KREDIR_PRINCIPAL_MAX];
+	char		*groups;	/* malloc'd; NULL without a PAC */
+	bool		 has_pac;
+};
+/*
+ * Writes <dir>/krb5cc_<id>.groups (0600, whole or not at all): user as
+ * the cookie names it, the Kerberos principal and, with pi, the PAC's
+ * SID, UPN and groups.  0, or -1 and err.
+ */
+int	 ident_store(const char *dir, const char *id, const char *user,
+	    const char *principal, const struct pac_info *pi, char *err,
+	    size_t errlen);
+/*
+ * Reads it back for user (the cookie's): 1 and *out (free it with
+ * ident_free), 0 if there is none, -1 if it is unusable.
+ */
+int	 ident_load(const char *dir, const char *id, const char *user,
+	    struct ident *out);
+void	 ident_free(struct ident *);
+/* For the sweep: "krb5cc_<id>.groups"; one whose cache is gone goes. */
+bool	 ident_is_file(const char *name);
+bool	 ident_sweep_orphan(int dfd, const char *name);
+/* Removes the identity of cache file cache_name (in dfd). */
+void	 ident_remove_at(int dfd, const char *cache_name);
 
 /* ccache.c: delegated credential caches on disk */
 /* 0 if dir is a directory owned by us with mode 0700, else -1 and err. */

@@ -23,6 +23,8 @@ main(void)
 	suite_metrics();
 	suite_check();
 	suite_pac();
+	suite_access();
+	suite_ident();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -22,6 +22,8 @@ void	 suite_catalogue(void);
 void	 suite_metrics(void);
 void	 suite_check(void);
 void	 suite_pac(void);
+void	 suite_access(void);
+void	 suite_ident(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. */
 #define UNIT_SUITE(name, ...) do {					\
