@@ -237,6 +237,18 @@ access_groups_have(const char *groups, const char *sid)
 	return false;
 }
 
+size_t
+access_groups_count(const char *groups)
+{
+	size_t	 n;
+
+	if (groups == NULL || *groups == '\0')
+		return 0;
+	for (n = 1; *groups != '\0'; groups++)
+		n += *groups == ',';
+	return n;
+}
+
 bool
 access_is_restricted(const struct access_rules *a)
 {

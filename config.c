@@ -80,6 +80,7 @@ config_defaults(struct config *c)
 	c->socket_mode = 0660;
 	c->log_level = LOG_INFO;
 	c->access.export_groups = true;
+	c->access.groups_max = ACCESS_GROUPS_MAX;
 }
 
 /* Value parsers: each returns 0, or -1 after reporting the error. */
@@ -437,6 +438,7 @@ set_access(struct parse *p, const char *v, void *dst)
 }
 
 WORD_SETTER(set_export_groups, bool, "no", "sids")
+NUMBER_SETTER(set_groups_max, size_t, 256, 1048576, "groups_max")
 
 #define F(m)	offsetof(struct config, m), sizeof(((struct config *)0)->m)
 static const struct key keys[] = {
@@ -481,6 +483,8 @@ static const struct key keys[] = {
 	{ "access", "deny_groups", set_access, F(access.deny), true },
 	{ "access", "export_groups", set_export_groups,
 	    F(access.export_groups), false },
+	{ "access", "groups_max", set_groups_max, F(access.groups_max),
+	    false },
 };
 #undef F
 

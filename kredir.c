@@ -376,6 +376,8 @@ respond_whoami(struct server *s, struct request *rq, const struct login *l)
 /*
  * The PAC's identity for the application: Authorizer variables, or
  * headers for auth_request ([access] export_groups = no: no groups).
+ * A list longer than groups_max (Apache's CGI and FastCGI parsers stop
+ * at 8190-byte header lines) is left out whole, and its size said.
  */
 static void
 resp_identity(const struct server *s, const struct request *rq,
@@ -389,9 +391,14 @@ resp_identity(const struct server *s, const struct request *rq,
 	resp_add("%s%s: %s\r\n", pre, var ? "SID" : "Sid", l->sid);
 	if (l->upn != NULL && l->upn[0] != '\0')
 		resp_add("%s%s: %s\r\n", pre, var ? "UPN" : "Upn", l->upn);
-	if (s->conf.access.export_groups && l->groups != NULL)
+	if (!s->conf.access.export_groups || l->groups == NULL)
+		return;
+	if (strlen(l->groups) <= s->conf.access.groups_max)
 		resp_add("%s%s: %s\r\n", pre, var ? "GROUPS" : "Groups",
 		    l->groups);
+	else	/* never cut short: the application learns it has none */
+		resp_add("%s%s: %zu\r\n", pre, var ? "GROUPS_OMITTED" :
+		    "Groups-Omitted", access_groups_count(l->groups));
 }
 
 /* 403: authenticated, refused by an [access] rule (named, no groups). */

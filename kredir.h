@@ -45,6 +45,7 @@ size_t	 strlcpy(char *, const char *, size_t);
 
 /* access.c: who may enter (pure) */
 #define ACCESS_MAX_RULES	64	/* entries per [access] key */
+#define ACCESS_GROUPS_MAX	8000	/* Apache's script header lines: 8190 */
 
 struct access_rules {
 	char		 users[ACCESS_MAX_RULES][KREDIR_PRINCIPAL_MAX];
@@ -54,6 +55,7 @@ struct access_rules {
 	char		 deny[ACCESS_MAX_RULES][KREDIR_PRINCIPAL_MAX];
 	size_t		 ndeny;
 	bool		 export_groups;	/* hand the SIDs to the application */
+	size_t		 groups_max;	/* longest list sent as one header */
 };
 
 /* Config values, space or comma separated; 0, or -1 and err. */
@@ -71,6 +73,8 @@ bool	 access_sid_is_valid(const char *sid);
 bool	 access_user_matches(const char *pattern, const char *principal);
 /* True if the comma-separated SID list groups holds sid. */
 bool	 access_groups_have(const char *groups, const char *sid);
+/* The number of SIDs in a comma-separated list (NULL: 0). */
+size_t	 access_groups_count(const char *groups);
 bool	 access_is_restricted(const struct access_rules *);
 /*
  * The rules against principal and its groups (NULL: no PAC).  Returns

@@ -101,8 +101,7 @@ whoami_pac_rows(const struct whoami *w, char *out, size_t outlen, size_t n)
 	if (w->sid != NULL) {
 		http_html_escape(w->sid, sid, sizeof(sid));
 		http_html_escape(w->upn ? w->upn : "", upn, sizeof(upn));
-		for (const char *p = w->groups; p != NULL && *p != '\0'; p++)
-			count += p == w->groups || *p == ',';
+		count = access_groups_count(w->groups);
 		m = snprintf(out + n, outlen - n, "<tr><th>SID</th><td id=\"sid"
 		    "\">%s</td></tr>\n<tr><th>UPN</th><td id=\"upn\">%s</td>"
 		    "</tr>\n<tr><th>groups (%zu)</th><td id=\"groups\">", sid,

@@ -139,6 +139,10 @@ test_access_groups_have(void)
 	CU_ASSERT_FALSE(access_groups_have(g, "1-18-1"));
 	CU_ASSERT_FALSE(access_groups_have("", "S-1-18-1"));
 	CU_ASSERT_FALSE(access_groups_have(NULL, "S-1-18-1"));
+	CU_ASSERT_EQUAL(access_groups_count(g), 3);
+	CU_ASSERT_EQUAL(access_groups_count("S-1-1"), 1);
+	CU_ASSERT_EQUAL(access_groups_count(""), 0);
+	CU_ASSERT_EQUAL(access_groups_count(NULL), 0);
 }
 
 /* One decision: rules from text, then the verdict and its reason. */
@@ -221,13 +225,16 @@ test_access_config(void)
 	CU_ASSERT_EQUAL(c.access.nallow, 1);
 	CU_ASSERT_EQUAL(c.access.ndeny, 1);
 	CU_ASSERT_FALSE(c.access.export_groups);
+	CU_ASSERT_EQUAL(c.access.groups_max, ACCESS_GROUPS_MAX);
 	rewind(fp);
 	memset(errs, 0, sizeof(errs));
 	n = config_load_string(&c, "t.ini", "[node]\nfqdn = n.kredir.test\n"
-	    "[access]\nallow_groups = Domain Users\nexport_groups = names\n",
-	    fp);
+	    "[access]\nallow_groups = Domain Users\nexport_groups = names\n"
+	    "groups_max = 100\n", fp);
 	fflush(fp);
-	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "t.ini:6: groups_max '100' is not "
+	    "a number from 256 to 1048576"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "t.ini:4: allow_groups: 'Domain' "
 	    "is not a SID"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(errs, "t.ini:5: 'names' is not one of: "
