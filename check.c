@@ -1446,6 +1446,30 @@ check_server(struct report *r, const struct config *c)
 		    c->socket_mode);
 }
 
+/*
+ * [access]: group rules need a PAC, which only Active Directory tickets
+ * carry; an MIT realm's users would all be refused.
+ */
+static void
+check_access(struct report *r, const struct config *c)
+{
+	const struct access_rules *a = &c->access;
+
+	if (!access_is_restricted(a))
+		report_add(r, CHECK_OK, "access", NULL, "no [access] rules: "
+		    "every authenticated user enters");
+	else if (a->nallow == 0 && a->ndeny == 0)
+		report_add(r, CHECK_OK, "access", NULL, "%zu allow_users "
+		    "pattern(s)", a->nusers);
+	else
+		report_add(r, CHECK_WARN, "access", "for users of an MIT realm "
+		    "use allow_users; nothing to do if every user comes from "
+		    "Active Directory", "%zu allow_users, %zu allow_groups, "
+		    "%zu deny_groups: group rules need the ticket's PAC "
+		    "(Active Directory); a ticket without one (MIT realm) is "
+		    "refused", a->nusers, a->nallow, a->ndeny);
+}
+
 /* ---------------------------------------------------------------- run */
 
 static void
@@ -1497,6 +1521,7 @@ check_run(const struct config *conf, const char *config_path, bool json,
 	check_secret(&r, conf, &w);
 	check_server(&r, conf);
 	check_farm(&r, conf);
+	check_access(&r, conf);
 	report_end(&r);
 	fflush(out);
 	free(kt);
