@@ -1258,7 +1258,7 @@ check_kdc(struct report *r, krb5_context kc, const struct config *c,
 static void
 check_cache_files(struct report *r, const char *dir)
 {
-	unsigned caches = 0, temps = 0, other = 0;
+	unsigned caches = 0, temps = 0, other = 0, idents = 0;
 	struct dirent *de;
 	DIR *d;
 
@@ -1273,6 +1273,8 @@ check_cache_files(struct report *r, const char *dir)
 			continue;
 		if (strncmp(de->d_name, "krb5cc_", 7) != 0)
 			other++;
+		else if (ident_is_file(de->d_name))
+			idents++;
 		else if (strchr(de->d_name, '.') != NULL)
 			temps++;
 		else
@@ -1280,9 +1282,10 @@ check_cache_files(struct report *r, const char *dir)
 	}
 	closedir(d);
 	report_add(r, other > 0 ? CHECK_WARN : CHECK_OK, "cache_dir.files",
-	    "keep the cache directory for kredir alone", "%u session cache%s, "
-	    "%u temporary file%s, %u other entr%s", caches, caches == 1 ? "" :
-	    "s", temps, temps == 1 ? "" : "s", other, other == 1 ? "y" : "ies");
+	    "keep the cache directory for kredir alone", "%u session cache%s "
+	    "(%u with groups), %u temporary file%s, %u other entr%s", caches,
+	    caches == 1 ? "" : "s", idents, temps, temps == 1 ? "" : "s",
+	    other, other == 1 ? "y" : "ies");
 }
 
 static void

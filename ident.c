@@ -6,6 +6,8 @@
  * renamed), 0600; read back on a cookie hit; removed with the cache by
  * the sweep.  The groups are those of the login: a change in the
  * directory shows at the next login (a new ticket), not on a cookie hit.
+ * A session with no PAC whose cookie names its principal (an MIT realm,
+ * no local_name) needs no file.
  */
 #include <sys/stat.h>
 
@@ -85,8 +87,20 @@ ident_store(const char *dir, const char *id, const char *user,
 	int	 fd = -1, rc = -1;
 
 	tmp[0] = '\0';
-	if (ident_path(dir, id, path, sizeof(path)) == -1 ||
-	    (text = ident_text(user, principal, pi, &len)) == NULL) {
+	if (ident_path(dir, id, path, sizeof(path)) == -1) {
+		snprintf(err, errlen, "session identity: bad id");
+		return -1;
+	}
+	/* nothing the cookie does not say: no file (an earlier one goes) */
+	if (pi == NULL && strcmp(user, principal) == 0) {
+		if (unlink(path) == -1 && errno != ENOENT) {
+			snprintf(err, errlen, "session identity %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if ((text = ident_text(user, principal, pi, &len)) == NULL) {
 		snprintf(err, errlen, "session identity: bad id or no memory");
 		return -1;
 	}

@@ -488,9 +488,15 @@ try_session(struct server *s, struct request *rq, struct session *sess)
 		return false;
 	}
 	/* Cache gone: a new exchange replaces it under the same id. */
-	if (!ccache_exists(s->conf.cache_dir, sess->id, path, sizeof(path)) ||
-	    ident_load(s->conf.cache_dir, sess->id, sess->principal, &id) != 1)
+	if (!ccache_exists(s->conf.cache_dir, sess->id, path, sizeof(path)))
 		return false;
+	switch (ident_load(s->conf.cache_dir, sess->id, sess->principal, &id)) {
+	case 0:			/* no PAC, the cookie names the principal */
+		strlcpy(id.principal, sess->principal, sizeof(id.principal));
+		break;
+	case -1:		/* unusable: a new exchange rewrites it */
+		return false;
+	}
 	/* the groups of the login: the directory's changes wait for the next */
 	if (!access_allowed(&s->conf.access, id.principal, id.groups, why,
 	    sizeof(why))) {
@@ -613,6 +619,9 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 	bool failed;
 	char *mutual, why[256];
 
+	if (o->pac_note[0] != '\0')
+		log_msg(LOG_WARN, "warning principal=%s reason=\"%s\"",
+		    o->principal, o->pac_note);
 	if (!access_allowed(&s->conf.access, o->principal, o->has_pac ?
 	    o->pac.groups : NULL, why, sizeof(why))) {
 		respond_refused(rq, o->principal, why);

@@ -447,7 +447,8 @@ struct ident {
 /*
  * Writes <dir>/krb5cc_<id>.groups (0600, whole or not at all): user as
  * the cookie names it, the Kerberos principal and, with pi, the PAC's
- * SID, UPN and groups.  0, or -1 and err.
+ * SID, UPN and groups; without pi and with user == principal it removes
+ * the file instead (the cookie says it all).  0, or -1 and err.
  */
 int	 ident_store(const char *dir, const char *id, const char *user,
 	    const char *principal, const struct pac_info *pi, char *err,

@@ -72,7 +72,7 @@ test_ident_round_trip(void)
 	CU_ASSERT_EQUAL(ident_load(dir, ID, "bob", &id), -1);
 	CU_ASSERT_PTR_NULL(id.groups);
 	CU_ASSERT_EQUAL(ident_load(dir, ID2, "alice", &id), 0);
-	/* without a PAC: the principal only, replacing the earlier file */
+	/* without a PAC, a local name: the principal only */
 	CU_ASSERT_EQUAL(ident_store(dir, ID, "alice", "alice@R", NULL, err,
 	    sizeof(err)), 0);
 	CU_ASSERT_EQUAL(ident_load(dir, ID, "alice", &id), 1);
@@ -80,6 +80,13 @@ test_ident_round_trip(void)
 	CU_ASSERT_PTR_NULL(id.groups);
 	CU_ASSERT_STRING_EQUAL(id.principal, "alice@R");
 	ident_free(&id);
+	/* without a PAC, the cookie names the principal: no file at all */
+	CU_ASSERT_EQUAL(ident_store(dir, ID, "alice@R", "alice@R", NULL, err,
+	    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(access(p, F_OK), -1);
+	CU_ASSERT_EQUAL(ident_load(dir, ID, "alice@R", &id), 0);
+	CU_ASSERT_EQUAL(ident_store(dir, ID, "alice@R", "alice@R", NULL, err,
+	    sizeof(err)), 0);
 	CU_ASSERT_EQUAL(ident_store(dir, "../x", "alice", "alice@R", NULL,
 	    err, sizeof(err)), -1);
 	free(pi.groups);
