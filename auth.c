@@ -490,7 +490,8 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 		r = AUTH_DENIED;
 		goto done;
 	}
-	if ((r = name_client(c, src, mech, o)) != AUTH_OK)
+	if ((r = name_client(c, src, mech, o)) != AUTH_OK ||
+	    (r = authpac_read(src, o)) != AUTH_OK)
 		goto done;
 	delegation_end(o, flags);
 done:
@@ -508,4 +509,5 @@ auth_outcome_free(struct auth_outcome *o)
 
 	gss_release_buffer(&min, &o->out);
 	gss_release_cred(&min, &o->delegated);
+	pac_info_free(&o->pac);
 }

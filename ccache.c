@@ -235,6 +235,8 @@ sweep_entry(krb5_context kc, int dfd, const char *name, time_t now)
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    !S_ISREG(st.st_mode))
 		return false;
+	if (ident_is_file(name))
+		return ident_sweep_orphan(dfd, name);
 	if (is_temp(name))
 		return st.st_ctime < now - TEMP_STALE &&
 		    unlinkat(dfd, name, 0) == 0;
@@ -243,7 +245,10 @@ sweep_entry(krb5_context kc, int dfd, const char *name, time_t now)
 		end = cache_end(kc, dfd, name);
 		if (end == -1)		/* unreadable: give it a day */
 			end = st.st_mtime + UNREADABLE_GRACE;
-		return end <= now && unlinkat(dfd, name, 0) == 0;
+		if (end > now || unlinkat(dfd, name, 0) == -1)
+			return false;
+		ident_remove_at(dfd, name);
+		return true;
 	}
 	return false;
 }

@@ -1258,7 +1258,7 @@ check_kdc(struct report *r, krb5_context kc, const struct config *c,
 static void
 check_cache_files(struct report *r, const char *dir)
 {
-	unsigned caches = 0, temps = 0, other = 0;
+	unsigned caches = 0, temps = 0, other = 0, idents = 0;
 	struct dirent *de;
 	DIR *d;
 
@@ -1273,6 +1273,8 @@ check_cache_files(struct report *r, const char *dir)
 			continue;
 		if (strncmp(de->d_name, "krb5cc_", 7) != 0)
 			other++;
+		else if (ident_is_file(de->d_name))
+			idents++;
 		else if (strchr(de->d_name, '.') != NULL)
 			temps++;
 		else
@@ -1280,9 +1282,10 @@ check_cache_files(struct report *r, const char *dir)
 	}
 	closedir(d);
 	report_add(r, other > 0 ? CHECK_WARN : CHECK_OK, "cache_dir.files",
-	    "keep the cache directory for kredir alone", "%u session cache%s, "
-	    "%u temporary file%s, %u other entr%s", caches, caches == 1 ? "" :
-	    "s", temps, temps == 1 ? "" : "s", other, other == 1 ? "y" : "ies");
+	    "keep the cache directory for kredir alone", "%u session cache%s "
+	    "(%u with groups), %u temporary file%s, %u other entr%s", caches,
+	    caches == 1 ? "" : "s", idents, temps, temps == 1 ? "" : "s",
+	    other, other == 1 ? "y" : "ies");
 }
 
 static void
@@ -1446,6 +1449,30 @@ check_server(struct report *r, const struct config *c)
 		    c->socket_mode);
 }
 
+/*
+ * [access]: group rules need a PAC, which only Active Directory tickets
+ * carry; an MIT realm's users would all be refused.
+ */
+static void
+check_access(struct report *r, const struct config *c)
+{
+	const struct access_rules *a = &c->access;
+
+	if (!access_is_restricted(a))
+		report_add(r, CHECK_OK, "access", NULL, "no [access] rules: "
+		    "every authenticated user enters");
+	else if (a->nallow == 0 && a->ndeny == 0)
+		report_add(r, CHECK_OK, "access", NULL, "%zu allow_users "
+		    "pattern(s)", a->nusers);
+	else
+		report_add(r, CHECK_WARN, "access", "for users of an MIT realm "
+		    "use allow_users; nothing to do if every user comes from "
+		    "Active Directory", "%zu allow_users, %zu allow_groups, "
+		    "%zu deny_groups: group rules need the ticket's PAC "
+		    "(Active Directory); a ticket without one (MIT realm) is "
+		    "refused", a->nusers, a->nallow, a->ndeny);
+}
+
 /* ---------------------------------------------------------------- run */
 
 static void
@@ -1497,6 +1524,7 @@ check_run(const struct config *conf, const char *config_path, bool json,
 	check_secret(&r, conf, &w);
 	check_server(&r, conf);
 	check_farm(&r, conf);
+	check_access(&r, conf);
 	report_end(&r);
 	fflush(out);
 	free(kt);

@@ -79,6 +79,8 @@ config_defaults(struct config *c)
 	c->workers = 1;
 	c->socket_mode = 0660;
 	c->log_level = LOG_INFO;
+	c->access.export_groups = true;
+	c->access.groups_max = ACCESS_GROUPS_MAX;
 }
 
 /* Value parsers: each returns 0, or -1 after reporting the error. */
@@ -418,6 +420,26 @@ set_cookie_name(struct parse *p, const char *v, void *dst)
 	return 0;
 }
 
+/* [access]: the lists are access.c's; repeated keys add entries. */
+static int
+set_access(struct parse *p, const char *v, void *dst)
+{
+	struct access_rules *a = &p->conf->access;
+	char err[256];
+	int rc;
+
+	if (dst == a->users)
+		rc = access_add_users(a, v, err, sizeof(err));
+	else
+		rc = access_add_groups(a, dst == a->deny, v, err, sizeof(err));
+	if (rc == -1)
+		perr(p, "%s", err);
+	return rc;
+}
+
+WORD_SETTER(set_export_groups, bool, "no", "sids")
+NUMBER_SETTER(set_groups_max, size_t, 256, 1048576, "groups_max")
+
 #define F(m)	offsetof(struct config, m), sizeof(((struct config *)0)->m)
 static const struct key keys[] = {
 	{ "node", "fqdn", set_host, F(fqdn), false },
@@ -456,6 +478,13 @@ static const struct key keys[] = {
 	{ "server", "health_path", set_optional_target, F(health_path),
 	    false },
 	{ "log", "level", set_level, F(log_level), false },
+	{ "access", "allow_users", set_access, F(access.users), true },
+	{ "access", "allow_groups", set_access, F(access.allow), true },
+	{ "access", "deny_groups", set_access, F(access.deny), true },
+	{ "access", "export_groups", set_export_groups,
+	    F(access.export_groups), false },
+	{ "access", "groups_max", set_groups_max, F(access.groups_max),
+	    false },
 };
 #undef F
 

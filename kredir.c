@@ -337,6 +337,7 @@ struct login {
 	const char	*mutual;	/* base64 token, or NULL */
 	const char	*mechanism;
 	bool		 okd_known, okd;	/* ok-as-delegate at login */
+	const char	*sid, *upn, *groups;	/* from the PAC, or NULL */
 };
 
 /* The who-am-I page instead of the usual success (after any cookie). */
@@ -344,9 +345,18 @@ static void
 respond_whoami(struct server *s, struct request *rq, const struct login *l)
 {
 	struct whoami w;
-	char html[4096];
+	size_t len = 8192 + (l->groups ? 8 * strlen(l->groups) : 0);
+	char *html = malloc(len);
 
+	if (html == NULL) {
+		resp.failed = true;
+		resp_send(rq);
+		return;
+	}
 	memset(&w, 0, sizeof(w));
+	w.sid = l->sid;
+	w.upn = l->upn;
+	w.groups = l->groups;
 	strlcpy(w.principal, l->user, sizeof(w.principal));
 	w.mechanism = l->mechanism;
 	w.delegated = l->cache != NULL;
@@ -356,10 +366,57 @@ respond_whoami(struct server *s, struct request *rq, const struct login *l)
 	w.node = s->conf.fqdn;
 	if (l->cache != NULL)
 		(void)whoami_read_cache(l->cache, &w);
-	if (whoami_html(&w, html, sizeof(html)) == 0)
-		strlcpy(html, "(too long)", sizeof(html));
+	if (whoami_html(&w, html, len) == 0)
+		strlcpy(html, "(too long)", len);
 	resp_page("Who am I", html);
 	resp_send(rq);
+	free(html);
+}
+
+/*
+ * The PAC's identity for the application: Authorizer variables, or
+ * headers for auth_request ([access] export_groups = no: no groups).
+ * A list longer than groups_max (Apache's CGI and FastCGI parsers stop
+ * at 8190-byte header lines) is left out whole, and its size said.
+ */
+static void
+resp_identity(const struct server *s, const struct request *rq,
+    const struct login *l)
+{
+	const char *pre = rq->authorizer ? "Variable-KREDIR_" : "X-Kredir-";
+	bool var = rq->authorizer;
+
+	if (l->sid == NULL)
+		return;
+	resp_add("%s%s: %s\r\n", pre, var ? "SID" : "Sid", l->sid);
+	if (l->upn != NULL && l->upn[0] != '\0')
+		resp_add("%s%s: %s\r\n", pre, var ? "UPN" : "Upn", l->upn);
+	if (!s->conf.access.export_groups || l->groups == NULL)
+		return;
+	if (strlen(l->groups) <= s->conf.access.groups_max)
+		resp_add("%s%s: %s\r\n", pre, var ? "GROUPS" : "Groups",
+		    l->groups);
+	else	/* never cut short: the application learns it has none */
+		resp_add("%s%s: %zu\r\n", pre, var ? "GROUPS_OMITTED" :
+		    "Groups-Omitted", access_groups_count(l->groups));
+}
+
+/* 403: authenticated, refused by an [access] rule (named, no groups). */
+static void
+respond_refused(struct request *rq, const char *principal, const char *why)
+{
+	char esc[512], html[1024];
+
+	http_html_escape(why, esc, sizeof(esc));
+	snprintf(html, sizeof(html), "<p>You were recognised, but this "
+	    "site's access rules do not let you in.</p>\n<p>Refused by "
+	    "<code id=\"rule\">%s</code>.</p>", esc);
+	resp_start(403, "Forbidden");
+	resp_page("Access denied", html);
+	resp_send(rq);
+	metrics_count(METRIC_FORBIDDEN);
+	log_msg(LOG_WARN, "forbidden principal=%s host=%s rule=\"%s\"",
+	    principal, rq->canon, why);
 }
 
 /* Success: 200 + headers for auth_request, or 303 to the application. */
@@ -377,11 +434,13 @@ respond_success(struct server *s, struct request *rq, const struct login *l)
 		resp_add("Variable-REMOTE_USER: %s\r\n", l->user);
 		if (l->cache != NULL)
 			resp_add("Variable-KRB5CCNAME: FILE:%s\r\n", l->cache);
+		resp_identity(s, rq, l);
 	} else if (rq->headers_only) {
 		resp_start(200, "OK");
 		resp_add("X-Remote-User: %s\r\n", l->user);
 		if (l->cache != NULL)
 			resp_add("X-Kredir-Ccache: FILE:%s\r\n", l->cache);
+		resp_identity(s, rq, l);
 	} else {
 		if (http_build_location(c->scheme, rq->canon, c->port, NULL,
 		    false, c->app, loc, sizeof(loc)) == -1) {
@@ -415,7 +474,9 @@ static bool
 try_session(struct server *s, struct request *rq, struct session *sess)
 {
 	char value[KREDIR_COOKIE_MAX + 1], path[KREDIR_PATHBUF + 64];
+	char why[256];
 	struct login l;
+	struct ident id;
 	time_t now = time(NULL);
 
 	if (rq->cookie == NULL || http_cookie_find(rq->cookie,
@@ -429,15 +490,35 @@ try_session(struct server *s, struct request *rq, struct session *sess)
 	/* Cache gone: a new exchange replaces it under the same id. */
 	if (!ccache_exists(s->conf.cache_dir, sess->id, path, sizeof(path)))
 		return false;
+	switch (ident_load(s->conf.cache_dir, sess->id, sess->principal, &id)) {
+	case 0:			/* no PAC, the cookie names the principal */
+		strlcpy(id.principal, sess->principal, sizeof(id.principal));
+		break;
+	case -1:		/* unusable: a new exchange rewrites it */
+		return false;
+	}
+	/* the groups of the login: the directory's changes wait for the next */
+	if (!access_allowed(&s->conf.access, id.principal, id.groups, why,
+	    sizeof(why))) {
+		respond_refused(rq, id.principal, why);
+		ident_free(&id);
+		return true;
+	}
 	memset(&l, 0, sizeof(l));
 	l.user = sess->principal;
 	l.cache = path;
 	l.expires = sess->expires;
 	l.mechanism = "session cookie (from an earlier Kerberos login)";
+	if (id.has_pac) {
+		l.sid = id.sid;
+		l.upn = id.upn;
+		l.groups = id.groups;
+	}
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_SESSION);
 	log_msg(LOG_INFO, "session principal=%s host=%s", sess->principal,
 	    rq->canon);
+	ident_free(&id);
 	return true;
 }
 
@@ -469,6 +550,11 @@ login_from(struct login *l, const struct auth_outcome *o)
 	l->mechanism = o->spnego ? "Kerberos 5 (SPNEGO)" : "Kerberos 5";
 	l->okd_known = true;
 	l->okd = o->ok_as_delegate;
+	if (o->has_pac) {
+		l->sid = o->pac.user_sid;
+		l->upn = o->pac.upn;
+		l->groups = o->pac.groups;
+	}
 }
 
 /* Stores the delegated credential and answers with a fresh cookie. */
@@ -494,6 +580,12 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	    sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "error principal=%s reason=\"storing the "
 		    "delegated cache: %s\"", o->principal, err);
+		goto fail;
+	}
+	if (ident_store(s->conf.cache_dir, sess->id, o->user, o->principal,
+	    o->has_pac ? &o->pac : NULL, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "error principal=%s reason=\"%s\"",
+		    o->principal, err);
 		goto fail;
 	}
 	if (ccache_path(s->conf.cache_dir, sess->id, path, sizeof(path)) == -1 ||
@@ -525,8 +617,16 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 {
 	struct login l;
 	bool failed;
-	char *mutual;
+	char *mutual, why[256];
 
+	if (o->pac_note[0] != '\0')
+		log_msg(LOG_WARN, "warning principal=%s reason=\"%s\"",
+		    o->principal, o->pac_note);
+	if (!access_allowed(&s->conf.access, o->principal, o->has_pac ?
+	    o->pac.groups : NULL, why, sizeof(why))) {
+		respond_refused(rq, o->principal, why);
+		return;
+	}
 	if (o->delegated != GSS_C_NO_CREDENTIAL) {
 		finish_login(s, rq, o, sess);
 		return;

@@ -43,6 +43,47 @@
 size_t	 strlcpy(char *, const char *, size_t);
 #endif
 
+/* access.c: who may enter (pure) */
+#define ACCESS_MAX_RULES	64	/* entries per [access] key */
+#define ACCESS_GROUPS_MAX	8000	/* Apache's script header lines: 8190 */
+
+struct access_rules {
+	char		 users[ACCESS_MAX_RULES][KREDIR_PRINCIPAL_MAX];
+	size_t		 nusers;
+	char		 allow[ACCESS_MAX_RULES][KREDIR_PRINCIPAL_MAX];
+	size_t		 nallow;
+	char		 deny[ACCESS_MAX_RULES][KREDIR_PRINCIPAL_MAX];
+	size_t		 ndeny;
+	bool		 export_groups;	/* hand the SIDs to the application */
+	size_t		 groups_max;	/* longest list sent as one header */
+};
+
+/* Config values, space or comma separated; 0, or -1 and err. */
+int	 access_add_users(struct access_rules *, const char *value,
+	    char *err, size_t errlen);
+int	 access_add_groups(struct access_rules *, bool deny, const char *value,
+	    char *err, size_t errlen);
+/* "S-1-<authority>(-<sub>){0,15}", decimal, no leading zeros. */
+bool	 access_sid_is_valid(const char *sid);
+/*
+ * pattern "name@REALM" ('*' in name only) against a principal as MIT
+ * displays it ("a\@b@REALM" for the enterprise name a@b): name by glob,
+ * realm exactly, both case-sensitive.
+ */
+bool	 access_user_matches(const char *pattern, const char *principal);
+/* True if the comma-separated SID list groups holds sid. */
+bool	 access_groups_have(const char *groups, const char *sid);
+/* The number of SIDs in a comma-separated list (NULL: 0). */
+size_t	 access_groups_count(const char *groups);
+bool	 access_is_restricted(const struct access_rules *);
+/*
+ * The rules against principal and its groups (NULL: no PAC).  Returns
+ * true to admit; false with why naming the rule that refused (never the
+ * user's groups).
+ */
+bool	 access_allowed(const struct access_rules *, const char *principal,
+	    const char *groups, char *why, size_t whylen);
+
 /* config.c */
 enum kredir_mode	{ MODE_REDIRECT, MODE_SHARED_SPN };
 enum unknown_host	{ UNKNOWN_REDIRECT, UNKNOWN_REJECT };
@@ -94,6 +135,8 @@ struct config {
 	bool		 metrics_any;		/* not only loopback peers */
 	/* [log] */
 	enum log_level	 log_level;
+	/* [access] */
+	struct access_rules access;
 };
 
 void	 config_defaults(struct config *);
@@ -176,6 +219,46 @@ void	 log_msg(enum log_level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Client bytes made printable: \xNN for anything outside 0x21..0x7e. */
 void	 log_escape(const char *s, char *out, size_t outlen);
+
+/* pac.c: the PAC's logon information and UPN (pure, no I/O) */
+#define PAC_MAX_GROUPS	4096	/* GroupIds + ExtraSids + resource groups */
+#define PAC_SID_BUF	192	/* "S-1-" + 48-bit authority + 15 x "-%u" */
+
+struct pac_info {
+	char		 user_sid[PAC_SID_BUF];	/* LogonDomainId + UserId */
+	char		 primary_sid[PAC_SID_BUF];
+	char		 account[KREDIR_PRINCIPAL_MAX];	/* EffectiveName */
+	char		 domain[KREDIR_PRINCIPAL_MAX];	/* LogonDomainName */
+	char		*groups;	/* "S-1-..,S-1-..": malloc'd, owned */
+	size_t		 ngroups;
+	/* from UPN_DNS_INFO; "" without it */
+	char		 upn[KREDIR_PRINCIPAL_MAX];
+	char		 dns_domain[KREDIR_HOST_MAX + 1];
+	char		 upn_sid[PAC_SID_BUF];	/* its S flag's SID */
+	bool		 upn_constructed;	/* its U flag */
+};
+
+/*
+ * Decodes an NDR KERB_VALIDATION_INFO (the urn:mspac:logon-info
+ * attribute) into pi, which must be zeroed or previously decoded.  The
+ * groups are the primary group, GroupIds, ExtraSids and resource groups,
+ * as SIDs.  Returns 0, or -1 with a specific reason in err (pi is then
+ * empty).  Free pi with pac_info_free.
+ */
+int	 pac_decode_logon_info(const unsigned char *, size_t,
+	    struct pac_info *pi, char *err, size_t errlen);
+/* UPN_DNS_INFO (urn:mspac:upn-dns-info) into pi's UPN fields.  0 or -1. */
+int	 pac_decode_upn_dns_info(const unsigned char *, size_t,
+	    struct pac_info *pi, char *err, size_t errlen);
+/*
+ * Both, upn optional (NULL); refuses a UPN_DNS_INFO whose SID is not the
+ * logon information's user.  0, or -1 and err (pi empty).
+ */
+int	 pac_decode(const unsigned char *logon, size_t logonlen,
+	    const unsigned char *upn, size_t upnlen, struct pac_info *pi,
+	    char *err, size_t errlen);
+/* Frees pi's groups and zeroes it (idempotent). */
+void	 pac_info_free(struct pac_info *pi);
 
 /* sha256.c */
 #define SHA256_LEN	32
@@ -288,6 +371,7 @@ struct whoami {
 	bool		 forwardable, forwarded;
 	bool		 ok_as_delegate_known, ok_as_delegate;
 	time_t		 start, end, session_expires;
+	const char	*sid, *upn, *groups;	/* from the PAC, or NULL */
 };
 /* The TGT's flags and times from the cache at path.  0 or -1. */
 int	 whoami_read_cache(const char *path, struct whoami *);
@@ -324,6 +408,9 @@ struct auth_outcome {
 	bool		 ok_as_delegate;	/* the ticket said so */
 	bool		 replay;	/* rejected as a replay */
 	char		 why[512];	/* GSS text for the log, not clients */
+	bool		 has_pac;	/* pac holds a verified, decoded PAC */
+	struct pac_info	 pac;
+	char		 pac_note[64];	/* for the log: why there is none */
 };
 
 /* Acquires the acceptor credential.  Returns 0, or -1 and err. */
@@ -339,6 +426,45 @@ void	 auth_status_text(char *buf, size_t len, OM_uint32 maj,
 	    OM_uint32 min);
 /* True for raw NTLMSSP, or SPNEGO whose mechanism list is only NTLMSSP. */
 bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
+
+/* authpac.c: the verified PAC of a complete context */
+/*
+ * Reads and decodes the authenticated urn:mspac:logon-info and
+ * urn:mspac:upn-dns-info attributes of src into o->pac (o->has_pac).
+ * AUTH_OK also without a PAC (or with one MIT did not verify, which is
+ * never used); AUTH_FORBIDDEN and o->why for a malformed one.
+ */
+enum auth_result authpac_read(gss_name_t src, struct auth_outcome *o);
+
+/* ident.c: a session's identity, kept beside its cache */
+struct ident {
+	char		 principal[KREDIR_PRINCIPAL_MAX];	/* Kerberos */
+	char		 sid[PAC_SID_BUF];	/* "" without a PAC */
+	char		 upn[KREDIR_PRINCIPAL_MAX];
+	char		*groups;	/* malloc'd; NULL without a PAC */
+	bool		 has_pac;
+};
+/*
+ * Writes <dir>/krb5cc_<id>.groups (0600, whole or not at all): user as
+ * the cookie names it, the Kerberos principal and, with pi, the PAC's
+ * SID, UPN and groups; without pi and with user == principal it removes
+ * the file instead (the cookie says it all).  0, or -1 and err.
+ */
+int	 ident_store(const char *dir, const char *id, const char *user,
+	    const char *principal, const struct pac_info *pi, char *err,
+	    size_t errlen);
+/*
+ * Reads it back for user (the cookie's): 1 and *out (free it with
+ * ident_free), 0 if there is none, -1 if it is unusable.
+ */
+int	 ident_load(const char *dir, const char *id, const char *user,
+	    struct ident *out);
+void	 ident_free(struct ident *);
+/* For the sweep: "krb5cc_<id>.groups"; one whose cache is gone goes. */
+bool	 ident_is_file(const char *name);
+bool	 ident_sweep_orphan(int dfd, const char *name);
+/* Removes the identity of cache file cache_name (in dfd). */
+void	 ident_remove_at(int dfd, const char *cache_name);
 
 /* ccache.c: delegated credential caches on disk */
 /* 0 if dir is a directory owned by us with mode 0700, else -1 and err. */

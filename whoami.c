@@ -64,6 +64,63 @@ yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
+/* Items of a comma-separated list, escaped, ", " between them. */
+static size_t
+list_html(const char *list, char *out, size_t outlen)
+{
+	char	 item[PAC_SID_BUF * 6], one[PAC_SID_BUF];
+	size_t	 o = 0, n;
+
+	out[0] = '\0';
+	while (*list != '\0') {
+		n = strcspn(list, ",");
+		(void)snprintf(one, sizeof(one), "%.*s", (int)n, list);
+		http_html_escape(one, item, sizeof(item));
+		if (o + strlen(item) + 3 > outlen)
+			return 0;
+		o += (size_t)snprintf(out + o, outlen - o, "%s%s",
+		    o > 0 ? ", " : "", item);
+		list += n;
+		if (*list == ',')
+			list++;
+	}
+	return o;
+}
+
+/*
+ * The PAC's rows after the first n bytes of out, and the table's end.
+ * Returns the total length, or 0 if it does not fit.
+ */
+static size_t
+whoami_pac_rows(const struct whoami *w, char *out, size_t outlen, size_t n)
+{
+	char	 sid[PAC_SID_BUF * 6], upn[KREDIR_PRINCIPAL_MAX * 6];
+	size_t	 count = 0;
+	int	 m;
+
+	if (w->sid != NULL) {
+		http_html_escape(w->sid, sid, sizeof(sid));
+		http_html_escape(w->upn ? w->upn : "", upn, sizeof(upn));
+		count = access_groups_count(w->groups);
+		m = snprintf(out + n, outlen - n, "<tr><th>SID</th><td id=\"sid"
+		    "\">%s</td></tr>\n<tr><th>UPN</th><td id=\"upn\">%s</td>"
+		    "</tr>\n<tr><th>groups (%zu)</th><td id=\"groups\">", sid,
+		    upn, count);
+		if (m < 0 || (size_t)m >= outlen - n)
+			return 0;
+		n += (size_t)m;
+		if (w->groups != NULL && *w->groups != '\0' &&
+		    list_html(w->groups, out + n, outlen - n) == 0)
+			return 0;
+		n += strlen(out + n);
+		if (outlen - n < 12)
+			return 0;
+		n += (size_t)snprintf(out + n, outlen - n, "</td></tr>\n");
+	}
+	m = snprintf(out + n, outlen - n, "</table>");
+	return m < 0 || (size_t)m >= outlen - n ? 0 : n + (size_t)m;
+}
+
 size_t
 whoami_html(const struct whoami *w, char *out, size_t outlen)
 {
@@ -88,11 +145,13 @@ whoami_html(const struct whoami *w, char *out, size_t outlen)
 	    "<tr><th>TGT end</th><td id=\"end\">%s</td></tr>\n"
 	    "<tr><th>session expires</th><td id=\"session_expires\">%s"
 	    "</td></tr>\n"
-	    "<tr><th>node</th><td id=\"node\">%s</td></tr>\n</table>",
+	    "<tr><th>node</th><td id=\"node\">%s</td></tr>\n",
 	    user, w->mechanism, yes_no(w->delegated),
 	    w->tgt ? yes_no(w->forwardable) : "-",
 	    w->tgt ? yes_no(w->forwarded) : "-",
 	    w->ok_as_delegate_known ? yes_no(w->ok_as_delegate) : "unknown",
 	    start, end, expires, node);
-	return n < 0 || (size_t)n >= outlen ? 0 : (size_t)n;
+	if (n < 0 || (size_t)n >= outlen)
+		return 0;
+	return whoami_pac_rows(w, out, outlen, (size_t)n);
 }

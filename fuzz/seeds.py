@@ -175,6 +175,22 @@ def ntlm():
     return out
 
 
+def pac():
+    """Mode byte (fuzz_pac.c), then the PAC buffers captured from the
+    Samba AD DC (test/unit/data/capture.sh)."""
+    data = os.path.join(HERE, "..", "test", "unit", "data")
+    out = []
+    for user in ("alice", "bigbob"):
+        with open(os.path.join(data, user + ".logon-info.bin"), "rb") as f:
+            li = f.read()
+        with open(os.path.join(data, user + ".upn-dns-info.bin"), "rb") as f:
+            ud = f.read()
+        out.append(b"\0" + li)
+        out.append(b"\1" + ud)
+        out.append(b"\2" + len(li).to_bytes(2, "little") + li + ud)
+    return out
+
+
 def main():
     write("negotiate", negotiate())
     write("host", host())
@@ -182,6 +198,7 @@ def main():
     write("cookie", cookies())
     write("config", config())
     write("ntlm", ntlm())
+    write("pac", pac())
     return 0
 
 

@@ -23,6 +23,10 @@ printf 'Content-Type: text/plain\r\nCache-Control: no-store\r\n\r\n'
 printf 'REMOTE_USER=%s\n' "${REMOTE_USER:-}"
 printf 'KRB5CCNAME=%s\n' "${KRB5CCNAME:-}"
 printf 'AUTH_TYPE=%s\n' "${AUTH_TYPE:-}"
+printf 'KREDIR_SID=%s\n' "${KREDIR_SID:-}"
+printf 'KREDIR_UPN=%s\n' "${KREDIR_UPN:-}"
+printf 'KREDIR_GROUPS=%s\n' "${KREDIR_GROUPS:-}"
+printf 'KREDIR_GROUPS_OMITTED=%s\n' "${KREDIR_GROUPS_OMITTED:-}"
 printf 'uid=%s\n' "$(id -un)"
 if [ -z "${KRB5CCNAME:-}" ]; then
 	echo "kvno=skipped no KRB5CCNAME"

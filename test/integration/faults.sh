@@ -113,9 +113,10 @@ cache_path() {
 	kt_header X-Kredir-Ccache | sed -n 's/^FILE://p'
 }
 
-# temps DIR: krb5's temporary files (krb5cc_<id>.XXXXXX) in DIR.
+# temps DIR: temporary files (krb5cc_<id>.XXXXXX, krb5cc_<id>.groups.XXXXXX)
+# in DIR; a session's identity file (krb5cc_<id>.groups) is not one.
 temps() {
-	find "$1" -maxdepth 1 -name 'krb5cc_*.*' | wc -l
+	find "$1" -maxdepth 1 -name 'krb5cc_*.*' ! -name '*.groups' | wc -l
 }
 
 # caches DIR: session caches in DIR.

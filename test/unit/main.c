@@ -28,6 +28,9 @@ main(void)
 	suite_sha256();
 	suite_log();
 	suite_whoami();
+	suite_pac();
+	suite_access();
+	suite_ident();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

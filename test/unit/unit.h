@@ -27,6 +27,9 @@ void	 suite_supervise(void);
 void	 suite_sha256(void);
 void	 suite_log(void);
 void	 suite_whoami(void);
+void	 suite_pac(void);
+void	 suite_access(void);
+void	 suite_ident(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. */
 #define UNIT_SUITE(name, ...) do {					\
