@@ -117,15 +117,20 @@ fi
 kt_expect_eq "recipe: kredir logged every redirect" "$((3 * BURST + 1))" \
     "$(kt_wait_log "$N/kredir.log" redirect $((3 * BURST + 1)))"
 # The recipe keeps no connection: none stays open once answers are out.
-for ((i = 0; i < 40; i++)); do
-	left=$(open_to "$FCGI")
-	[ "$left" -eq 0 ] && break
-	sleep 0.05
-done
-kt_expect_eq "recipe: no FastCGI connection left open to kredir" 0 "$left"
+none_open() {
+	[ "$(open_to "$FCGI")" -eq 0 ]
+}
+kt_wait_until 2 none_open
+kt_expect_eq "recipe: no FastCGI connection left open to kredir" 0 \
+    "$(open_to "$FCGI")"
 
 # ------------------------------------------------------------ the control
-burst "$CONTROL_ADDR"
+# Up to 3 bursts: on a very busy machine kredir may answer the first
+# requests before nginx has read the last ones, and nginx reuses them.
+for _ in 1 2 3; do
+	burst "$CONTROL_ADDR"
+	[ "$BURST_OK" -lt "$BURST" ] && break
+done
 if [ "$BURST_OK" -lt "$BURST" ] && [ "$BURST_MS" -ge 2900 ]; then
 	kt_pass "control: keep_conn with a pool > workers stalls ($((BURST - BURST_OK)) of $BURST waited, ${BURST_MS} ms)"
 else
