@@ -16,6 +16,7 @@
 
 #include <fastcgi.h>
 #include <fcgiapp.h>
+#include <krb5.h>
 
 #include "kredir.h"
 
@@ -31,6 +32,12 @@ struct server {
 	unsigned char	 secret[KREDIR_SECRET_MAX];
 	size_t		 secretlen;
 	time_t		 next_sweep;
+	/*
+	 * Never used, only held: while one krb5 context lives, MIT keeps
+	 * krb5.conf parsed for the contexts each GSS call makes (without
+	 * it a login re-reads the file 4 times: bench/RESULTS.md).
+	 */
+	krb5_context	 hold;
 };
 
 /* A response under construction; one buffer reused by every request. */
@@ -961,6 +968,8 @@ server_start(struct server *s)
 {
 	char err[1024];
 
+	if (s->hold == NULL && krb5_init_context(&s->hold) != 0)
+		s->hold = NULL;		/* slower, not broken */
 	if (check_rcache_dir(err, sizeof(err)) == -1 ||
 	    ccache_check_dir(s->conf.cache_dir, err, sizeof(err)) == -1 ||
 	    session_secret_load(s->conf.secret_file, s->secret,
@@ -980,6 +989,9 @@ server_stop(struct server *s)
 {
 	auth_free(&s->auth);
 	ccache_sweep_end();
+	if (s->hold != NULL)
+		krb5_free_context(s->hold);
+	s->hold = NULL;
 	explicit_bzero(s->secret, sizeof(s->secret));
 	free(resp.p);
 	resp.p = NULL;
