@@ -152,7 +152,7 @@ respond_moved(struct server *s, struct request *rq, const char *host,
 {
 	const struct config *c = &s->conf;
 	char loc[KREDIR_URLBUF], html[KREDIR_URLBUF * 2], uri[KREDIR_TARGET_MAX];
-	char body[sizeof(html) * 2 + 32], mark[FARM_MARKER_MAX], esc[64];
+	char body[sizeof(html) * 2 + 32], mark[FARM_MARKER_MAX];
 
 	if (rq->uri == NULL || farm_strip_marker(rq->uri, uri, sizeof(uri)) == -1)
 		uri[0] = '\0';
@@ -171,10 +171,9 @@ respond_moved(struct server *s, struct request *rq, const char *host,
 	resp_add("Location: %s\r\n", loc);
 	resp_page("Moved", body);
 	resp_send(rq);
-	log_escape(uri, esc, sizeof(esc));
 	metrics_count(outcome);
-	log_msg(LOG_INFO, "%s host=%s uri=%s to=%s",
-	    outcome == METRIC_BOUNCED ? "bounce" : "redirect", rq->canon, esc,
+	log_msg(LOG_INFO, "%s host=%s uri=%.256s to=%s",
+	    outcome == METRIC_BOUNCED ? "bounce" : "redirect", rq->canon, uri,
 	    host);
 }
 
@@ -873,8 +872,6 @@ respond_health(struct server *s, struct request *rq)
 static void
 handle_request(struct server *s, struct request *rq)
 {
-	char host[96];
-
 	read_request(s, rq);
 	if (path_is(rq->uri, s->conf.health_path)) {
 		respond_health(s, rq);
@@ -883,11 +880,9 @@ handle_request(struct server *s, struct request *rq)
 	sweep_tick(s);
 	if (spn_canonicalize_host(rq->host, rq->canon, sizeof(rq->canon))
 	    == -1) {
-		log_escape(rq->host != NULL ? rq->host : "(none)", host,
-		    sizeof(host));
 		metrics_count(METRIC_BAD_REQUEST);
-		log_msg(LOG_WARN, "bad-request host=%s reason=\"malformed Host\"",
-		    host);
+		log_msg(LOG_WARN, "bad-request host=%.96s reason=\"malformed "
+		    "Host\"", rq->host != NULL ? rq->host : "(none)");
 		respond_plain(rq, 400, "Bad Request", "Malformed Host header.");
 		return;
 	}

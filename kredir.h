@@ -215,8 +215,20 @@ void	 http_html_escape(const char *s, char *out, size_t outlen);
 void	 log_init(enum log_level, const char *progname);
 /* Call in a forked child: its log lines carry its own pid. */
 void	 log_forked(void);
+/*
+ * One line "name[pid]: text".  Every %s argument is a value, written as
+ * log_value() writes it (escaped without quotes when the format itself
+ * quotes it: reason=\"...%s...\"): no client byte can forge a key.
+ */
 void	 log_msg(enum log_level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * A log value: bare when it is 1 or more printable ASCII bytes other than
+ * space, '"', '\\' and '='; else "..." with \", \\ and \xNN escapes.
+ * Returns its length, or 0 (and "") if out is too small.
+ */
+size_t	 log_value(const char *s, char *out, size_t outlen);
+bool	 log_value_is_bare(const char *s, size_t n);
 /* Client bytes made printable: \xNN for anything outside 0x21..0x7e. */
 void	 log_escape(const char *s, char *out, size_t outlen);
 
