@@ -17,6 +17,9 @@
 
 #include "kredir.h"
 
+/* One krb5 context for the process's own needs, made when first used. */
+static krb5_context auth_kc;
+
 static gss_OID_desc oid_krb5 = { 9, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" };
 static gss_OID_desc oid_spnego = { 6, "\x2b\x06\x01\x05\x05\x02" };
 static gss_OID_desc oid_ntlmssp = { 10,
@@ -243,6 +246,9 @@ auth_free(struct auth *a)
 	OM_uint32 min;
 
 	gss_release_cred(&min, &a->acceptor);
+	if (auth_kc != NULL)
+		krb5_free_context(auth_kc);
+	auth_kc = NULL;
 }
 
 /* An initial SPNEGO token (RFC 4178), not a bare Kerberos one. */
@@ -389,6 +395,31 @@ target_is_ours(const struct auth *a, const struct config *c,
 	return false;
 }
 
+static krb5_context
+auth_krb5(void)
+{
+	if (auth_kc == NULL && krb5_init_context(&auth_kc) != 0)
+		auth_kc = NULL;
+	return auth_kc;
+}
+
+bool
+auth_realm_allowed(const struct config *c, const char *principal)
+{
+	krb5_context kc;
+	krb5_principal p = NULL;
+	bool ok;
+
+	if (c->nrealms == 0)
+		return true;
+	if ((kc = auth_krb5()) == NULL || krb5_parse_name_flags(kc, principal,
+	    KRB5_PRINCIPAL_PARSE_REQUIRE_REALM, &p) != 0)
+		return false;
+	ok = spn_realm_is_allowed(c, p->realm.data, p->realm.length);
+	krb5_free_principal(kc, p);
+	return ok;
+}
+
 /* Principal, realm policy and local name of a complete context. */
 static enum auth_result
 name_client(const struct config *c, gss_name_t src, gss_OID mech,
@@ -402,7 +433,7 @@ name_client(const struct config *c, gss_name_t src, gss_OID mech,
 		snprintf(o->why, sizeof(o->why), "no displayable client name");
 		return AUTH_DENIED;
 	}
-	if (!spn_realm_allowed(c, o->principal)) {
+	if (!auth_realm_allowed(c, o->principal)) {
 		snprintf(o->why, sizeof(o->why), "realm not allowed");
 		return AUTH_FORBIDDEN;
 	}

@@ -166,9 +166,9 @@ int	 spn_service_name(const char *service, const char *host, char *out,
 bool	 spn_service_is_host(const char *service);
 /* True if principal "service/host@REALM" names one of our hosts. */
 bool	 spn_principal_is_ours(const struct config *, const char *principal);
-/* The realm part of "user@REALM", or NULL. */
-const char *spn_principal_realm(const char *principal);
-bool	 spn_realm_allowed(const struct config *, const char *principal);
+/* True if realm (n bytes, as krb5 parsed it) is in allow_realms. */
+bool	 spn_realm_is_allowed(const struct config *, const char *realm,
+	    size_t n);
 
 /* http.c: header parsing and building (pure, no I/O) */
 enum negotiate_parse {
@@ -438,6 +438,12 @@ void	 auth_status_text(char *buf, size_t len, OM_uint32 maj,
 	    OM_uint32 min);
 /* True for raw NTLMSSP, or SPNEGO whose mechanism list is only NTLMSSP. */
 bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
+/*
+ * allow_realms for a principal's text (gss_display_name's form): the realm
+ * is the one krb5_parse_name finds, escapes and all, never the text after
+ * the last '@'.  A name that does not parse, or has no realm, is refused.
+ */
+bool	 auth_realm_allowed(const struct config *, const char *principal);
 
 /* authpac.c: the verified PAC of a complete context */
 /*

@@ -66,8 +66,52 @@ test_ntlm_detection(void)
 	CU_ASSERT_FALSE(auth_token_is_ntlm((const unsigned char *)"", 0));
 }
 
+/* allow_realms compares the realm krb5 parses, not the text after '@'. */
+static void
+test_realm_allowed(void)
+{
+	static const struct {
+		const char	*principal;
+		bool		 allowed;
+	} t[] = {
+		{ "alice@KREDIR.TEST", true },
+		{ "alice@EVIL.TEST", false },
+		{ "alice@kredir.test", false },
+		{ "alice", false },
+		{ "alice@", false },
+		{ "", false },
+		{ "HTTP/node1.kredir.test@KREDIR.TEST", true },
+		/* an escaped '@' belongs to the name, not the realm */
+		{ "alice\\@EVIL.ORG@KREDIR.TEST", true },
+		{ "alice@EVIL\\@KREDIR.TEST", false },
+		{ "alice@EVIL.ORG\\@KREDIR.TEST", false },
+		{ "alice\\@KREDIR.TEST@EVIL.ORG", false },
+		/* an enterprise name as text: two realms, malformed */
+		{ "alice@corp.example@AD.TEST", false },
+		{ "alice\\@corp.example@AD.TEST", true },
+		{ "alice@KREDIR.TEST\\0", false },
+		{ "alice@KREDIR.TEST\\", false },
+		{ "alice@KREDIR\\.TEST", true },	/* "\\." is "." */
+	};
+	struct config c;
+
+	config_defaults(&c);
+	CHECK(auth_realm_allowed(&c, "alice@ANY.REALM"), "no list: any realm");
+	strcpy(c.realms[0], "KREDIR.TEST");
+	strcpy(c.realms[1], "AD.TEST");
+	c.nrealms = 2;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CHECK(auth_realm_allowed(&c, t[i].principal) == t[i].allowed,
+		    "row %zu: %s should be %s", i, t[i].principal,
+		    t[i].allowed ? "allowed" : "refused");
+	CHECK(spn_realm_is_allowed(&c, "KREDIR.TEST", 11) &&
+	    !spn_realm_is_allowed(&c, "KREDIR.TEST\0x", 13) &&
+	    !spn_realm_is_allowed(&c, "KREDIR.TES", 10), "lengths count");
+}
+
 void
 suite_auth(void)
 {
-	UNIT_SUITE("auth", UNIT_TEST(test_ntlm_detection));
+	UNIT_SUITE("auth", UNIT_TEST(test_ntlm_detection),
+	    UNIT_TEST(test_realm_allowed));
 }
