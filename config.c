@@ -73,6 +73,7 @@ config_defaults(struct config *c)
 	    sizeof(c->secret_file));
 	strlcpy(c->cookie_name, "kredir_session", sizeof(c->cookie_name));
 	c->secure = SECURE_AUTO;
+	c->max_lifetime = 10 * 3600;
 	c->action = SUCCESS_REDIRECT;
 	strlcpy(c->app, "/", sizeof(c->app));
 	c->marker_ttl = 60;
@@ -157,6 +158,42 @@ fn(struct parse *p, const char *v, void *dst)				\
 NUMBER_SETTER(set_max_token, size_t, 1024, KREDIR_TOKEN_HARD_MAX, "max_token")
 NUMBER_SETTER(set_marker_ttl, unsigned, 5, 3600, "marker_ttl (seconds)")
 NUMBER_SETTER(set_workers, unsigned, 1, KREDIR_MAX_WORKERS, "workers")
+
+/* A duration: seconds, or a number with an s, m or h suffix. */
+static int
+set_duration(struct parse *p, const char *v, void *dst)
+{
+	static const struct { char suffix; unsigned long mult; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 },
+	};
+	char num[16];
+	size_t n = strlen(v);
+	unsigned long secs, mult = 1;
+
+	if (n > 0 && !isdigit((unsigned char)v[n - 1])) {
+		mult = 0;
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (v[n - 1] == units[i].suffix)
+				mult = units[i].mult;
+		if (mult == 0)
+			goto bad;
+		n--;
+	}
+	if (n == 0 || n >= sizeof(num))
+		goto bad;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (parse_number(num, 1, KREDIR_LIFETIME_MAX, &secs) == -1 ||
+	    secs * mult < KREDIR_LIFETIME_MIN ||
+	    secs * mult > KREDIR_LIFETIME_MAX)
+		goto bad;
+	*(unsigned *)dst = (unsigned)(secs * mult);
+	return 0;
+bad:
+	perr(p, "duration '%s' is not %u s to %u s (a number of seconds, or "
+	    "with s, m or h: 10h)", v, KREDIR_LIFETIME_MIN, KREDIR_LIFETIME_MAX);
+	return -1;
+}
 
 static int
 set_host(struct parse *p, const char *v, void *dst)
@@ -461,6 +498,7 @@ static const struct key keys[] = {
 	{ "session", "secret_file", set_path, F(secret_file), false },
 	{ "session", "cookie", set_cookie_name, F(cookie_name), false },
 	{ "session", "secure", set_secure, F(secure), false },
+	{ "session", "max_lifetime", set_duration, F(max_lifetime), false },
 	{ "success", "action", set_action, F(action), false },
 	{ "success", "app", set_target, F(app), false },
 	{ "farm", "bounce_bookmarks", set_bool, F(bounce), false },

@@ -580,10 +580,10 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	if ((sess->id[0] == '\0' || strcmp(sess->principal, o->user) != 0) &&
 	    session_new_id(sess->id) == -1)
 		goto fail;
-	sess->expires = o->delegated_end;
+	sess->expires = o->expires;
 	strlcpy(sess->principal, o->user, sizeof(sess->principal));
-	if (ccache_store(s->conf.cache_dir, sess->id, o->delegated, err,
-	    sizeof(err)) == -1) {
+	if (ccache_store(s->conf.cache_dir, sess->id, o->delegated,
+	    o->expires, err, sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "error principal=%s reason=\"storing the "
 		    "delegated cache: %s\"", o->principal, err);
 		goto fail;
@@ -603,7 +603,7 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	login_from(&l, o);
 	l.cache = path;
 	l.cookie = cookie;
-	l.expires = o->delegated_end;
+	l.expires = o->expires;
 	l.mutual = mutual;
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
@@ -677,7 +677,7 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 		break;
 	case AUTH_FORBIDDEN:
 		metrics_count(METRIC_FORBIDDEN);
-		respond_plain(rq, 403, "Forbidden",
+		respond_plain(rq, 403, "Forbidden", o.page != NULL ? o.page :
 		    "Your account is not allowed to use this site.");
 		log_msg(LOG_WARN, "forbidden principal=%s reason=\"%s\"",
 		    o.principal, o.why);
@@ -772,7 +772,8 @@ sweep_tick(struct server *s)
 	if (now < s->next_sweep)
 		return;
 	s->next_sweep = now + SWEEP_EVERY;
-	if ((n = ccache_sweep(s->conf.cache_dir, now, SWEEP_BATCH)) > 0)
+	if ((n = ccache_sweep(s->conf.cache_dir, now, SWEEP_BATCH,
+	    s->conf.max_lifetime)) > 0)
 		log_msg(LOG_DEBUG, "sweep removed=%d", n);
 }
 
@@ -975,7 +976,8 @@ server_start(struct server *s)
 	}
 	/* A CGI process lives for one request: sweep in one process of 64. */
 	if (!FCGX_IsCGI() || (getpid() & 63) == 0)
-		ccache_sweep(s->conf.cache_dir, time(NULL), 0);
+		ccache_sweep(s->conf.cache_dir, time(NULL), 0,
+		    s->conf.max_lifetime);
 	return 0;
 }
 

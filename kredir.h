@@ -30,6 +30,8 @@
 #define KREDIR_COOKIE_NAME_MAX	64
 #define KREDIR_SESSION_ID_BYTES	16	/* 128 random bits */
 #define KREDIR_SESSION_ID_HEX	(KREDIR_SESSION_ID_BYTES * 2)
+#define KREDIR_LIFETIME_MIN	10	/* [session] max_lifetime, seconds */
+#define KREDIR_LIFETIME_MAX	(7 * 86400)
 #define KREDIR_SECRET_MIN	32
 #define KREDIR_SECRET_MAX	256
 #define KREDIR_COOKIE_MAX	768	/* a whole session cookie value */
@@ -115,6 +117,7 @@ struct config {
 	char		 cache_dir[KREDIR_PATHBUF];
 	char		 secret_file[KREDIR_PATHBUF];
 	char		 cookie_name[KREDIR_COOKIE_NAME_MAX];
+	unsigned	 max_lifetime;		/* seconds, caps every session */
 	enum cookie_secure secure;
 	/* [success] */
 	enum success_action action;
@@ -408,12 +411,15 @@ struct auth {
 	gss_cred_id_t	 acceptor;	/* acquired once, from the keytab */
 	bool		 any_name;	/* shared-SPN: acceptor for any key */
 	bool		 host_only;	/* keytab: HOST/<fqdn>, no HTTP/ */
+	long		 skew;		/* krb5's clockskew (seconds) */
 };
 
 struct auth_outcome {
 	gss_buffer_desc	 out;		/* token for WWW-Authenticate */
 	gss_cred_id_t	 delegated;	/* GSS_C_NO_CREDENTIAL if none */
-	time_t		 delegated_end;	/* end of the delegated TGT */
+	time_t		 expires;	/* of the session: the service
+					   ticket's end, capped */
+	const char	*page;		/* a 403's text for the user, or NULL */
 	char		 principal[KREDIR_PRINCIPAL_MAX];
 	char		 user[KREDIR_PRINCIPAL_MAX];	/* as reported */
 	bool		 spnego;	/* the token was SPNEGO-wrapped */
@@ -444,6 +450,13 @@ bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
  * the last '@'.  A name that does not parse, or has no realm, is refused.
  */
 bool	 auth_realm_allowed(const struct config *, const char *principal);
+/*
+ * The server name of the ticket in an initial krb5 or SPNEGO token, as
+ * "service/host" (printable, no '/', '@' or '\\' inside a component).
+ * 0, or -1 (out "") when there is none or it is malformed.
+ */
+int	 auth_ticket_server(const unsigned char *tok, size_t n, char *out,
+	    size_t outlen);
 
 /* authpac.c: the verified PAC of a complete context */
 /*
@@ -489,10 +502,11 @@ void	 ident_remove_at(int dfd, const char *cache_name);
 int	 ccache_check_dir(const char *dir, char *err, size_t errlen);
 /*
  * Stores cred as the session's cache, replacing any earlier one at once
- * (krb5 writes a temporary file and renames it).  0, or -1 and err.
+ * (krb5 writes a temporary file and renames it), and records in it when
+ * the session expires (for the sweep).  0, or -1 and err.
  */
 int	 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
-	    char *err, size_t errlen);
+	    time_t expires, char *err, size_t errlen);
 /* "<dir>/krb5cc_<id>" */
 int	 ccache_path(const char *dir, const char *id, char *out, size_t outlen);
 /*
@@ -502,11 +516,14 @@ int	 ccache_path(const char *dir, const char *id, char *out, size_t outlen);
 bool	 ccache_exists(const char *dir, const char *id, char *path,
 	    size_t pathlen);
 /*
- * Removes caches whose tickets have all ended and stale temporary files;
- * looks at max directory entries (0: all) and goes on from there at the
- * next call.  Returns the number removed.
+ * Removes caches whose session has expired (the end ccache_store
+ * recorded; for a cache without one, its tickets' end but at most
+ * lifetime seconds past its mtime) and stale temporary files; looks at
+ * max directory entries (0: all) and goes on from there at the next
+ * call.  Returns the number removed.
  */
-int	 ccache_sweep(const char *dir, time_t now, unsigned max);
+int	 ccache_sweep(const char *dir, time_t now, unsigned max,
+	    unsigned lifetime);
 /* Closes the sweep's directory (at exit). */
 void	 ccache_sweep_end(void);
 

@@ -152,30 +152,81 @@ test_sweep(void)
 	make_cache("krb5cc_" ID2, now - 10);		/* ended */
 	make_file("krb5cc_" ID3 ".AbC123", now - 10); /* fresh temp */
 	make_file("unrelated", now - 100000);		/* not ours */
-	CU_ASSERT_EQUAL(ccache_sweep(dir, now, 0), 1);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now, 0, 36000), 1);
 	CU_ASSERT_TRUE(exists("krb5cc_" ID1));
 	CU_ASSERT_FALSE(exists("krb5cc_" ID2));
 	CU_ASSERT_TRUE(exists("krb5cc_" ID3 ".AbC123"));
 	CU_ASSERT_TRUE(exists("unrelated"));
 	/* a temporary file whose ctime is a minute old is debris */
-	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 120, 0), 1);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 120, 0, 36000), 1);
 	CU_ASSERT_FALSE(exists("krb5cc_" ID3 ".AbC123"));
 	CU_ASSERT_TRUE(exists("krb5cc_" ID1));
-	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 3600, 0), 1);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 3600, 0, 36000), 1);
 	CU_ASSERT_FALSE(exists("krb5cc_" ID1));
 	/* unreadable caches get a day's grace (they may be mid-write) */
 	make_file("krb5cc_" ID1, now);
-	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 3600, 0), 0);
-	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 2 * 86400, 0), 1);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 3600, 0, 36000), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 2 * 86400, 0, 36000), 1);
 	/* bounded: a batch of one entry looks at one entry per call */
 	make_cache("krb5cc_" ID1, now - 1);
 	make_cache("krb5cc_" ID2, now - 1);
 	for (int i = 0; i < 10; i++) {
-		int n = ccache_sweep(dir, now, 1);
+		int n = ccache_sweep(dir, now, 1, 36000);
 		CU_ASSERT(n <= 1);
 		removed += n;
 	}
 	CU_ASSERT_EQUAL(removed, 2);
+	ccache_sweep_end();
+	remove_dir();
+}
+
+/* The end kredir records in a cache (as ccache_store does). */
+static void
+record(const char *name, time_t expires)
+{
+	char res[256], val[24];
+	krb5_context kc;
+	krb5_ccache cc;
+	krb5_data d;
+
+	snprintf(res, sizeof(res), "FILE:%s/%s", dir, name);
+	snprintf(val, sizeof(val), "%lld", (long long)expires);
+	d.magic = KV5M_DATA;
+	d.data = val;
+	d.length = (unsigned)strlen(val);
+	if (krb5_init_context(&kc) != 0 || krb5_cc_resolve(kc, res, &cc) != 0 ||
+	    krb5_cc_set_config(kc, cc, NULL, "kredir_expires", &d) != 0)
+		abort();
+	krb5_cc_close(kc, cc);
+	krb5_free_context(kc);
+}
+
+/*
+ * A session never outlives what kredir recorded, whatever end time the
+ * client wrote into its forwarded TGT; a cache without a record lives at
+ * most max_lifetime past its mtime (security rule 1).
+ */
+static void
+test_sweep_lifetime(void)
+{
+	time_t now = time(NULL), forged = now + 68L * 365 * 86400;
+
+	make_dir();
+	make_cache("krb5cc_" ID1, forged);
+	record("krb5cc_" ID1, now + 100);
+	make_cache("krb5cc_" ID2, forged);	/* no record */
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 50, 0, 600), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 101, 0, 600), 1);
+	CU_ASSERT_FALSE(exists("krb5cc_" ID1));
+	CU_ASSERT_TRUE(exists("krb5cc_" ID2));
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 599, 0, 600), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 601, 0, 600), 1);
+	CU_ASSERT_FALSE(exists("krb5cc_" ID2));
+	/* the record wins over the tickets both ways */
+	make_cache("krb5cc_" ID3, now - 10);
+	record("krb5cc_" ID3, now + 100);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now, 0, 600), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 100, 0, 600), 1);
 	ccache_sweep_end();
 	remove_dir();
 }
@@ -187,5 +238,6 @@ suite_ccache(void)
 	    UNIT_TEST(test_check_dir),
 	    UNIT_TEST(test_path),
 	    UNIT_TEST(test_exists),
-	    UNIT_TEST(test_sweep));
+	    UNIT_TEST(test_sweep),
+	    UNIT_TEST(test_sweep_lifetime));
 }

@@ -402,6 +402,40 @@ test_missing_file(void)
 	    "No such file or directory\n");
 }
 
+/* [session] max_lifetime: seconds, or with s, m or h (security rule 1). */
+static void
+test_max_lifetime(void)
+{
+	static const struct {
+		const char	*v;
+		unsigned	 want;	/* 0: refused */
+	} t[] = {
+		{ "36000", 36000 }, { "10h", 36000 }, { "90m", 5400 },
+		{ "45s", 45 }, { "10", 10 }, { "7d", 0 }, { "168h", 604800 },
+		{ "169h", 0 }, { "9", 0 }, { "0", 0 }, { "h", 0 }, { "", 0 },
+		{ "10hs", 0 }, { "10x", 0 }, { "-5", 0 }, { "1 h", 0 },
+		{ "99999999999h", 0 }, { "10H", 0 },
+	};
+	struct config c;
+	char text[256], errs[1024];
+	int n;
+
+	CU_ASSERT_EQUAL(load(&c, "[node]\nfqdn = node1.kredir.test\n",
+	    errs, sizeof(errs)), 0);
+	CHECK(c.max_lifetime == 36000, "default 10 h: %u", c.max_lifetime);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "[node]\nfqdn = node1.kredir.test\n"
+		    "[session]\nmax_lifetime = %s\n", t[i].v);
+		n = load(&c, text, errs, sizeof(errs));
+		if (t[i].want == 0)
+			CHECK(n == 1 && strstr(errs, "t.ini:4:") != NULL,
+			    "'%s' refused at line 4: %s", t[i].v, errs);
+		else
+			CHECK(n == 0 && c.max_lifetime == t[i].want,
+			    "'%s': %d errors, %u s", t[i].v, n, c.max_lifetime);
+	}
+}
+
 void
 suite_config(void)
 {
@@ -416,5 +450,6 @@ suite_config(void)
 	    UNIT_TEST(test_nul_and_crlf),
 	    UNIT_TEST(test_nul_byte),
 	    UNIT_TEST(test_long_file_name),
-	    UNIT_TEST(test_missing_file));
+	    UNIT_TEST(test_missing_file),
+	    UNIT_TEST(test_max_lifetime));
 }
