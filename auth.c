@@ -183,8 +183,9 @@ check_keys(struct auth *a, const struct config *c, char *err, size_t errlen)
 	if ((found & KEY_OURS) == 0) {
 		log_msg(LOG_WARN, "warning phase=start reason=\"keytab %s holds "
 		    "only HOST/%s: register and extract %s/%s (Microsoft's "
-		    "advice for farms); accepting with any key meanwhile\"",
-		    c->keytab, c->fqdn, c->service, c->fqdn);
+		    "advice for farms); accepting %s/%s tickets with the HOST "
+		    "key meanwhile\"", c->keytab, c->fqdn, c->service, c->fqdn,
+		    c->service, c->fqdn);
 		a->any_name = true;
 		a->host_only = true;
 	}

@@ -177,9 +177,12 @@ record_expiry(const char *path, time_t expires, char *err, size_t errlen)
 	d.length = (unsigned)strlen(val);
 	if ((ret = krb5_cc_resolve(kc, name, &cc)) == 0)
 		ret = krb5_cc_set_config(kc, cc, NULL, CONF_EXPIRES, &d);
-	if (ret != 0)
-		snprintf(err, errlen, "recording the session's end: %s",
-		    krb5_get_error_message(kc, ret));
+	if (ret != 0) {
+		const char *msg = krb5_get_error_message(kc, ret);
+
+		snprintf(err, errlen, "recording the session's end: %s", msg);
+		krb5_free_error_message(kc, msg);
+	}
 	if (cc != NULL)
 		krb5_cc_close(kc, cc);
 	krb5_free_context(kc);
