@@ -239,7 +239,7 @@ line_conversion(struct line *l, const char *fmt, va_list *ap)
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	static struct line	 l;
+	struct line		 l;
 	const char		*pct;
 	va_list			 ap;
 	ssize_t			 w;
