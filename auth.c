@@ -718,6 +718,20 @@ set_expiry(const struct auth *a, const struct config *c, OM_uint32 time_rec,
 	return -1;
 }
 
+/*
+ * The ticket's own name must be ours (with any key, the key's name too),
+ * and it must not have ended: it sets the session's end.
+ */
+static bool
+ticket_is_valid(const struct auth *a, const struct config *c,
+    gss_ctx_id_t ctx, const unsigned char *tok, size_t n, OM_uint32 time_rec,
+    struct auth_outcome *o)
+{
+	return ticket_is_ours(c, tok, n, o->why, sizeof(o->why)) &&
+	    (!a->any_name || target_is_ours(a, c, ctx, o->why,
+	    sizeof(o->why))) && set_expiry(a, c, time_rec, o) == 0;
+}
+
 enum auth_result
 auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
     size_t n, struct auth_outcome *o)
@@ -761,10 +775,7 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 		r = AUTH_NTLM;
 		goto done;
 	}
-	/* The name the ticket claims; with any key, also the key's name. */
-	if (!ticket_is_ours(c, tok, n, o->why, sizeof(o->why)) ||
-	    (a->any_name && !target_is_ours(a, c, ctx, o->why,
-	    sizeof(o->why))) || set_expiry(a, c, time_rec, o) == -1) {
+	if (!ticket_is_valid(a, c, ctx, tok, n, time_rec, o)) {
 		r = AUTH_DENIED;
 		goto done;
 	}
