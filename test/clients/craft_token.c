@@ -187,5 +187,13 @@ main(int argc, char *argv[])
 	TRY(krb5_mk_req_extended(ctx, &ac, 0, &cksum, svc, &apreq),
 	    "mk_req_extended");
 	print_token(&apreq);
+	krb5_free_data_contents(ctx, &apreq);
+	krb5_auth_con_free(ctx, ac);
+	free(cksum.data);
+	krb5_free_data(ctx, cred);
+	krb5_free_creds(ctx, svc);
+	krb5_free_cred_contents(ctx, &in);
+	krb5_cc_close(ctx, cc);
+	krb5_free_context(ctx);
 	return 0;
 }

@@ -96,20 +96,22 @@ kt_resolve "$FQDN2" "$HTTP1" "$KT_NODE2_ADDR"
 URL1=http://$FQDN1:$HTTP1/
 URL2=http://$FQDN2:$HTTP1/
 
-# craft ARGS...: a forged token (craft_token's base64), or dies.
+# craft ARGS...: sets TOK to a forged token (craft_token's base64), or dies.
 craft() {
-	"$CRAFT" "$@" 2>"$KT_DIR/craft.err" ||
+	TOK=$("$CRAFT" "$@" 2>"$KT_DIR/craft.err") ||
 	    kt_die "craft_token $*: $(cat "$KT_DIR/craft.err")"
+	[ -n "$TOK" ] || kt_die "craft_token $*: no token"
 }
 
-# gss_tok TARGET [CCACHE [ARGS...]]: a real python-gssapi token (SPNEGO,
-# delegating unless ARGS say --no-delegate).
+# gss_tok TARGET [CCACHE [ARGS...]]: sets TOK to a real python-gssapi
+# token (SPNEGO, delegating unless ARGS say --no-delegate), or dies.
 gss_tok() {
 	local target=$1 cc=${2:-$KRB5CCNAME}
 	shift
 	[ $# -gt 0 ] && shift
-	KRB5CCNAME=$cc "$PY" "$CLIENTS/gss_token.py" "$@" "$target" \
-	    2>"$KT_DIR/gss.err" || kt_die "gss_token.py $target: $(cat "$KT_DIR/gss.err")"
+	TOK=$(KRB5CCNAME=$cc "$PY" "$CLIENTS/gss_token.py" "$@" "$target" \
+	    2>"$KT_DIR/gss.err") && [ -n "$TOK" ] ||
+	    kt_die "gss_token.py $target: $(cat "$KT_DIR/gss.err")"
 }
 
 count_files() {
@@ -140,7 +142,8 @@ cgi_headers() {
 
 # ------------------------------------------------------------ rule 2
 # The control: craft_token's own tokens log in when nothing is forged.
-kt_get "$URL1" -H "Authorization: Negotiate $(craft "HTTP/$FQDN1@$KT_REALM")"
+craft "HTTP/$FQDN1@$KT_REALM"
+kt_get "$URL1" -H "Authorization: Negotiate $TOK"
 kt_expect_eq "crafted token, nothing forged: 200 as alice" \
     "200 $ALICE" "$KT_STATUS $(kt_header X-Remote-User)"
 cc=$(kt_header X-Kredir-Ccache)
@@ -149,8 +152,8 @@ kt_expect_match "one identity: the cache's default principal is X-Remote-User" \
 
 files=$(count_files "$N1/ccache")
 before=$(kt_log_count "$LOG1" forbidden)
-kt_get "$URL1" -H "Authorization: Negotiate $(craft -c "administrator@$KT_REALM" \
-    "HTTP/$FQDN1@$KT_REALM")"
+craft -c "administrator@$KT_REALM" "HTTP/$FQDN1@$KT_REALM"
+kt_get "$URL1" -H "Authorization: Negotiate $TOK"
 kt_expect_status "alice's ticket delegating administrator's name: 403" 403
 kt_expect_match "another user's credential: the page says so" \
     'another user' "$(cat "$KT_BODY")"
@@ -168,8 +171,8 @@ kt_expect_match "another user's credential: logged with the reason" \
 
 # ------------------------------------------------------------ rule 1
 # The service ticket's end, as the KDC signed it (klist's "Expires").
-kt_get "$URL1" -H "Authorization: Negotiate $(craft -e 2000000000 \
-    "HTTP/$FQDN1@$KT_REALM")"
+craft -e 2000000000 "HTTP/$FQDN1@$KT_REALM"
+kt_get "$URL1" -H "Authorization: Negotiate $TOK"
 kt_expect_status "delegated TGT claiming to end in 63 years: 200" 200
 tkt_end=$(klist -c "$KRB5CCNAME" | awk -v s="HTTP/$FQDN1@$KT_REALM" \
     '$5 == s { print $3, $4 }' | tail -n 1)
@@ -193,8 +196,8 @@ fi
 
 # node2 caps sessions at CAP2 seconds: the sweep removes the cache then,
 # whatever its (forged) tickets say.  Requests drive the sweep.
-kt_get "$URL2" -H "Authorization: Negotiate $(craft -e 2000000000 \
-    "HTTP/$FQDN2@$KT_REALM")"
+craft -e 2000000000 "HTTP/$FQDN2@$KT_REALM"
+kt_get "$URL2" -H "Authorization: Negotiate $TOK"
 kt_expect_status "node2 (max_lifetime = $CAP2 s), forged end time: 200" 200
 age=$(max_age)
 if [ -n "$age" ] && [ "$age" -gt 0 ] && [ "$age" -le "$CAP2" ]; then
@@ -219,13 +222,15 @@ else
 fi
 
 # ------------------------------------------------------------ rule 3
+gss_tok "HTTP@$FQDN3"
 run_cgi "$N3/host.ini" HTTP_HOST="$FQDN3" \
-    HTTP_AUTHORIZATION="Negotiate $(gss_tok "HTTP@$FQDN3")"
+    HTTP_AUTHORIZATION="Negotiate $TOK"
 kt_expect_match "host/-only keytab: a ticket for HTTP/node3 logs in" \
     '^Status: 200' "$(cgi_headers)"
 before=$(kt_log_count "$LOG3" rejected)
+gss_tok "host@$FQDN3"
 run_cgi "$N3/host.ini" HTTP_HOST="$FQDN3" \
-    HTTP_AUTHORIZATION="Negotiate $(gss_tok "host@$FQDN3")"
+    HTTP_AUTHORIZATION="Negotiate $TOK"
 kt_expect_match "host/-only keytab: a ticket for host/node3 is refused (401)" \
     '^Status: 401' "$(cgi_headers)"
 kt_expect_match "host/-only keytab: the log names the ticket's service" \
@@ -241,8 +246,9 @@ kt_kadmin 'addprinc -pw mal-pw mal\nX-Injected:yes'
 printf 'mal-pw\n' | kinit -c "FILE:$KT_DIR/mal.ccache" 'mal\nX-Injected:yes' \
     >"$KT_DIR/kinit.log" 2>&1 || kt_die "kinit mal: $(cat "$KT_DIR/kinit.log")"
 before=$(kt_log_count "$LOG3" forbidden)
+gss_tok "HTTP@$FQDN1" "FILE:$KT_DIR/mal.ccache"
 run_cgi "$N3/local.ini" HTTP_HOST="$FQDN1" \
-    HTTP_AUTHORIZATION="Negotiate $(gss_tok "HTTP@$FQDN1" "FILE:$KT_DIR/mal.ccache")"
+    HTTP_AUTHORIZATION="Negotiate $TOK"
 hdrs=$(cgi_headers)
 kt_expect_match "local_name = yes, a principal with a newline: 403" \
     '^Status: 403' "$hdrs"
@@ -256,9 +262,9 @@ kt_expect_match "local_name = yes, a principal with a newline: logged, escaped" 
     "$(grep -E 'kredir\[[0-9]+\]: forbidden' "$LOG3" | tail -n 1)"
 # Without delegation nothing else (the cookie's own check) stands between
 # the mapped name and the header.
+gss_tok "HTTP@$FQDN1" "FILE:$KT_DIR/mal.ccache" --no-delegate
 run_cgi "$N3/local-nodeleg.ini" HTTP_HOST="$FQDN1" \
-    HTTP_AUTHORIZATION="Negotiate $(gss_tok "HTTP@$FQDN1" \
-    "FILE:$KT_DIR/mal.ccache" --no-delegate)"
+    HTTP_AUTHORIZATION="Negotiate $TOK"
 hdrs=$(cgi_headers)
 if grep -q '^Status: 403' <<<"$hdrs" &&
     ! grep -q -i -E '^(X-Injected|X-Remote-User)' <<<"$hdrs"; then
@@ -266,8 +272,9 @@ if grep -q '^Status: 403' <<<"$hdrs" &&
 else
 	kt_fail "local_name = yes, newline, no delegation: 403, no header injected" "$hdrs"
 fi
+gss_tok "HTTP@$FQDN1"
 run_cgi "$N3/local.ini" HTTP_HOST="$FQDN1" \
-    HTTP_AUTHORIZATION="Negotiate $(gss_tok "HTTP@$FQDN1")"
+    HTTP_AUTHORIZATION="Negotiate $TOK"
 kt_expect_match "local_name = yes, alice: X-Remote-User: alice" \
     '^X-Remote-User: alice$' "$(cgi_headers)"
 
@@ -277,8 +284,8 @@ printf 'forge-pw\n' | kinit -f -c "FILE:$KT_DIR/forge.ccache" \
     'mal principal=administrator' >"$KT_DIR/kinit.log" 2>&1 ||
     kt_die "kinit 'mal principal=administrator': $(cat "$KT_DIR/kinit.log")"
 before=$(kt_log_count "$LOG1" authenticated)
-kt_get "$URL1" -H "Authorization: Negotiate $(gss_tok "HTTP@$FQDN1" \
-    "FILE:$KT_DIR/forge.ccache")"
+gss_tok "HTTP@$FQDN1" "FILE:$KT_DIR/forge.ccache"
+kt_get "$URL1" -H "Authorization: Negotiate $TOK"
 kt_expect_eq "a principal with a space and '=': logs in as itself" \
     "200 mal principal=administrator@$KT_REALM" "$KT_STATUS $(kt_header X-Remote-User)"
 kt_wait_log "$LOG1" authenticated $((before + 1)) >/dev/null
