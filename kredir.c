@@ -870,6 +870,30 @@ respond_health(struct server *s, struct request *rq)
 	resp_send(rq);
 }
 
+/*
+ * In the Authorizer and auth_request roles a 200 lets the request
+ * through: kredir's own pages there would allow what was never
+ * authenticated.  They answer only as a responder; 403 here.
+ */
+static bool
+guard_refuses_page(struct server *s, struct request *rq)
+{
+	const struct config *c = &s->conf;
+	char esc[64];
+
+	if (!rq->authorizer && !rq->deny_only)
+		return false;
+	if (!path_is(rq->uri, c->metrics_path) &&
+	    !path_is(rq->uri, c->whoami_path))
+		return false;
+	log_escape(rq->uri, esc, sizeof(esc));
+	metrics_count(METRIC_FORBIDDEN);
+	log_msg(LOG_WARN, "forbidden host=%s uri=%s reason=\"kredir's own "
+	    "pages answer only in the responder role\"", rq->canon, esc);
+	respond_plain(rq, 403, "Forbidden", "This page is not served here.");
+	return true;
+}
+
 static void
 handle_request(struct server *s, struct request *rq)
 {
@@ -891,6 +915,8 @@ handle_request(struct server *s, struct request *rq)
 		respond_plain(rq, 400, "Bad Request", "Malformed Host header.");
 		return;
 	}
+	if (guard_refuses_page(s, rq))
+		return;
 	if (path_is(rq->uri, s->conf.metrics_path)) {
 		respond_metrics(s, rq);
 		return;

@@ -1,0 +1,153 @@
+#!/bin/bash
+# kredir's server-side security rules against a real realm, real nginx and
+# real clients (curl, python-gssapi, a FastCGI client speaking to kredir's
+# own socket):
+#
+#   guard roles   in nginx auth_request (KREDIR_ACTION headers) and the
+#                 FastCGI Authorizer role, kredir's own pages (counters,
+#                 who-am-I) are refused: a 200 there would let through a
+#                 request nobody authenticated
+#
+# Runs as root.  One PASS/FAIL line per check, then "N passed, N failed".
+set -u
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+kt_init security
+
+FQDN=node1.$KT_DOMAIN
+ALICE_PW=alice-$RANDOM$RANDOM
+PARAMS=$KT_ROOT/examples/nginx/farm-kredir-params.conf
+FCGI=$KT_ROOT/test/clients/fcgi_send.py
+NEG=(--negotiate -u : --delegation always)
+
+[ -x "$KT_BIN" ] || kt_die "no kredir binary at $KT_BIN: run make kredir"
+[ "$(id -u)" = 0 ] || kt_die "run as root ([server] user, chown, useradd)"
+command -v nginx >/dev/null || kt_die "nginx is missing (test/deps.sh)"
+
+kt_realm_start
+kt_add_user alice "$ALICE_PW"
+kt_add_service "HTTP/$FQDN" +ok_as_delegate
+kt_add_service "HTTP/backend.$KT_DOMAIN"
+export KRB5CCNAME=FILE:$KT_DIR/alice.ccache
+kt_kinit alice "$ALICE_PW" "$KRB5CCNAME"
+kt_pick_port HTTP
+kt_resolve "$FQDN" "$HTTP" "$KT_NODE1_ADDR"
+URL=http://$FQDN:$HTTP
+
+# node DIR KEY=VALUE...: a kredir state dir (ccache, session.key, keytab)
+# and DIR/kredir.ini listening on DIR/run/fcgi.sock.
+node() {
+	local d=$1
+	shift
+	mkdir -p "$d/run"
+	chmod 0755 "$d/run"
+	kt_session_files "$d"
+	[ -e "$d/http.keytab" ] || kt_keytab "HTTP/$FQDN" "$d/http.keytab"
+	KT_INI_FQDN=$FQDN KT_INI_PORT=$HTTP KT_INI_KEYTAB=$d/http.keytab \
+	    KT_INI_STATE=$d kt_kredir_ini "$d/kredir.ini" \
+	    server.listen="unix:$d/run/fcgi.sock" "$@"
+}
+
+# start_kredir DIR: kredir -c DIR/kredir.ini, its log DIR/kredir.log;
+# waits for its socket.  Sets KR_PID.
+start_kredir() {
+	local n
+	kt_spawn "$1/kredir.log" "$KT_BIN" -c "$1/kredir.ini"
+	KR_PID=$KT_LAST_PID
+	for ((n = 0; n < 200; n++)); do
+		[ -S "$1/run/fcgi.sock" ] && return 0
+		kt_alive "$KR_PID" || break
+		sleep 0.05
+	done
+	tail -n 20 "$1/kredir.log" >&2
+	kt_die "kredir did not start ($1)"
+}
+
+# fcgi DIR ARGS...: one FastCGI request to DIR's kredir (Host: FQDN).
+fcgi() {
+	local d=$1
+	shift
+	/usr/bin/python3 "$FCGI" --unix "$d/run/fcgi.sock" \
+	    --param HTTP_HOST="$FQDN" --param REMOTE_ADDR=127.0.0.1 "$@" |
+	    tr -d '\r'
+}
+
+# cookie_of NAME: "NAME=value" from the last response's Set-Cookie.
+cookie_of() {
+	kt_header Set-Cookie | sed -n "s/^\($1=[^;]*\).*/\1/p" | head -n 1
+}
+
+# ------------------------------------------------------------ node A
+A=$KT_DIR/a
+node "$A" server.workers=2 kerberos.require_delegation=yes \
+    server.metrics_path=/kredir/metrics server.whoami_path=/kredir/whoami
+start_kredir "$A"
+A_PID=$KR_PID
+
+# nginx: / guarded by auth_request (static files stand for the
+# application); /login/ is kredir as a responder.
+NG=$KT_DIR/nginx
+mkdir -p "$NG/www/kredir" "$NG/www/login"
+printf 'protected application page\n' >"$NG/www/kredir/metrics"
+printf 'protected application page\n' >"$NG/www/kredir/whoami"
+printf 'protected application page\n' >"$NG/www/index.html"
+cat >"$NG/site.conf" <<CONF
+server {
+    listen $KT_NODE1_ADDR:$HTTP;
+    server_name $FQDN;
+    root $NG/www;
+    large_client_header_buffers 4 64k;
+    location / {
+        auth_request /_kredir_auth;
+        auth_request_set \$kredir_cookie \$upstream_http_set_cookie;
+        add_header Set-Cookie \$kredir_cookie;
+    }
+    location /login/ {
+        fastcgi_pass unix:$A/run/fcgi.sock;
+        include $PARAMS;
+    }
+    location = /_kredir_auth {
+        internal;
+        fastcgi_pass unix:$A/run/fcgi.sock;
+        include $PARAMS;
+        fastcgi_param KREDIR_ACTION headers;
+        fastcgi_pass_request_body off;
+        fastcgi_param CONTENT_LENGTH "";
+    }
+}
+CONF
+kt_nginx_conf "$NG" "$NG/site.conf"
+kt_start_nginx "$NG" "$KT_NODE1_ADDR:$HTTP"
+
+# ============================================================ guard roles
+kt_get "$URL/kredir/metrics"
+kt_expect_status "auth_request: the counters' path is refused, not let through" 403
+kt_get "$URL/kredir/metrics?x=1"
+kt_expect_status "auth_request: the counters' path with a query is refused" 403
+kt_get "$URL/index.html"
+kt_expect_status "auth_request: the application still asks for a login" 401
+kt_get "$URL/index.html" "${NEG[@]}"
+kt_expect_status "auth_request: a Kerberos login lets the application through" 200
+cookie=$(cookie_of kredir_session)
+[ -n "$cookie" ] || kt_die "no session cookie from the auth_request login"
+kt_get "$URL/kredir/whoami" -H "Cookie: $cookie"
+kt_expect_status "auth_request: the who-am-I path is refused even signed in" 403
+kt_get "$URL/index.html" -H "Cookie: $cookie"
+kt_expect_status "auth_request: the session cookie lets the application through" 200
+
+got=$(fcgi "$A" --role authorizer --param REQUEST_URI=/kredir/metrics)
+kt_expect_eq "Authorizer role: the counters' path gets 403" \
+    "Status: 403 Forbidden" "$(head -n 1 <<<"$got")"
+got=$(fcgi "$A" --role authorizer --param REQUEST_URI=/kredir/whoami \
+    --param HTTP_COOKIE="$cookie")
+kt_expect_eq "Authorizer role: the who-am-I path gets 403, even signed in" \
+    "Status: 403 Forbidden" "$(head -n 1 <<<"$got")"
+got=$(fcgi "$A" --role authorizer --param REQUEST_URI=/app/ \
+    --param HTTP_COOKIE="$cookie")
+kt_expect_eq "Authorizer role: a session still authorizes the application" \
+    "Status: 200 OK" "$(head -n 1 <<<"$got")"
+got=$(fcgi "$A" --param REQUEST_URI=/kredir/metrics)
+kt_expect_match "responder role: the counters are served" \
+    '^kredir_requests_total' "$got"
+
+kt_summary
