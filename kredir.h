@@ -7,6 +7,8 @@
 #ifndef KREDIR_H
 #define KREDIR_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -341,6 +343,15 @@ int	 farm_health_decide(const struct farm_facts *, const struct config *,
 int	 listen_from_systemd(char *err, size_t errlen);
 /* Opens [server] listen ("ADDR:PORT" or "unix:/path") onto fd 0.  0/-1. */
 int	 listen_open(const struct config *, char *err, size_t errlen);
+/*
+ * The socket's directory, open (O_DIRECTORY), if it is no link, owned by
+ * root or owner and writable by no group or others; else -1 and err.
+ */
+int	 listen_open_dir(const char *dir, uid_t owner, char *err,
+	    size_t errlen);
+/* fchownat(AT_SYMLINK_NOFOLLOW) of name in dfd if it is a socket.  0/-1. */
+int	 listen_own_socket(int dfd, const char *name, uid_t uid, gid_t gid,
+	    char *err, size_t errlen);
 /* Removes a UNIX socket listen_open made (at exit). */
 void	 listen_close(void);
 /* As root, becomes user for good (a warning if none).  0 or -1. */

@@ -7,6 +7,10 @@
 #                 FastCGI Authorizer role, kredir's own pages (counters,
 #                 who-am-I) are refused: a 200 there would let through a
 #                 request nobody authenticated
+#   socket        kredir refuses a socket directory others can write; the
+#                 socket gets its mode and group without a chmod/chown by
+#                 name (test/unit/test_listen.c: a planted link is not
+#                 followed)
 #
 # Runs as root.  One PASS/FAIL line per check, then "N passed, N failed".
 set -u
@@ -80,6 +84,7 @@ cookie_of() {
 # ------------------------------------------------------------ node A
 A=$KT_DIR/a
 node "$A" server.workers=2 kerberos.require_delegation=yes \
+    server.socket_mode=0660 server.socket_group=nogroup \
     server.metrics_path=/kredir/metrics server.whoami_path=/kredir/whoami
 start_kredir "$A"
 A_PID=$KR_PID
@@ -149,5 +154,24 @@ kt_expect_eq "Authorizer role: a session still authorizes the application" \
 got=$(fcgi "$A" --param REQUEST_URI=/kredir/metrics)
 kt_expect_match "responder role: the counters are served" \
     '^kredir_requests_total' "$got"
+
+# ============================================================ socket
+kt_expect_eq "socket: socket_mode and socket_group applied" "660 root:nogroup" \
+    "$(stat -c '%a %U:%G' "$A/run/fcgi.sock")"
+B=$KT_DIR/open-dir
+node "$B"
+chmod 0777 "$B/run"
+rc=0
+timeout 10 env -i PATH="$KT_PATH" "${KT_ENV[@]}" "$KT_BIN" -c "$B/kredir.ini" \
+    >"$B/kredir.log" 2>&1 || rc=$?
+kt_expect_eq "socket: a directory others can write (0777): kredir refuses to start" \
+    "1 no socket" "$rc $([ -S "$B/run/fcgi.sock" ] && echo socket || echo no socket)"
+kt_expect_match "socket: the refusal says why" \
+    "socket directory $B/run: owned by uid 0 mode 0777" "$(cat "$B/kredir.log")"
+chmod 1777 "$B/run"
+rc=0
+timeout 10 env -i PATH="$KT_PATH" "${KT_ENV[@]}" "$KT_BIN" -c "$B/kredir.ini" \
+    >"$B/kredir.log" 2>&1 || rc=$?
+kt_expect_eq "socket: a sticky /tmp-style directory (1777) is refused too" 1 "$rc"
 
 kt_summary
