@@ -3,7 +3,9 @@
  * writes a response.  Everything a request needs was prepared at start:
  * the configuration, the acceptor credential, the session secret.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -22,6 +24,8 @@
 
 #define SWEEP_EVERY	5	/* seconds between two bounded sweeps */
 #define SWEEP_BATCH	256	/* directory entries looked at per sweep */
+#define BODY_MAX	65536	/* bytes of a request body read (and dropped) */
+#define BODY_SECONDS	5	/* to read it; a slower body is not waited for */
 
 extern char **environ;
 
@@ -1066,20 +1070,48 @@ run_worker(void *arg)
 }
 
 /*
+ * Reads and drops what is left of a responder's request body, at most
+ * BODY_MAX bytes within BODY_SECONDS (each read(2) waits at most a
+ * second: SO_RCVTIMEO).  True when the body ended in time.
+ */
+static bool
+drain_body(FCGX_Request *fr)
+{
+	struct timeval tv = { 1, 0 };
+	time_t deadline = time(NULL) + BODY_SECONDS;
+	size_t total = 0;
+	int c;
+
+	/* FCGX_GetStr would wait for a whole buffer: a byte at a time. */
+	(void)setsockopt(fr->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while ((c = FCGX_GetChar(fr->in)) != EOF)
+		if (++total > BODY_MAX || time(NULL) >= deadline)
+			break;
+	tv.tv_sec = 0;		/* a kept connection waits as before */
+	(void)setsockopt(fr->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return c == EOF && FCGX_GetError(fr->in) == 0;
+}
+
+/*
  * libfcgi's FCGX_Finish_r closes with shutdown(2) and then waits for the
- * web server to close its end: a round trip of sleep per request.  For
- * a responder, read what is left of the request (so close(2) sends no
- * reset), detach, and the close is immediate.
+ * web server to close its end (each byte it sends restarts a 2-second
+ * wait): a round trip of sleep per request, and forever for a body that
+ * trickles.  For a responder, read what is left of the body within the
+ * bounds (so close(2) sends no reset), detach, and the close is
+ * immediate.  A body that is too large or too slow is not waited for:
+ * the connection is dropped (a reset), and the worker is free.
  */
 static void
 finish_request(FCGX_Request *fr)
 {
-	char junk[4096];
-
 	/* An Authorizer gets no stdin at all: reading would wait forever. */
 	if (fr->role == FCGI_RESPONDER) {
-		while (FCGX_GetStr(junk, sizeof(junk), fr->in) > 0)
-			;
+		if (!drain_body(fr)) {
+			log_msg(LOG_WARN, "dropped reason=\"request body over "
+			    "%d bytes or %d seconds\"", BODY_MAX,
+			    BODY_SECONDS);
+			fr->keepConnection = 0;
+		}
 		FCGX_Detach(fr);
 	}
 	FCGX_Finish_r(fr);

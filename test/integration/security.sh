@@ -11,6 +11,7 @@
 #                 socket gets its mode and group without a chmod/chown by
 #                 name (test/unit/test_listen.c: a planted link is not
 #                 followed)
+#   slow body     a body that trickles does not hold the only worker
 #
 # Runs as root.  One PASS/FAIL line per check, then "N passed, N failed".
 set -u
@@ -173,5 +174,44 @@ rc=0
 timeout 10 env -i PATH="$KT_PATH" "${KT_ENV[@]}" "$KT_BIN" -c "$B/kredir.ini" \
     >"$B/kredir.log" 2>&1 || rc=$?
 kt_expect_eq "socket: a sticky /tmp-style directory (1777) is refused too" 1 "$rc"
+
+# ============================================================ slow body
+# One worker; a client trickles a POST body (60 bytes, one every 0.5 s:
+# 30 s) straight into kredir's socket, as a web server that does not
+# buffer bodies would.  A second request must be answered long before.
+C=$KT_DIR/one-worker
+node "$C" server.workers=1
+start_kredir "$C"
+/usr/bin/python3 "$FCGI" --unix "$C/run/fcgi.sock" --param HTTP_HOST="$FQDN" \
+    --param REQUEST_URI=/ --param REQUEST_METHOD=POST \
+    --param CONTENT_LENGTH=60 --trickle 60 --every 0.5 --wait 40 \
+    >/dev/null 2>&1 &
+TRICKLE_PID=$!
+KT_PIDS+=("$TRICKLE_PID")
+[ "$(kt_wait_log "$C/kredir.log" challenge 1)" -ge 1 ] ||
+    kt_die "the trickling request never reached kredir"
+t0=$(date +%s)
+got=$(fcgi "$C" --param REQUEST_URI=/ --wait 15)
+t1=$(date +%s)
+kt_expect_eq "slow body: a second request is answered while a body trickles" \
+    "Status: 401 Unauthorized" "$(head -n 1 <<<"$got")"
+if [ $((t1 - t0)) -le 8 ]; then
+	kt_pass "slow body: the answer came within 8 s ($((t1 - t0)) s)"
+else
+	kt_fail "slow body: the answer came within 8 s" "$((t1 - t0)) s"
+fi
+kt_expect_match "slow body: the log says the connection was dropped" \
+    'dropped reason="request body over' "$(cat "$C/kredir.log")"
+# A body within bounds is read to its end: no reset, answered as usual.
+got=$(fcgi "$C" --param REQUEST_URI=/ --param REQUEST_METHOD=POST \
+    --param CONTENT_LENGTH=3 --trickle 3 --every 0.1)
+kt_expect_eq "slow body: a short POST body is read and answered" \
+    "Status: 401 Unauthorized" "$(head -n 1 <<<"$got")"
+# A body over 64 KiB is not read to its end either.
+fcgi "$C" --param REQUEST_URI=/ --param REQUEST_METHOD=POST \
+    --param CONTENT_LENGTH=70000 --trickle 70000 --every 0 --wait 10 \
+    >/dev/null
+kt_expect_eq "slow body: a body over 64 KiB is dropped, not drained" 2 \
+    "$(kt_wait_log "$C/kredir.log" dropped 2)"
 
 kt_summary
