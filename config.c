@@ -599,6 +599,41 @@ read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* True if section.name was set in the file. */
+static bool
+key_seen(const struct parse *p, const char *section, const char *name)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].name, name) == 0)
+			return (p->seen & (1ull << i)) != 0;
+	return false;
+}
+
+/*
+ * The cookie: __Host-kredir_session by default behind https (unless
+ * secure = no), else kredir_session.  A browser
+ * drops a __Host- or __Secure- cookie that is not Secure (RFC 6265bis
+ * section 4.1.3), so such a name needs secure = yes, or auto with
+ * scheme = https (then always Secure, TLS ended at the balancer or not).
+ */
+static void
+check_cookie(struct parse *p)
+{
+	struct config *c = p->conf;
+	bool https = strcmp(c->scheme, "https") == 0;
+
+	if (!key_seen(p, "session", "cookie"))
+		strlcpy(c->cookie_name, https && c->secure != SECURE_NO ?
+		    "__Host-kredir_session" : "kredir_session",
+		    sizeof(c->cookie_name));
+	if ((strncasecmp(c->cookie_name, "__Host-", 7) == 0 ||
+	    strncasecmp(c->cookie_name, "__Secure-", 9) == 0) &&
+	    (c->secure == SECURE_NO || (c->secure == SECURE_AUTO && !https)))
+		perr(p, "cookie %s must be Secure: set [session] secure = "
+		    "yes, or [node] scheme = https", c->cookie_name);
+}
+
 static void
 check_whole(struct parse *p)
 {
@@ -624,6 +659,7 @@ check_whole(struct parse *p)
 	    strcmp(c->health_path, c->metrics_path) == 0))
 		perr(p, "health_path %s is also the whoami or metrics path",
 		    c->health_path);
+	check_cookie(p);
 }
 
 static int

@@ -334,8 +334,9 @@ respond_no_delegation(struct server *s, struct request *rq,
 static bool
 cookie_secure(const struct server *s, const struct request *rq)
 {
+	/* scheme = https: TLS may have ended at the balancer, no HTTPS. */
 	if (s->conf.secure == SECURE_AUTO)
-		return rq->tls;
+		return rq->tls || strcmp(s->conf.scheme, "https") == 0;
 	return s->conf.secure == SECURE_YES;
 }
 

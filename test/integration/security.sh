@@ -12,6 +12,8 @@
 #                 name (test/unit/test_listen.c: a planted link is not
 #                 followed)
 #   slow body     a body that trickles does not hold the only worker
+#   cookies       scheme = https: Secure even without HTTPS (TLS ended at
+#                 the balancer), named __Host-kredir_session by default
 #
 # Runs as root.  One PASS/FAIL line per check, then "N passed, N failed".
 set -u
@@ -213,5 +215,29 @@ fcgi "$C" --param REQUEST_URI=/ --param REQUEST_METHOD=POST \
     >/dev/null
 kt_expect_eq "slow body: a body over 64 KiB is dropped, not drained" 2 \
     "$(kt_wait_log "$C/kredir.log" dropped 2)"
+
+# ============================================================ cookies
+# scheme = https, no cookie key; the web server passes no HTTPS param.
+D=$KT_DIR/https
+node "$D" node.scheme=https
+sed -i '/^cookie = /d' "$D/kredir.ini"
+start_kredir "$D"
+tok=$(/usr/bin/python3 "$KT_ROOT/test/clients/gss_token.py" "HTTP@$FQDN")
+got=$(fcgi "$D" --param REQUEST_URI=/ --param HTTP_AUTHORIZATION="Negotiate $tok")
+sc=$(sed -n 's/^Set-Cookie: //p' <<<"$got")
+kt_expect_match "cookies: behind https the default name is __Host-kredir_session" \
+    '^__Host-kredir_session=v1\.' "$sc"
+kt_expect_match "cookies: Secure without an HTTPS param (TLS ended at the balancer)" \
+    '; Secure$' "$sc"
+kt_expect_match "cookies: __Host- rules: Path=/ and no Domain" \
+    '; Path=/; ' "$sc$(grep -i 'domain=' <<<"$sc")"
+got=$(fcgi "$D" --param REQUEST_URI=/ --param HTTP_COOKIE="${sc%%;*}")
+kt_expect_match "cookies: the __Host- cookie is a session" \
+    "^X-Remote-User: alice@$KT_REALM" "$got"
+cp "$D/kredir.ini" "$D/bad.ini"
+sed -i 's/^scheme = https/scheme = http/; s/^\[session\]/[session]\ncookie = __Host-s/' \
+    "$D/bad.ini"
+kt_expect_match "cookies: kredir -n refuses a __Host- cookie that cannot be Secure" \
+    'cookie __Host-s must be Secure' "$("$KT_BIN" -n -c "$D/bad.ini" 2>&1)"
 
 kt_summary
