@@ -1288,6 +1288,39 @@ check_cache_files(struct report *r, const char *dir)
 	    other, other == 1 ? "y" : "ies");
 }
 
+/*
+ * [session] cache_group: the group exists, kredir's user is in it (to
+ * give the caches to it), and the directory is 0750 of that group.
+ */
+static void
+check_cache_group(struct report *r, const struct config *c,
+    const struct who *w, const struct stat *st, const char *own)
+{
+	char fix[KREDIR_PATHBUF * 2 + 128];
+	const char *d = c->cache_dir, *g = c->cache_group;
+	struct group *gr = getgrnam(g);
+	bool member = w->uid == 0;
+
+	if (gr == NULL) {
+		report_add(r, CHECK_FAIL, "cache_group", "groupadd it, or fix "
+		    "the name", "cache_group %s: no such group", g);
+		return;
+	}
+	for (int i = 0; i < w->ngroups && !member; i++)
+		member = w->groups[i] == gr->gr_gid;
+	if (!member && w->gid != gr->gr_gid)
+		report_add(r, CHECK_FAIL, "cache_group", fixf(fix, sizeof(fix),
+		    "usermod -a -G %s %s", g, w->name), "%s is not in group "
+		    "%s: it could not give the caches to it", w->name, g);
+	if ((st->st_mode & 07777) != 0750 || st->st_gid != gr->gr_gid)
+		report_add(r, CHECK_FAIL, "cache_dir", fixf(fix, sizeof(fix),
+		    "chgrp %s %s; chmod 750 %s", g, d, d), "%s (%s): with "
+		    "cache_group it must be mode 0750, group %s", d, own, g);
+	else
+		report_add(r, CHECK_OK, "cache_dir", NULL, "%s (%s; caches "
+		    "0640, group %s)", d, own, g);
+}
+
 static void
 check_cache_dir(struct report *r, const struct config *c, const struct who *w)
 {
@@ -1312,10 +1345,12 @@ check_cache_dir(struct report *r, const struct config *c, const struct who *w)
 		report_add(r, CHECK_FAIL, "cache_dir", fixf(fix, sizeof(fix),
 		    "chown %s %s", w->name, d), "%s (%s) is not owned by %s",
 		    d, own, w->name);
-	else if ((st.st_mode & 07777) != 0700)
+	else if (c->cache_group[0] == '\0' && (st.st_mode & 07777) != 0700)
 		report_add(r, CHECK_FAIL, "cache_dir", fixf(fix, sizeof(fix),
 		    "chmod 700 %s", d), "%s (%s): must be mode 0700 (it holds "
 		    "users' TGTs)", d, own);
+	else if (c->cache_group[0] != '\0')
+		check_cache_group(r, c, w, &st, own);
 	else
 		report_add(r, CHECK_OK, "cache_dir", NULL, "%s (%s)", d, own);
 	if (statfs(d, &sf) == 0 && sf.f_type == TMPFS_MAGIC)

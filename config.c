@@ -461,6 +461,7 @@ static const struct key keys[] = {
 	{ "session", "secret_file", set_path, F(secret_file), false },
 	{ "session", "cookie", set_cookie_name, F(cookie_name), false },
 	{ "session", "secure", set_secure, F(secure), false },
+	{ "session", "cache_group", set_user, F(cache_group), false },
 	{ "success", "action", set_action, F(action), false },
 	{ "success", "app", set_target, F(app), false },
 	{ "farm", "bounce_bookmarks", set_bool, F(bounce), false },

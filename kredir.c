@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,6 +36,7 @@ struct server {
 	struct auth	 auth;
 	unsigned char	 secret[KREDIR_SECRET_MAX];
 	size_t		 secretlen;
+	gid_t		 cache_gid;	/* (gid_t)-1: no cache_group */
 	time_t		 next_sweep;
 	/*
 	 * Never used, only held: while one krb5 context lives, MIT keeps
@@ -588,8 +590,8 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 		goto fail;
 	sess->expires = o->delegated_end;
 	strlcpy(sess->principal, o->user, sizeof(sess->principal));
-	if (ccache_store(s->conf.cache_dir, sess->id, o->delegated, err,
-	    sizeof(err)) == -1) {
+	if (ccache_store(s->conf.cache_dir, sess->id, o->delegated,
+	    s->cache_gid, err, sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "error principal=%s reason=\"storing the "
 		    "delegated cache: %s\"", o->principal, err);
 		goto fail;
@@ -993,6 +995,25 @@ check_rcache_dir(char *err, size_t errlen)
 	return 0;
 }
 
+/* [session] cache_group's gid, or (gid_t)-1 when unset.  0 or -1. */
+static int
+cache_group_find(const struct config *c, gid_t *gid, char *err,
+    size_t errlen)
+{
+	struct group *gr;
+
+	*gid = (gid_t)-1;
+	if (c->cache_group[0] == '\0')
+		return 0;
+	if ((gr = getgrnam(c->cache_group)) == NULL) {
+		snprintf(err, errlen, "cache_group %s: no such group",
+		    c->cache_group);
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
 /* Everything a worker needs before its first request.  0 or -1. */
 static int
 server_start(struct server *s)
@@ -1002,7 +1023,9 @@ server_start(struct server *s)
 	if (s->hold == NULL && krb5_init_context(&s->hold) != 0)
 		s->hold = NULL;		/* slower, not broken */
 	if (check_rcache_dir(err, sizeof(err)) == -1 ||
-	    ccache_check_dir(s->conf.cache_dir, err, sizeof(err)) == -1 ||
+	    cache_group_find(&s->conf, &s->cache_gid, err, sizeof(err)) == -1 ||
+	    ccache_check_dir(s->conf.cache_dir, s->cache_gid, err,
+	    sizeof(err)) == -1 ||
 	    session_secret_load(s->conf.secret_file, s->secret,
 	    &s->secretlen, err, sizeof(err)) == -1 ||
 	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {

@@ -118,6 +118,7 @@ struct config {
 	char		 secret_file[KREDIR_PATHBUF];
 	char		 cookie_name[KREDIR_COOKIE_NAME_MAX];
 	enum cookie_secure secure;
+	char		 cache_group[64];	/* "": caches for kredir alone */
 	/* [success] */
 	enum success_action action;
 	char		 app[KREDIR_TARGET_MAX];
@@ -478,14 +479,19 @@ bool	 ident_sweep_orphan(int dfd, const char *name);
 void	 ident_remove_at(int dfd, const char *cache_name);
 
 /* ccache.c: delegated credential caches on disk */
-/* 0 if dir is a directory owned by us with mode 0700, else -1 and err. */
-int	 ccache_check_dir(const char *dir, char *err, size_t errlen);
+/*
+ * 0 if dir is a directory owned by us with mode 0700, or with group
+ * (not (gid_t)-1) mode 0750 and that group; else -1 and err.
+ */
+int	 ccache_check_dir(const char *dir, gid_t group, char *err,
+	    size_t errlen);
 /*
  * Stores cred as the session's cache, replacing any earlier one at once
- * (krb5 writes a temporary file and renames it).  0, or -1 and err.
+ * (krb5 writes a temporary file and renames it); 0600, or 0640 of group
+ * unless group is (gid_t)-1.  0, or -1 and err.
  */
 int	 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
-	    char *err, size_t errlen);
+	    gid_t group, char *err, size_t errlen);
 /* "<dir>/krb5cc_<id>" */
 int	 ccache_path(const char *dir, const char *id, char *out, size_t outlen);
 /*

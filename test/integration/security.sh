@@ -14,12 +14,27 @@
 #   slow body     a body that trickles does not hold the only worker
 #   cookies       scheme = https: Secure even without HTTPS (TLS ended at
 #                 the balancer), named __Host-kredir_session by default
+#   cache_group   kredir as www-data, the application as a user of its own
+#                 (created here, removed at exit): it reads the caches
+#                 (0640, group cache_group), not the secret or the keytab
 #
 # Runs as root.  One PASS/FAIL line per check, then "N passed, N failed".
 set -u
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 kt_init security
+
+# Users and groups this script creates go at exit (only those).
+CREATED_USERS=()
+CREATED_GROUPS=()
+security_cleanup() {
+	local rc=$? u g
+	for u in "${CREATED_USERS[@]}"; do userdel "$u" 2>/dev/null; done
+	for g in "${CREATED_GROUPS[@]}"; do groupdel "$g" 2>/dev/null; done
+	(exit "$rc")
+	kt_cleanup
+}
+trap security_cleanup EXIT
 
 FQDN=node1.$KT_DOMAIN
 ALICE_PW=alice-$RANDOM$RANDOM
@@ -67,7 +82,15 @@ start_kredir() {
 		sleep 0.05
 	done
 	tail -n 20 "$1/kredir.log" >&2
-	kt_die "kredir did not start ($1)"
+	kt_log "kredir did not start ($1)"
+	return 1
+}
+
+# in_rcache DIR CMD...: CMD with the daemons' replay cache in DIR.
+in_rcache() {
+	local KT_ENV=(KRB5_CONFIG="$KT_KRB5_CONF" KRB5RCACHEDIR="$1")
+	shift
+	"$@"
 }
 
 # fcgi DIR ARGS...: one FastCGI request to DIR's kredir (Host: FQDN).
@@ -89,7 +112,7 @@ A=$KT_DIR/a
 node "$A" server.workers=2 kerberos.require_delegation=yes \
     server.socket_mode=0660 server.socket_group=nogroup \
     server.metrics_path=/kredir/metrics server.whoami_path=/kredir/whoami
-start_kredir "$A"
+start_kredir "$A" || kt_die "kredir A"
 A_PID=$KR_PID
 
 # nginx: / guarded by auth_request (static files stand for the
@@ -183,7 +206,7 @@ kt_expect_eq "socket: a sticky /tmp-style directory (1777) is refused too" 1 "$r
 # buffer bodies would.  A second request must be answered long before.
 C=$KT_DIR/one-worker
 node "$C" server.workers=1
-start_kredir "$C"
+start_kredir "$C" || kt_die "kredir C"
 /usr/bin/python3 "$FCGI" --unix "$C/run/fcgi.sock" --param HTTP_HOST="$FQDN" \
     --param REQUEST_URI=/ --param REQUEST_METHOD=POST \
     --param CONTENT_LENGTH=60 --trickle 60 --every 0.5 --wait 40 \
@@ -221,7 +244,7 @@ kt_expect_eq "slow body: a body over 64 KiB is dropped, not drained" 2 \
 D=$KT_DIR/https
 node "$D" node.scheme=https
 sed -i '/^cookie = /d' "$D/kredir.ini"
-start_kredir "$D"
+start_kredir "$D" || kt_die "kredir D"
 tok=$(/usr/bin/python3 "$KT_ROOT/test/clients/gss_token.py" "HTTP@$FQDN")
 got=$(fcgi "$D" --param REQUEST_URI=/ --param HTTP_AUTHORIZATION="Negotiate $tok")
 sc=$(sed -n 's/^Set-Cookie: //p' <<<"$got")
@@ -239,5 +262,62 @@ sed -i 's/^scheme = https/scheme = http/; s/^\[session\]/[session]\ncookie = __H
     "$D/bad.ini"
 kt_expect_match "cookies: kredir -n refuses a __Host- cookie that cannot be Secure" \
     'cookie __Host-s must be Secure' "$("$KT_BIN" -n -c "$D/bad.ini" 2>&1)"
+
+# ============================================================ cache_group
+# kredir runs as www-data (in group APPG); the application as APPU, whose
+# only link to kredir is APPG.
+APPG=kredirtg$$
+APPU=kredirtu$$
+getent group "$APPG" >/dev/null && kt_die "group $APPG exists already"
+getent passwd "$APPU" >/dev/null && kt_die "user $APPU exists already"
+groupadd "$APPG" || kt_die "groupadd $APPG"
+CREATED_GROUPS+=("$APPG")
+useradd -r -M -N -g "$APPG" -d /nonexistent -s /usr/sbin/nologin "$APPU" ||
+    kt_die "useradd $APPU"
+CREATED_USERS+=("$APPU")
+gpasswd -a www-data "$APPG" >/dev/null || kt_die "gpasswd -a www-data $APPG"
+chmod 0711 "$KT_DIR"
+chmod 0644 "$KT_KRB5_CONF"
+E=$KT_DIR/app-group
+node "$E" server.user=www-data session.cache_group="$APPG"
+mkdir -p "$E/rcache"
+chmod 0711 "$E"
+chown www-data "$E/session.key" "$E/http.keytab" "$E/rcache"
+chown "www-data:$APPG" "$E/ccache"
+chmod 0750 "$E/ccache"
+as_app() {	# as_app CMD...: CMD as the application's user, nothing more
+	setpriv --reuid="$APPU" --regid="$APPG" --clear-groups -- "$@"
+}
+E_OK=yes
+in_rcache "$E/rcache" start_kredir "$E" || E_OK=no
+kt_expect_eq "cache_group: kredir starts as www-data with cache_group" yes "$E_OK"
+tok=$(/usr/bin/python3 "$KT_ROOT/test/clients/gss_token.py" "HTTP@$FQDN")
+got=$(fcgi "$E" --param REQUEST_URI=/ --param HTTP_AUTHORIZATION="Negotiate $tok")
+cc=$(sed -n 's/^X-Kredir-Ccache: FILE://p' <<<"$got")
+kt_expect_match "cache_group: a delegated login stores a cache" \
+    "^$E/ccache/krb5cc_[0-9a-f]{32}$" "$cc"
+kt_expect_eq "cache_group: the cache is 0640, www-data:$APPG" \
+    "640 www-data:$APPG" "$(stat -c '%a %U:%G' "$cc" 2>&1)"
+kt_expect_match "cache_group: the application's user reads it with klist" \
+    "Default principal: alice@$KT_REALM" \
+    "$(as_app env KRB5_CONFIG="$KT_KRB5_CONF" klist -c "FILE:$cc" 2>&1)"
+kt_expect_match "cache_group: and gets a service ticket with it" \
+    "HTTP/backend.$KT_DOMAIN@$KT_REALM: kvno = " \
+    "$(as_app env KRB5_CONFIG="$KT_KRB5_CONF" KRB5CCNAME="FILE:$cc" \
+        kvno "HTTP/backend.$KT_DOMAIN" 2>&1)"
+if as_app cat "$E/session.key" >/dev/null 2>&1; then
+	kt_fail "cache_group: the application's user cannot read the secret" "it can"
+else
+	kt_pass "cache_group: the application's user cannot read the secret"
+fi
+if as_app cat "$E/http.keytab" >/dev/null 2>&1; then
+	kt_fail "cache_group: the application's user cannot read the keytab" "it can"
+else
+	kt_pass "cache_group: the application's user cannot read the keytab"
+fi
+chmod 0700 "$E/ccache"
+kt_expect_match "cache_group: kredir check wants the directory 0750 of the group" \
+    "FAIL cache_dir: .*must be mode 0750, group $APPG" \
+    "$("$KT_BIN" check -c "$E/kredir.ini" 2>&1)"
 
 kt_summary

@@ -54,6 +54,7 @@ static const char good[] =
     "secret_file = /etc/kredir/key\n"
     "cookie = my_session\n"
     "secure = yes\n"
+    "cache_group = kredir-app\n"
     "[success]\n"
     "action = headers\n"
     "app = /app/\n"
@@ -86,6 +87,7 @@ test_good_file(void)
 	CU_ASSERT_TRUE(c.local_name);
 	CU_ASSERT_STRING_EQUAL(c.cache_dir, "/run/kredir/cc");
 	CU_ASSERT_STRING_EQUAL(c.cookie_name, "my_session");
+	CU_ASSERT_STRING_EQUAL(c.cache_group, "kredir-app");
 	CU_ASSERT_EQUAL(c.secure, SECURE_YES);
 	CU_ASSERT_EQUAL(c.action, SUCCESS_HEADERS);
 	CU_ASSERT_EQUAL(c.log_level, LOG_DEBUG);
@@ -111,6 +113,7 @@ test_defaults(void)
 	CU_ASSERT_EQUAL(c.action, SUCCESS_REDIRECT);
 	CU_ASSERT_STRING_EQUAL(c.keytab, "/etc/kredir/http.keytab");
 	CU_ASSERT_STRING_EQUAL(c.health_path, "");	/* off */
+	CU_ASSERT_STRING_EQUAL(c.cache_group, "");
 }
 
 static void
@@ -243,6 +246,8 @@ static const struct {
 	{ "[node]\nfqdn = n.x\n[session]\ncookie = __host-s\nsecure = no\n",
 	    "t.ini:0: cookie __host-s must be Secure: set [session] secure = "
 	    "yes, or [node] scheme = https\n" },
+	{ "[node]\nfqdn = n.x\n[session]\ncache_group = a b\n",
+	    "t.ini:4: 'a b' is not a user or group name\n" },
 };
 
 static void
