@@ -459,6 +459,8 @@ static const struct key keys[] = {
 	{ "kerberos", "local_name", set_bool, F(local_name), false },
 	{ "session", "cache_dir", set_path, F(cache_dir), false },
 	{ "session", "secret_file", set_path, F(secret_file), false },
+	{ "session", "secret_previous_file", set_optional_path,
+	    F(secret_previous_file), false },
 	{ "session", "cookie", set_cookie_name, F(cookie_name), false },
 	{ "session", "secure", set_secure, F(secure), false },
 	{ "session", "cache_group", set_user, F(cache_group), false },
@@ -473,6 +475,7 @@ static const struct key keys[] = {
 	{ "server", "user", set_user, F(user), false },
 	{ "server", "socket_group", set_user, F(socket_group), false },
 	{ "server", "whoami_path", set_optional_target, F(whoami_path), false },
+	{ "server", "logout_path", set_optional_target, F(logout_path), false },
 	{ "server", "metrics_path", set_optional_target, F(metrics_path),
 	    false },
 	{ "server", "metrics_allow", set_metrics_allow, F(metrics_any), false },
@@ -661,6 +664,14 @@ check_whole(struct parse *p)
 		perr(p, "health_path %s is also the whoami or metrics path",
 		    c->health_path);
 	check_cookie(p);
+	if (strcmp(c->secret_previous_file, c->secret_file) == 0)
+		perr(p, "secret_previous_file is secret_file: name the file "
+		    "the previous key was moved to");
+	if (c->logout_path[0] != '\0' &&
+	    (strcmp(c->logout_path, c->whoami_path) == 0 ||
+	    strcmp(c->logout_path, c->metrics_path) == 0))
+		perr(p, "logout_path %s is also whoami_path or metrics_path",
+		    c->logout_path);
 }
 
 static int

@@ -116,6 +116,7 @@ struct config {
 	/* [session] */
 	char		 cache_dir[KREDIR_PATHBUF];
 	char		 secret_file[KREDIR_PATHBUF];
+	char		 secret_previous_file[KREDIR_PATHBUF];	/* "": none */
 	char		 cookie_name[KREDIR_COOKIE_NAME_MAX];
 	enum cookie_secure secure;
 	char		 cache_group[64];	/* "": caches for kredir alone */
@@ -133,6 +134,7 @@ struct config {
 	char		 user[64];		/* dropped to from root */
 	char		 socket_group[64];	/* of a unix: socket */
 	char		 whoami_path[KREDIR_TARGET_MAX];	/* "": off */
+	char		 logout_path[KREDIR_TARGET_MAX];	/* "": off */
 	char		 metrics_path[KREDIR_TARGET_MAX];	/* "": off */
 	char		 health_path[KREDIR_TARGET_MAX];	/* "": off */
 	bool		 metrics_any;		/* not only loopback peers */

@@ -17,6 +17,10 @@
 #   cache_group   kredir as www-data, the application as a user of its own
 #                 (created here, removed at exit): it reads the caches
 #                 (0640, group cache_group), not the secret or the keytab
+#   rotation      a cookie of the previous key (secret_previous_file) still
+#                 works after SIGHUP (forwarded by the master to both
+#                 workers); once that file is gone and SIGHUP'd, it does not
+#   logout        logout_path removes the cookie's cache and clears it
 #
 # Runs as root.  One PASS/FAIL line per check, then "N passed, N failed".
 set -u
@@ -319,5 +323,96 @@ chmod 0700 "$E/ccache"
 kt_expect_match "cache_group: kredir check wants the directory 0750 of the group" \
     "FAIL cache_dir: .*must be mode 0750, group $APPG" \
     "$("$KT_BIN" check -c "$E/kredir.ini" 2>&1)"
+
+# ============================================================ rotation
+F=$KT_DIR/rotation
+node "$F" server.workers=2 session.secret_previous_file="$F/session.key.previous" \
+    server.logout_path=/kredir/logout
+F_OK=yes
+start_kredir "$F" || F_OK=no
+kt_expect_eq "rotation: kredir starts without the previous key's file" yes "$F_OK"
+F_PID=$KR_PID
+# session_ok COOKIE: 4 requests (both workers) all answered as a session.
+session_ok() {
+	local i n=0
+	for i in 1 2 3 4; do
+		fcgi "$F" --param REQUEST_URI=/ --param HTTP_COOKIE="$1" |
+		    grep -q "^X-Remote-User: alice@$KT_REALM" && n=$((n + 1))
+	done
+	printf '%s\n' "$n"
+}
+# login: a fresh delegated login on F; prints the cookie "name=value".
+login() {
+	local tok
+	tok=$(/usr/bin/python3 "$KT_ROOT/test/clients/gss_token.py" "HTTP@$FQDN")
+	fcgi "$F" --param REQUEST_URI=/ --param HTTP_AUTHORIZATION="Negotiate $tok" |
+	    sed -n 's/^Set-Cookie: \([^;]*\).*/\1/p'
+}
+# hup N: SIGHUP to F's master; waits (5 s) for its Nth "reload master".
+hup() {
+	local i
+	kill -HUP "$F_PID"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(grep -c 'reload master' "$F/kredir.log")" -ge "$1" ] && return
+		sleep 0.05
+	done
+	kt_log "no reload line after SIGHUP"
+}
+# worker_pids WHAT: the pids that logged WHAT since the last master reload.
+worker_pids() {
+	awk -v what="$1" '/reload master/ { delete seen; next }
+	    index($0, what) { sub(/.*kredir\[/, ""); sub(/\].*/, "");
+	      seen[$0] = 1 }
+	    END { for (p in seen) print p }' "$F/kredir.log" | sort | tr '\n' ' '
+}
+old=$(login)
+kt_expect_eq "rotation: a cookie of the first key is a session" 4 "$(session_ok "$old")"
+mv "$F/session.key" "$F/session.key.previous"
+head -c 48 /dev/urandom >"$F/session.key"
+chmod 0600 "$F/session.key"
+hup 1
+kt_expect_eq "rotation: after rotation + SIGHUP the old key's cookie still works (both workers)" \
+    4 "$(session_ok "$old")"
+new=$(login)
+kt_expect_eq "rotation: a new login's cookie works" 4 "$(session_ok "$new")"
+served=$(worker_pids 'session principal=')
+[ -n "$served" ] || served="(no worker answered)"
+kt_expect_eq "rotation: every worker that answered logged its reload with a previous key" \
+    "$served" "$(worker_pids 'reload secret=yes previous=yes')"
+rm "$F/session.key.previous"
+hup 2
+kt_expect_eq "rotation: with the previous key removed + SIGHUP the old cookie is refused" \
+    0 "$(session_ok "$old")"
+kt_expect_eq "rotation: the new cookie (signed with the current key only) still works" \
+    4 "$(session_ok "$new")"
+printf 'short' >"$F/session.key.previous"
+chmod 0600 "$F/session.key.previous"
+hup 3
+kt_expect_eq "rotation: a bad previous key on SIGHUP keeps the keys in use" \
+    4 "$(session_ok "$new")"
+kt_expect_match "rotation: and the log says so" \
+    'error phase=reload reason=.*too few.*the keys in use are kept' \
+    "$(cat "$F/kredir.log")"
+rm "$F/session.key.previous"
+kt_expect_match "rotation: kredir check accepts an absent previous key" \
+    'OK   secret.previous: .* is absent' "$("$KT_BIN" check -c "$F/kredir.ini" 2>&1)"
+
+# ============================================================ logout
+cc=$(ls "$F"/ccache/krb5cc_* 2>/dev/null | wc -l)
+got=$(fcgi "$F" --param REQUEST_URI=/kredir/logout --param HTTP_COOKIE="$new")
+kt_expect_eq "logout: 200" "Status: 200 OK" "$(head -n 1 <<<"$got")"
+kt_expect_match "logout: the cookie is cleared" \
+    '^Set-Cookie: kredir_session=; Max-Age=0; Path=/; HttpOnly' "$got"
+kt_expect_eq "logout: the session's cache is removed (one file less)" \
+    "$((cc - 1))" "$(ls "$F"/ccache/krb5cc_* 2>/dev/null | wc -l)"
+kt_expect_eq "logout: the cookie no longer works" 0 "$(session_ok "$new")"
+got=$(fcgi "$F" --param REQUEST_URI=/kredir/logout \
+    --param HTTP_COOKIE="kredir_session=v1.forged")
+kt_expect_eq "logout: a forged cookie removes nothing" \
+    "Status: 200 OK $((cc - 1))" \
+    "$(head -n 1 <<<"$got") $(ls "$F"/ccache/krb5cc_* 2>/dev/null | wc -l)"
+got=$(fcgi "$F" --role authorizer --param REQUEST_URI=/kredir/logout)
+kt_expect_eq "logout: not in the Authorizer role (403)" "Status: 403 Forbidden" \
+    "$(head -n 1 <<<"$got")"
 
 kt_summary

@@ -55,6 +55,7 @@ static const char good[] =
     "cookie = my_session\n"
     "secure = yes\n"
     "cache_group = kredir-app\n"
+    "secret_previous_file = key.previous\n"
     "[success]\n"
     "action = headers\n"
     "app = /app/\n"
@@ -88,6 +89,7 @@ test_good_file(void)
 	CU_ASSERT_STRING_EQUAL(c.cache_dir, "/run/kredir/cc");
 	CU_ASSERT_STRING_EQUAL(c.cookie_name, "my_session");
 	CU_ASSERT_STRING_EQUAL(c.cache_group, "kredir-app");
+	CU_ASSERT_STRING_EQUAL(c.secret_previous_file, "./key.previous");
 	CU_ASSERT_EQUAL(c.secure, SECURE_YES);
 	CU_ASSERT_EQUAL(c.action, SUCCESS_HEADERS);
 	CU_ASSERT_EQUAL(c.log_level, LOG_DEBUG);
@@ -114,6 +116,8 @@ test_defaults(void)
 	CU_ASSERT_STRING_EQUAL(c.keytab, "/etc/kredir/http.keytab");
 	CU_ASSERT_STRING_EQUAL(c.health_path, "");	/* off */
 	CU_ASSERT_STRING_EQUAL(c.cache_group, "");
+	CU_ASSERT_STRING_EQUAL(c.secret_previous_file, "");
+	CU_ASSERT_STRING_EQUAL(c.logout_path, "");
 }
 
 static void
@@ -246,6 +250,13 @@ static const struct {
 	{ "[node]\nfqdn = n.x\n[session]\ncookie = __host-s\nsecure = no\n",
 	    "t.ini:0: cookie __host-s must be Secure: set [session] secure = "
 	    "yes, or [node] scheme = https\n" },
+	{ "[node]\nfqdn = n.x\n[session]\nsecret_file = /k\n"
+	    "secret_previous_file = /k\n", "t.ini:0: secret_previous_file is "
+	    "secret_file: name the file the previous key was moved to\n" },
+	{ "[node]\nfqdn = n.x\n[server]\nlogout_path = /x\nwhoami_path = /x\n",
+	    "t.ini:0: logout_path /x is also whoami_path or metrics_path\n" },
+	{ "[node]\nfqdn = n.x\n[server]\nlogout_path = /out?x\n",
+	    "t.ini:4: '/out?x': a path without a query\n" },
 	{ "[node]\nfqdn = n.x\n[session]\ncache_group = a b\n",
 	    "t.ini:4: 'a b' is not a user or group name\n" },
 };
