@@ -8,6 +8,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
@@ -902,8 +903,9 @@ respond_health(struct server *s, struct request *rq)
 }
 
 /*
- * The logout page (responder only): the cookie's own cache goes, once the
- * cookie is verified, and the browser is told to forget the cookie.
+ * The logout page (responder only): the cookie's own cache (and identity
+ * file) goes, once the cookie is verified, and the browser is told to
+ * forget the cookie.
  */
 static void
 respond_logout(struct server *s, struct request *rq)
@@ -921,6 +923,7 @@ respond_logout(struct server *s, struct request *rq)
 			log_msg(LOG_ERR, "error principal=%s reason=\"removing "
 			    "the session's cache: %s\"", sess.principal,
 			    strerror(errno));
+		ident_remove_at(AT_FDCWD, path);	/* its identity file */
 		log_msg(LOG_INFO, "logout principal=%s host=%s",
 		    sess.principal, rq->canon);
 	}

@@ -414,5 +414,16 @@ kt_expect_eq "logout: a forged cookie removes nothing" \
 got=$(fcgi "$F" --role authorizer --param REQUEST_URI=/kredir/logout)
 kt_expect_eq "logout: not in the Authorizer role (403)" "Status: 403 Forbidden" \
     "$(head -n 1 <<<"$got")"
+# With local_name the session has an identity file beside its cache.
+G=$KT_DIR/logout-ident
+node "$G" kerberos.local_name=yes server.logout_path=/kredir/logout
+start_kredir "$G" || kt_die "kredir G"
+tok=$(/usr/bin/python3 "$KT_ROOT/test/clients/gss_token.py" "HTTP@$FQDN")
+got=$(fcgi "$G" --param REQUEST_URI=/ --param HTTP_AUTHORIZATION="Negotiate $tok")
+gc=$(sed -n 's/^Set-Cookie: \([^;]*\).*/\1/p' <<<"$got")
+n_before=$(ls "$G"/ccache | wc -l)
+fcgi "$G" --param REQUEST_URI=/kredir/logout --param HTTP_COOKIE="$gc" >/dev/null
+kt_expect_eq "logout: the cache and its identity file both go" "2 0" \
+    "$n_before $(ls "$G"/ccache | wc -l)"
 
 kt_summary
