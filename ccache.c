@@ -1,13 +1,15 @@
 /*
  * ccache.c: delegated credential caches, one file per session.  A cache
- * holds a user's TGT: it lives in a 0700 directory, is 0600, is never seen
- * half-written (temporary name, then rename(2)).  The application adds
- * service tickets to it, so its mtime means little; the end times of the
- * tickets inside are the client's word (the KRB-CRED is not signed by the
- * KDC).  So kredir records the session's end in the cache itself, as a
- * krb5 configuration entry the client cannot touch, and the sweep trusts
- * that; a cache without it (stored by an older kredir, or a crash between
- * the store and the record) lives at most max_lifetime past its mtime.
+ * holds a user's TGT: it lives in a 0700 directory, is 0600 (with
+ * [session] cache_group: 0750 and 0640 of that group, for an application
+ * running as its own user), is never seen half-written (temporary name,
+ * then rename(2)).  The application adds service tickets to it, so its
+ * mtime means little; the end times of the tickets inside are the
+ * client's word (the KRB-CRED is not signed by the KDC).  So kredir
+ * records the session's end in the cache itself, as a krb5 configuration
+ * entry the client cannot touch, and the sweep trusts that; a cache
+ * without it (stored by an older kredir, or a crash between the store and
+ * the record) lives at most max_lifetime past its mtime.
  */
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -31,8 +33,9 @@
 #define CONF_EXPIRES	"kredir_expires"	/* krb5_cc_set_config key */
 
 int
-ccache_check_dir(const char *dir, char *err, size_t errlen)
+ccache_check_dir(const char *dir, gid_t group, char *err, size_t errlen)
 {
+	mode_t want = group == (gid_t)-1 ? 0700 : 0750;
 	struct stat st;
 
 	if (lstat(dir, &st) == -1) {
@@ -49,9 +52,16 @@ ccache_check_dir(const char *dir, char *err, size_t errlen)
 		    (unsigned)geteuid());
 		return -1;
 	}
-	if ((st.st_mode & 07777) != 0700) {
-		snprintf(err, errlen, "cache_dir %s: mode %04o, must be 0700 "
-		    "(chmod 700 %s)", dir, (unsigned)(st.st_mode & 07777), dir);
+	if ((st.st_mode & 07777) != want) {
+		snprintf(err, errlen, "cache_dir %s: mode %04o, must be %04o "
+		    "(chmod %o %s)", dir, (unsigned)(st.st_mode & 07777),
+		    (unsigned)want, (unsigned)want, dir);
+		return -1;
+	}
+	if (group != (gid_t)-1 && st.st_gid != group) {
+		snprintf(err, errlen, "cache_dir %s: group %u, must be "
+		    "cache_group's %u (chgrp it)", dir, (unsigned)st.st_gid,
+		    (unsigned)group);
 		return -1;
 	}
 	return 0;
@@ -120,23 +130,40 @@ store_into(const char *path, gss_cred_id_t cred, char *err, size_t errlen)
 	return 0;
 }
 
-/* The stored file must be a regular file that only we can read. */
+/*
+ * The stored file must be a regular file of ours that only we can read
+ * (krb5 makes it 0600); with a group, it then becomes 0640 of that group,
+ * through the open file, never by name.
+ */
 static int
-check_file(const char *path, char *err, size_t errlen)
+check_file(const char *path, gid_t group, char *err, size_t errlen)
 {
 	struct stat st;
+	int fd, rc = -1;
 
-	if (lstat(path, &st) == -1) {
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "stored cache: %s", strerror(errno));
-		return -1;
+		goto done;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077) != 0) {
 		snprintf(err, errlen, "stored cache has mode %04o",
 		    (unsigned)(st.st_mode & 07777));
-		return -1;
+		goto done;
 	}
-	return 0;
+	if (group != (gid_t)-1 && (fchown(fd, (uid_t)-1, group) == -1 ||
+	    fchmod(fd, 0640) == -1)) {
+		snprintf(err, errlen, "stored cache: giving it to cache_group "
+		    "%u: %s (kredir's user must be in that group)",
+		    (unsigned)group, strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (fd != -1)
+		close(fd);
+	return rc;
 }
 
 /* krb5's temporaries of this session, left by a store that failed. */
@@ -191,7 +218,7 @@ record_expiry(const char *path, time_t expires, char *err, size_t errlen)
 
 int
 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
-    time_t expires, char *err, size_t errlen)
+    time_t expires, gid_t group, char *err, size_t errlen)
 {
 	char path[KREDIR_PATHBUF + 64];
 
@@ -203,7 +230,7 @@ ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
 		remove_temps(dir, id);
 		return -1;
 	}
-	if (check_file(path, err, errlen) == -1 ||
+	if (check_file(path, group, err, errlen) == -1 ||
 	    record_expiry(path, expires, err, errlen) == -1) {
 		unlink(path);
 		return -1;

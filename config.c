@@ -496,9 +496,12 @@ static const struct key keys[] = {
 	{ "kerberos", "local_name", set_bool, F(local_name), false },
 	{ "session", "cache_dir", set_path, F(cache_dir), false },
 	{ "session", "secret_file", set_path, F(secret_file), false },
+	{ "session", "secret_previous_file", set_optional_path,
+	    F(secret_previous_file), false },
 	{ "session", "cookie", set_cookie_name, F(cookie_name), false },
 	{ "session", "secure", set_secure, F(secure), false },
 	{ "session", "max_lifetime", set_duration, F(max_lifetime), false },
+	{ "session", "cache_group", set_user, F(cache_group), false },
 	{ "success", "action", set_action, F(action), false },
 	{ "success", "app", set_target, F(app), false },
 	{ "farm", "bounce_bookmarks", set_bool, F(bounce), false },
@@ -510,6 +513,7 @@ static const struct key keys[] = {
 	{ "server", "user", set_user, F(user), false },
 	{ "server", "socket_group", set_user, F(socket_group), false },
 	{ "server", "whoami_path", set_optional_target, F(whoami_path), false },
+	{ "server", "logout_path", set_optional_target, F(logout_path), false },
 	{ "server", "metrics_path", set_optional_target, F(metrics_path),
 	    false },
 	{ "server", "metrics_allow", set_metrics_allow, F(metrics_any), false },
@@ -637,6 +641,41 @@ read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* True if section.name was set in the file. */
+static bool
+key_seen(const struct parse *p, const char *section, const char *name)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].name, name) == 0)
+			return (p->seen & (1ull << i)) != 0;
+	return false;
+}
+
+/*
+ * The cookie: __Host-kredir_session by default behind https (unless
+ * secure = no), else kredir_session.  A browser
+ * drops a __Host- or __Secure- cookie that is not Secure (RFC 6265bis
+ * section 4.1.3), so such a name needs secure = yes, or auto with
+ * scheme = https (then always Secure, TLS ended at the balancer or not).
+ */
+static void
+check_cookie(struct parse *p)
+{
+	struct config *c = p->conf;
+	bool https = strcmp(c->scheme, "https") == 0;
+
+	if (!key_seen(p, "session", "cookie"))
+		strlcpy(c->cookie_name, https && c->secure != SECURE_NO ?
+		    "__Host-kredir_session" : "kredir_session",
+		    sizeof(c->cookie_name));
+	if ((strncasecmp(c->cookie_name, "__Host-", 7) == 0 ||
+	    strncasecmp(c->cookie_name, "__Secure-", 9) == 0) &&
+	    (c->secure == SECURE_NO || (c->secure == SECURE_AUTO && !https)))
+		perr(p, "cookie %s must be Secure: set [session] secure = "
+		    "yes, or [node] scheme = https", c->cookie_name);
+}
+
 static void
 check_whole(struct parse *p)
 {
@@ -662,6 +701,15 @@ check_whole(struct parse *p)
 	    strcmp(c->health_path, c->metrics_path) == 0))
 		perr(p, "health_path %s is also the whoami or metrics path",
 		    c->health_path);
+	check_cookie(p);
+	if (strcmp(c->secret_previous_file, c->secret_file) == 0)
+		perr(p, "secret_previous_file is secret_file: name the file "
+		    "the previous key was moved to");
+	if (c->logout_path[0] != '\0' &&
+	    (strcmp(c->logout_path, c->whoami_path) == 0 ||
+	    strcmp(c->logout_path, c->metrics_path) == 0))
+		perr(p, "logout_path %s is also whoami_path or metrics_path",
+		    c->logout_path);
 }
 
 static int

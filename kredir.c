@@ -3,9 +3,13 @@
  * writes a response.  Everything a request needs was prepared at start:
  * the configuration, the acceptor credential, the session secret.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,6 +26,8 @@
 
 #define SWEEP_EVERY	5	/* seconds between two bounded sweeps */
 #define SWEEP_BATCH	256	/* directory entries looked at per sweep */
+#define BODY_MAX	65536	/* bytes of a request body read (and dropped) */
+#define BODY_SECONDS	5	/* to read it; a slower body is not waited for */
 
 extern char **environ;
 
@@ -29,8 +35,11 @@ extern char **environ;
 struct server {
 	struct config	 conf;
 	struct auth	 auth;
-	unsigned char	 secret[KREDIR_SECRET_MAX];
+	unsigned char	 secret[KREDIR_SECRET_MAX];	/* signs, verifies */
 	size_t		 secretlen;
+	unsigned char	 previous[KREDIR_SECRET_MAX];	/* only verifies */
+	size_t		 previouslen;			/* 0: none */
+	gid_t		 cache_gid;	/* (gid_t)-1: no cache_group */
 	time_t		 next_sweep;
 	/*
 	 * Never used, only held: while one krb5 context lives, MIT keeps
@@ -60,7 +69,7 @@ struct request {
 };
 
 static struct resp resp;
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reload;
 
 static void	 resp_add(const char *, ...) __attribute__((format(printf, 1, 2)));
 
@@ -329,8 +338,9 @@ respond_no_delegation(struct server *s, struct request *rq,
 static bool
 cookie_secure(const struct server *s, const struct request *rq)
 {
+	/* scheme = https: TLS may have ended at the balancer, no HTTPS. */
 	if (s->conf.secure == SECURE_AUTO)
-		return rq->tls;
+		return rq->tls || strcmp(s->conf.scheme, "https") == 0;
 	return s->conf.secure == SECURE_YES;
 }
 
@@ -472,6 +482,29 @@ respond_success(struct server *s, struct request *rq, const struct login *l)
 	resp_send(rq);
 }
 
+/* A cookie signed with the current key or, during a rotation, the previous. */
+static int
+cookie_verify(const struct server *s, const char *value, time_t now,
+    struct session *sess)
+{
+	if (session_cookie_verify(s->secret, s->secretlen, value, now,
+	    sess) == 0)
+		return 0;
+	if (s->previouslen > 0 && session_cookie_verify(s->previous,
+	    s->previouslen, value, now, sess) == 0)
+		return 0;
+	return -1;
+}
+
+/* The same for the redirect's marker. */
+static bool
+marker_is_valid(const struct server *s, const char *uri, time_t now)
+{
+	return farm_marker_is_valid(s->secret, s->secretlen, uri, now) ||
+	    (s->previouslen > 0 && farm_marker_is_valid(s->previous,
+	    s->previouslen, uri, now));
+}
+
 /*
  * A valid cookie whose cache is still there: no new exchange, even when
  * the client sent a token too (curl sends one with every request).
@@ -488,8 +521,7 @@ try_session(struct server *s, struct request *rq, struct session *sess)
 	if (rq->cookie == NULL || http_cookie_find(rq->cookie,
 	    s->conf.cookie_name, value, sizeof(value)) != 1)
 		return false;
-	if (session_cookie_verify(s->secret, s->secretlen, value, now,
-	    sess) == -1) {
+	if (cookie_verify(s, value, now, sess) == -1) {
 		sess->id[0] = '\0';
 		return false;
 	}
@@ -583,7 +615,7 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	sess->expires = o->expires;
 	strlcpy(sess->principal, o->user, sizeof(sess->principal));
 	if (ccache_store(s->conf.cache_dir, sess->id, o->delegated,
-	    o->expires, err, sizeof(err)) == -1) {
+	    o->expires, s->cache_gid, err, sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "error principal=%s reason=\"storing the "
 		    "delegated cache: %s\"", o->principal, err);
 		goto fail;
@@ -712,7 +744,7 @@ send_elsewhere(struct server *s, struct request *rq, time_t now)
 		return true;
 	}
 	if (!c->bounce || !on_fqdn || c->mode != MODE_REDIRECT ||
-	    farm_marker_is_valid(s->secret, s->secretlen, rq->uri, now))
+	    marker_is_valid(s, rq->uri, now))
 		return false;
 	respond_bounce(s, rq);
 	return true;
@@ -870,6 +902,66 @@ respond_health(struct server *s, struct request *rq)
 	resp_send(rq);
 }
 
+/*
+ * The logout page (responder only): the cookie's own cache (and identity
+ * file) goes, once the cookie is verified, and the browser is told to
+ * forget the cookie.
+ */
+static void
+respond_logout(struct server *s, struct request *rq)
+{
+	const struct config *c = &s->conf;
+	char value[KREDIR_COOKIE_MAX + 1], path[KREDIR_PATHBUF + 64];
+	struct session sess;
+
+	memset(&sess, 0, sizeof(sess));
+	if (rq->cookie != NULL && http_cookie_find(rq->cookie, c->cookie_name,
+	    value, sizeof(value)) == 1 &&
+	    cookie_verify(s, value, time(NULL), &sess) == 0 &&
+	    ccache_path(c->cache_dir, sess.id, path, sizeof(path)) == 0) {
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_msg(LOG_ERR, "error principal=%s reason=\"removing "
+			    "the session's cache: %s\"", sess.principal,
+			    strerror(errno));
+		ident_remove_at(AT_FDCWD, path);	/* its identity file */
+		log_msg(LOG_INFO, "logout principal=%s host=%s",
+		    sess.principal, rq->canon);
+	}
+	explicit_bzero(value, sizeof(value));
+	explicit_bzero(&sess, sizeof(sess));
+	resp_start(200, "OK");
+	resp_add("Set-Cookie: %s=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
+	    "%s\r\n", c->cookie_name, cookie_secure(s, rq) ? "; Secure" : "");
+	resp_page("Signed out", "<p>Your session on this node has ended and "
+	    "its delegated credentials are deleted.</p>");
+	resp_send(rq);
+}
+
+/*
+ * In the Authorizer and auth_request roles a 200 lets the request
+ * through: kredir's own pages there would allow what was never
+ * authenticated.  They answer only as a responder; 403 here.
+ */
+static bool
+guard_refuses_page(struct server *s, struct request *rq)
+{
+	const struct config *c = &s->conf;
+	char esc[64];
+
+	if (!rq->authorizer && !rq->deny_only)
+		return false;
+	if (!path_is(rq->uri, c->metrics_path) &&
+	    !path_is(rq->uri, c->whoami_path) &&
+	    !path_is(rq->uri, c->logout_path))
+		return false;
+	log_escape(rq->uri, esc, sizeof(esc));
+	metrics_count(METRIC_FORBIDDEN);
+	log_msg(LOG_WARN, "forbidden host=%s uri=%s reason=\"kredir's own "
+	    "pages answer only in the responder role\"", rq->canon, esc);
+	respond_plain(rq, 403, "Forbidden", "This page is not served here.");
+	return true;
+}
+
 static void
 handle_request(struct server *s, struct request *rq)
 {
@@ -887,6 +979,8 @@ handle_request(struct server *s, struct request *rq)
 		respond_plain(rq, 400, "Bad Request", "Malformed Host header.");
 		return;
 	}
+	if (guard_refuses_page(s, rq))
+		return;
 	if (path_is(rq->uri, s->conf.metrics_path)) {
 		respond_metrics(s, rq);
 		return;
@@ -901,6 +995,10 @@ handle_request(struct server *s, struct request *rq)
 			respond_redirect(s, rq);
 		break;
 	case ROUTE_NEGOTIATE:
+		if (path_is(rq->uri, s->conf.logout_path)) {
+			respond_logout(s, rq);
+			break;
+		}
 		rq->whoami = path_is(rq->uri, s->conf.whoami_path);
 		handle_negotiate(s, rq);
 		break;
@@ -958,6 +1056,73 @@ check_rcache_dir(char *err, size_t errlen)
 	return 0;
 }
 
+/* [session] cache_group's gid, or (gid_t)-1 when unset.  0 or -1. */
+static int
+cache_group_find(const struct config *c, gid_t *gid, char *err,
+    size_t errlen)
+{
+	struct group *gr;
+
+	*gid = (gid_t)-1;
+	if (c->cache_group[0] == '\0')
+		return 0;
+	if ((gr = getgrnam(c->cache_group)) == NULL) {
+		snprintf(err, errlen, "cache_group %s: no such group",
+		    c->cache_group);
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/*
+ * secret_file, and secret_previous_file when it is set and there (absent:
+ * no previous key), both with session_secret_load's rules.  All or
+ * nothing: on an error s keeps the keys it had.  0, or -1 and err.
+ */
+static int
+secrets_load(struct server *s, char *err, size_t errlen)
+{
+	unsigned char cur[KREDIR_SECRET_MAX], prev[KREDIR_SECRET_MAX];
+	const char *pf = s->conf.secret_previous_file;
+	size_t curlen = 0, prevlen = 0;
+	struct stat st;
+	int rc = -1;
+
+	if (session_secret_load(s->conf.secret_file, cur, &curlen, err,
+	    errlen) == -1)
+		goto done;
+	if (pf[0] != '\0' && (lstat(pf, &st) == 0 || errno != ENOENT) &&
+	    session_secret_load(pf, prev, &prevlen, err, errlen) == -1)
+		goto done;
+	memcpy(s->secret, cur, curlen);
+	s->secretlen = curlen;
+	explicit_bzero(s->previous, sizeof(s->previous));
+	memcpy(s->previous, prev, prevlen);
+	s->previouslen = prevlen;
+	rc = 0;
+done:
+	explicit_bzero(cur, sizeof(cur));
+	explicit_bzero(prev, sizeof(prev));
+	return rc;
+}
+
+/* SIGHUP: the secrets again, in this process.  The old ones stay on error. */
+static void
+secrets_reload(struct server *s)
+{
+	char err[1024];
+
+	reload = 0;
+	if (secrets_load(s, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "error phase=reload reason=\"%s; the keys in "
+		    "use are kept\"", err);
+		return;
+	}
+	log_msg(LOG_INFO, "reload secret=yes previous=%s",
+	    s->previouslen > 0 ? "yes" : "no");
+}
+
 /* Everything a worker needs before its first request.  0 or -1. */
 static int
 server_start(struct server *s)
@@ -967,9 +1132,10 @@ server_start(struct server *s)
 	if (s->hold == NULL && krb5_init_context(&s->hold) != 0)
 		s->hold = NULL;		/* slower, not broken */
 	if (check_rcache_dir(err, sizeof(err)) == -1 ||
-	    ccache_check_dir(s->conf.cache_dir, err, sizeof(err)) == -1 ||
-	    session_secret_load(s->conf.secret_file, s->secret,
-	    &s->secretlen, err, sizeof(err)) == -1 ||
+	    cache_group_find(&s->conf, &s->cache_gid, err, sizeof(err)) == -1 ||
+	    ccache_check_dir(s->conf.cache_dir, s->cache_gid, err,
+	    sizeof(err)) == -1 ||
+	    secrets_load(s, err, sizeof(err)) == -1 ||
 	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
 		return -1;
@@ -990,6 +1156,7 @@ server_stop(struct server *s)
 		krb5_free_context(s->hold);
 	s->hold = NULL;
 	explicit_bzero(s->secret, sizeof(s->secret));
+	explicit_bzero(s->previous, sizeof(s->previous));
 	free(resp.p);
 	resp.p = NULL;
 }
@@ -1018,6 +1185,28 @@ on_signal(int sig)
 	FCGX_ShutdownPending();
 }
 
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reload = 1;
+}
+
+/* TERM and INT stop after the request in hand; HUP re-reads the secrets. */
+static void
+worker_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: accept returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static int
 run_fastcgi(struct server *s);
 
@@ -1028,6 +1217,11 @@ run_worker(void *arg)
 	struct server *s = arg;
 	char err[1024];
 
+	/* The master's keys may predate a SIGHUP: a new worker reads them. */
+	worker_signals();
+	if (secrets_load(s, err, sizeof(err)) == -1)
+		log_msg(LOG_ERR, "error phase=start reason=\"%s; the keys "
+		    "read at start are used\"", err);
 	auth_free(&s->auth);
 	if (auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
@@ -1037,20 +1231,48 @@ run_worker(void *arg)
 }
 
 /*
+ * Reads and drops what is left of a responder's request body, at most
+ * BODY_MAX bytes within BODY_SECONDS (each read(2) waits at most a
+ * second: SO_RCVTIMEO).  True when the body ended in time.
+ */
+static bool
+drain_body(FCGX_Request *fr)
+{
+	struct timeval tv = { 1, 0 };
+	time_t deadline = time(NULL) + BODY_SECONDS;
+	size_t total = 0;
+	int c;
+
+	/* FCGX_GetStr would wait for a whole buffer: a byte at a time. */
+	(void)setsockopt(fr->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while ((c = FCGX_GetChar(fr->in)) != EOF)
+		if (++total > BODY_MAX || time(NULL) >= deadline)
+			break;
+	tv.tv_sec = 0;		/* a kept connection waits as before */
+	(void)setsockopt(fr->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return c == EOF && FCGX_GetError(fr->in) == 0;
+}
+
+/*
  * libfcgi's FCGX_Finish_r closes with shutdown(2) and then waits for the
- * web server to close its end: a round trip of sleep per request.  For
- * a responder, read what is left of the request (so close(2) sends no
- * reset), detach, and the close is immediate.
+ * web server to close its end (each byte it sends restarts a 2-second
+ * wait): a round trip of sleep per request, and forever for a body that
+ * trickles.  For a responder, read what is left of the body within the
+ * bounds (so close(2) sends no reset), detach, and the close is
+ * immediate.  A body that is too large or too slow is not waited for:
+ * the connection is dropped (a reset), and the worker is free.
  */
 static void
 finish_request(FCGX_Request *fr)
 {
-	char junk[4096];
-
 	/* An Authorizer gets no stdin at all: reading would wait forever. */
 	if (fr->role == FCGI_RESPONDER) {
-		while (FCGX_GetStr(junk, sizeof(junk), fr->in) > 0)
-			;
+		if (!drain_body(fr)) {
+			log_msg(LOG_WARN, "dropped reason=\"request body over "
+			    "%d bytes or %d seconds\"", BODY_MAX,
+			    BODY_SECONDS);
+			fr->keepConnection = 0;
+		}
 		FCGX_Detach(fr);
 	}
 	FCGX_Finish_r(fr);
@@ -1061,20 +1283,17 @@ run_fastcgi(struct server *s)
 {
 	FCGX_Request fr;
 	struct request rq;
-	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART: accept returns */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);	/* no reload: a restart reads the config */
+	worker_signals();
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 		log_msg(LOG_ERR, "error reason=\"FCGX_Init failed\"");
 		return 1;
 	}
 	log_msg(LOG_INFO, "start mode=fastcgi fqdn=%s", s->conf.fqdn);
 	while (!stopping && FCGX_Accept_r(&fr) == 0) {
+		/* A blocked accept(2) is restarted: applied before the next. */
+		if (reload)
+			secrets_reload(s);
 		memset(&rq, 0, sizeof(rq));
 		rq.envp = fr.envp;
 		rq.out = fr.out;

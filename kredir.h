@@ -7,6 +7,8 @@
 #ifndef KREDIR_H
 #define KREDIR_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,9 +118,11 @@ struct config {
 	/* [session] */
 	char		 cache_dir[KREDIR_PATHBUF];
 	char		 secret_file[KREDIR_PATHBUF];
+	char		 secret_previous_file[KREDIR_PATHBUF];	/* "": none */
 	char		 cookie_name[KREDIR_COOKIE_NAME_MAX];
 	unsigned	 max_lifetime;		/* seconds, caps every session */
 	enum cookie_secure secure;
+	char		 cache_group[64];	/* "": caches for kredir alone */
 	/* [success] */
 	enum success_action action;
 	char		 app[KREDIR_TARGET_MAX];
@@ -133,6 +137,7 @@ struct config {
 	char		 user[64];		/* dropped to from root */
 	char		 socket_group[64];	/* of a unix: socket */
 	char		 whoami_path[KREDIR_TARGET_MAX];	/* "": off */
+	char		 logout_path[KREDIR_TARGET_MAX];	/* "": off */
 	char		 metrics_path[KREDIR_TARGET_MAX];	/* "": off */
 	char		 health_path[KREDIR_TARGET_MAX];	/* "": off */
 	bool		 metrics_any;		/* not only loopback peers */
@@ -356,6 +361,15 @@ int	 farm_health_decide(const struct farm_facts *, const struct config *,
 int	 listen_from_systemd(char *err, size_t errlen);
 /* Opens [server] listen ("ADDR:PORT" or "unix:/path") onto fd 0.  0/-1. */
 int	 listen_open(const struct config *, char *err, size_t errlen);
+/*
+ * The socket's directory, open (O_DIRECTORY), if it is no link, owned by
+ * root or owner and writable by no group or others; else -1 and err.
+ */
+int	 listen_open_dir(const char *dir, uid_t owner, char *err,
+	    size_t errlen);
+/* fchownat(AT_SYMLINK_NOFOLLOW) of name in dfd if it is a socket.  0/-1. */
+int	 listen_own_socket(int dfd, const char *name, uid_t uid, gid_t gid,
+	    char *err, size_t errlen);
 /* Removes a UNIX socket listen_open made (at exit). */
 void	 listen_close(void);
 /* As root, becomes user for good (a warning if none).  0 or -1. */
@@ -498,15 +512,20 @@ bool	 ident_sweep_orphan(int dfd, const char *name);
 void	 ident_remove_at(int dfd, const char *cache_name);
 
 /* ccache.c: delegated credential caches on disk */
-/* 0 if dir is a directory owned by us with mode 0700, else -1 and err. */
-int	 ccache_check_dir(const char *dir, char *err, size_t errlen);
+/*
+ * 0 if dir is a directory owned by us with mode 0700, or with group
+ * (not (gid_t)-1) mode 0750 and that group; else -1 and err.
+ */
+int	 ccache_check_dir(const char *dir, gid_t group, char *err,
+	    size_t errlen);
 /*
  * Stores cred as the session's cache, replacing any earlier one at once
- * (krb5 writes a temporary file and renames it), and records in it when
- * the session expires (for the sweep).  0, or -1 and err.
+ * (krb5 writes a temporary file and renames it), 0600 or 0640 of group
+ * unless group is (gid_t)-1, and records in it when the session expires
+ * (for the sweep).  0, or -1 and err.
  */
 int	 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
-	    time_t expires, char *err, size_t errlen);
+	    time_t expires, gid_t group, char *err, size_t errlen);
 /* "<dir>/krb5cc_<id>" */
 int	 ccache_path(const char *dir, const char *id, char *out, size_t outlen);
 /*

@@ -139,7 +139,8 @@ cmd_sweep(char *argv[])
 	wall0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	for (long i = 0; i < rounds; i++) {
 		t0 = cpu_us();
-		removed += ccache_sweep(argv[0], time(NULL), (unsigned)batch);
+		removed += ccache_sweep(argv[0], time(NULL), (unsigned)batch,
+		    36000);
 		t[i] = cpu_us() - t0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
