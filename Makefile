@@ -1,5 +1,5 @@
 # kredir -- see README.  Targets: all check unit leaks asan fuzz bench demo
-# install uninstall lint-man lint-docs clean
+# install uninstall deb lint-man lint-docs clean
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
@@ -72,6 +72,23 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/kredir $(DESTDIR)$(MANDIR)/man8/kredir.8 \
 	    $(DESTDIR)$(MANDIR)/man5/kredir.ini.5
 
+# The Debian package (docs/package.md): dpkg-buildpackage -us -uc -b in
+# a copy of the tree, since it writes into debian/ and into the parent
+# directory; the .deb, .buildinfo and .changes files land in DEBDIR.
+DEBDIR	?= ..
+DEBFLAGS ?= -jauto
+deb:
+	@set -e; out=$$(cd "$(DEBDIR)" && pwd); \
+	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/kredir-deb.XXXXXX"); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir "$$tmp/kredir"; \
+	tar -cf - --exclude-vcs --exclude='*.o' --exclude=./kredir \
+	    --exclude=./test/unit/run --exclude=./fuzz/build . | \
+	    tar -C "$$tmp/kredir" -xf -; \
+	(cd "$$tmp/kredir" && dpkg-buildpackage -us -uc -b $(DEBFLAGS)); \
+	cp "$$tmp"/*.deb "$$tmp"/*.buildinfo "$$tmp"/*.changes "$$out"/; \
+	cd "$$tmp" && for f in *.deb *.changes; do echo "$$out/$$f"; done
+
 lint-man:
 	mandoc -Tlint -W warning kredir.8 kredir.ini.5
 
@@ -100,4 +117,4 @@ clean:
 	rm -rf fuzz/build
 	$(MAKE) -C bench clean
 
-.PHONY: all unit check leaks asan fuzz bench install uninstall lint-man lint-docs demo clean
+.PHONY: all unit check leaks asan fuzz bench install uninstall deb lint-man lint-docs demo clean
