@@ -255,7 +255,7 @@ out=$(find "$KT_ROOT" -name .git -prune -o -newer "$KT_DIR/stamp" -print;
     find "$KT_ROOT/.." -maxdepth 1 -name 'kredir*_*' -newer "$KT_DIR/stamp")
 kt_expect_eq "make deb writes nothing into the tree or its parent" "" "$out"
 
-out=$(lintian --fail-on error,warning --no-tag-display-limit "$CHANGES" 2>&1)
+out=$(lintian --fail-on error,warning --tag-display-limit 0 "$CHANGES" 2>&1)
 rc=$?
 out=$(grep -v '^running with root privileges is not recommended!$' <<<"$out")
 if [ "$rc" -eq 0 ] && ! grep -q -E '^[EW]: ' <<<"$out"; then
@@ -390,6 +390,11 @@ sed -i -e "s/^fqdn = .*/fqdn = $FQDN/" -e "s/^virtual_hosts = .*/virtual_hosts =
 [ "$(grep -c -x -E "fqdn = $FQDN|virtual_hosts = $VHOST|scheme = http|port = $HTTP" "$INI")" = 4 ] ||
     kt_die "editing $INI failed"
 INI_SUM=$(md5sum <"$INI")
+out=$(env -i PATH="$KT_PATH" KRB5_CONFIG="$KT_KRB5_CONF" \
+    KRB5RCACHEDIR="$RCDIR" /usr/sbin/kredir check -c "$INI" 2>&1)
+rc=$?
+kt_expect_eq "kredir check as root (for [server] user = kredir): exit 0, no FAIL" \
+    "0 0" "$rc $(grep -c '^FAIL' <<<"$out")"
 
 LOG1=$KT_DIR/kredir.log
 start_like_units "$LOG1"
