@@ -75,6 +75,7 @@ uninstall:
 # The Debian package (docs/package.md): dpkg-buildpackage -us -uc -b in
 # a copy of the tree, since it writes into debian/ and into the parent
 # directory; the .deb, .buildinfo and .changes files land in DEBDIR.
+# The package build sees none of this make's variables (make asan's OPT).
 DEBDIR	?= ..
 DEBFLAGS ?= -jauto
 deb:
@@ -85,7 +86,8 @@ deb:
 	tar -cf - --exclude-vcs --exclude='*.o' --exclude=./kredir \
 	    --exclude=./test/unit/run --exclude=./fuzz/build . | \
 	    tar -C "$$tmp/kredir" -xf -; \
-	(cd "$$tmp/kredir" && dpkg-buildpackage -us -uc -b $(DEBFLAGS)); \
+	(cd "$$tmp/kredir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    dpkg-buildpackage -us -uc -b $(DEBFLAGS)); \
 	cp "$$tmp"/*.deb "$$tmp"/*.buildinfo "$$tmp"/*.changes "$$out"/; \
 	cd "$$tmp" && for f in *.deb *.changes; do echo "$$out/$$f"; done
 
