@@ -270,8 +270,13 @@ dpkg_i "$KT_DIR/install1.log" "$DEB" "dpkg -i $(basename "$DEB")"
 is_installed || kt_die "kredir is not installed: $(tail -n 5 "$KT_DIR/install1.log")"
 dpkg -L kredir | sort >"$KT_DIR/files"
 
-out=$(grep -v -E '^(/\.|/etc|/etc/kredir(/kredir\.ini)?|/lib|/lib/systemd(/system(/kredir\.(socket|service))?)?|/usr|/usr/lib|/usr/lib/tmpfiles\.d(/kredir\.conf)?|/usr/sbin(/kredir)?|/usr/share|/usr/share/doc(/kredir(/.*)?)?|/usr/share/lintian(/overrides(/kredir)?)?|/usr/share/man(/man[58](/kredir(\.ini)?\.[58]\.gz)?)?)$' \
-    "$KT_DIR/files")
+# dpkg -L: the package's own paths, and the standard directories above.
+own='^/(etc/kredir(/kredir\.ini)?|lib/systemd/system/kredir\.(socket|service)'
+own+='|usr/lib/tmpfiles\.d/kredir\.conf|usr/sbin/kredir|usr/share/doc/kredir(/.*)?'
+own+='|usr/share/lintian/overrides/kredir|usr/share/man/man[58]/kredir(\.ini)?\.[58]\.gz)$'
+above='^/(\.|etc|lib|lib/systemd|lib/systemd/system|usr|usr/lib|usr/lib/tmpfiles\.d'
+above+='|usr/sbin|usr/share|usr/share/(doc|lintian|lintian/overrides|man|man/man[58]))$'
+out=$(grep -v -E -e "$own" -e "$above" "$KT_DIR/files")
 kt_expect_eq "the package ships the binary, man pages, kredir.ini, units, tmpfiles.d, docs only" \
     "" "$out"
 kt_expect_eq "/usr/sbin/kredir: root's, 0755, runs (-V is kredir.h's version)" \
