@@ -2,7 +2,7 @@
 # real-realm integration tests.  Sourced by .ci/run (and make demo/README).
 # apache2 + libapache2-mod-auth-gssapi: the backend of test/integration/farm.sh;
 # haproxy: the balancer of test/integration/haproxy.sh.
-# debhelper, dpkg-dev, lintian, man-db, adduser: make deb and
+# debhelper, dpkg-dev, lintian, man-db, adduser, procps: make deb and
 # test/integration/package.sh (build, lint, install the package).
 #
 #   . test/deps.sh; kredir_deps            # one name per line
@@ -46,6 +46,7 @@ debhelper
 lintian
 man-db
 adduser
+procps
 LIST
 }
 

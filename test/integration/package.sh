@@ -342,13 +342,17 @@ exposure=$(systemd-analyze security --offline=yes "$SERVICE_UNIT" 2>&1 |
 kt_expect_eq "systemd-analyze security: exposure 2.0 or less (OK)" "yes" \
     "$(awk -v e="${exposure:-99}" 'BEGIN { print (e <= 2.0) ? "yes" : "no: " e }')"
 missing=
+# shellcheck disable=SC2016 # systemd expands $MAINPID, not the shell
+reload='ExecReload=/bin/kill -HUP $MAINPID'
 for kv in ProtectSystem=strict PrivateTmp=yes NoNewPrivileges=yes \
     ProtectHome=yes PrivateDevices=yes 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' \
     CapabilityBoundingSet= RuntimeDirectory=kredir/ccache RuntimeDirectoryMode=0700 \
-    CacheDirectory=kredir/rcache User=kredir UMask=0077 Restart=on-abnormal; do
+    CacheDirectory=kredir/rcache User=kredir UMask=0077 Restart=on-abnormal \
+    "$reload"; do
 	grep -q -x -F "$kv" "$SERVICE_UNIT" || missing+=" $kv"
 done
-kt_expect_eq "kredir.service: the hardening and the directories" "" "$missing"
+kt_expect_eq "kredir.service: the hardening, the directories, restart and reload" \
+    "" "$missing"
 
 # ------------------------------------------------------------ unconfigured
 kt_realm_start
