@@ -776,6 +776,10 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 		o->replay = strstr(o->why,
 		    error_message(KRB5KRB_AP_ERR_REPEAT)) != NULL;
 		r = is_local_failure(maj, o->why) ? AUTH_ERROR : AUTH_DENIED;
+		if (GSS_ROUTINE_ERROR(maj) == GSS_S_BAD_BINDINGS)
+			snprintf(o->why, sizeof(o->why), "channel binding "
+			    "mismatch: the client bound its token to another "
+			    "TLS certificate");
 		if (access(c->keytab, R_OK) == -1) {	/* say so plainly */
 			size_t used = strlen(o->why);
 			snprintf(o->why + used, sizeof(o->why) - used,

@@ -24,6 +24,10 @@ curl
 gss-ntlmssp
 python3-gssapi
 ca-certificates
+openssl
+libssl-dev
+chromium
+libnss3-tools
 apache2
 libapache2-mod-auth-gssapi
 haproxy
