@@ -266,8 +266,12 @@ respond_challenge(struct request *rq, const gss_buffer_desc *tok)
 		}
 		resp_add("WWW-Authenticate: Negotiate %s\r\n", b64);
 		free(b64);
-	} else
+	} else if (!rq->deny_only)
 		resp_add("WWW-Authenticate: Negotiate\r\n");
+	/*
+	 * An auth_request subrequest's 401 goes to the login location, which
+	 * challenges; nginx would copy ours into the answer too (twice).
+	 */
 	resp_page("Kerberos login required", "<p>This site signs you in with "
 	    "Kerberos (HTTP Negotiate).  Your browser did not send a ticket "
 	    "that this server could accept.</p>");

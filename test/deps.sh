@@ -19,6 +19,7 @@ krb5-admin-server
 krb5-user
 spawn-fcgi
 nginx-light
+libnginx-mod-stream
 lighttpd
 curl
 gss-ntlmssp
