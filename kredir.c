@@ -266,11 +266,12 @@ respond_challenge(struct request *rq, const gss_buffer_desc *tok)
 		}
 		resp_add("WWW-Authenticate: Negotiate %s\r\n", b64);
 		free(b64);
-	} else if (!rq->deny_only)
+	} else if (!rq->deny_only)	/* see below */
 		resp_add("WWW-Authenticate: Negotiate\r\n");
 	/*
-	 * An auth_request subrequest's 401 goes to the login location, which
-	 * challenges; nginx would copy ours into the answer too (twice).
+	 * No challenge in an auth_request subrequest's 401: the recipe hands
+	 * it to the login location, which challenges, and nginx would copy
+	 * ours into the answer too (the browser would get two).
 	 */
 	resp_page("Kerberos login required", "<p>This site signs you in with "
 	    "Kerberos (HTTP Negotiate).  Your browser did not send a ticket "
