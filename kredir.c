@@ -67,7 +67,7 @@ struct request {
 	bool		 deny_only;	/* auth_request: no 30x, no 503 */
 	bool		 authorizer;	/* FastCGI Authorizer role */
 	bool		 whoami;	/* the who-am-I path was asked for */
-	const char	*bound;		/* " channel_binding=...", or "" */
+	const char	*bound;		/* channel binding: yes, none, "" */
 };
 
 static struct resp resp;
@@ -602,6 +602,20 @@ login_from(struct login *l, const struct auth_outcome *o)
 	}
 }
 
+/* One "authenticated" line; over TLS with bindings on, what it showed. */
+static void
+log_authenticated(const struct request *rq, const char *principal,
+    bool delegated)
+{
+	if (rq->bound[0] == '\0')
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=%s "
+		    "host=%s", principal, delegated ? "yes" : "no", rq->canon);
+	else
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=%s "
+		    "host=%s channel_binding=%s", principal,
+		    delegated ? "yes" : "no", rq->canon, rq->bound);
+}
+
 /* Stores the delegated credential and answers with a fresh cookie. */
 static void
 finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
@@ -646,8 +660,7 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	l.mutual = mutual;
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
-	log_msg(LOG_INFO, "authenticated principal=%s delegated=yes host=%s%s",
-	    o->principal, rq->canon, rq->bound);
+	log_authenticated(rq, o->principal, true);
 	free(mutual);
 	return;
 fail:
@@ -685,8 +698,7 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 	l.mutual = mutual;
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
-	log_msg(LOG_INFO, "authenticated principal=%s delegated=no host=%s%s",
-	    o->principal, rq->canon, rq->bound);
+	log_authenticated(rq, o->principal, false);
 	free(mutual);
 }
 
@@ -706,8 +718,7 @@ accept_bound(struct server *s, struct request *rq, const unsigned char *tok,
 	    &s->tlsbind : NULL, o);
 	if (cb == CB_OFF || !rq->tls || r != AUTH_OK)
 		return r;
-	rq->bound = o->channel_bound ? " channel_binding=yes" :
-	    " channel_binding=none";
+	rq->bound = o->channel_bound ? "yes" : "none";
 	if (cb == CB_REQUIRE && !o->channel_bound) {
 		snprintf(o->why, sizeof(o->why), "channel_binding = require "
 		    "and the client sent no tls-server-end-point binding");
