@@ -72,6 +72,7 @@ config_defaults(struct config *c)
 	strlcpy(c->secret_file, "/etc/kredir/session.key",
 	    sizeof(c->secret_file));
 	strlcpy(c->cookie_name, "kredir_session", sizeof(c->cookie_name));
+	c->channel_binding = CB_DEFAULT;
 	c->secure = SECURE_AUTO;
 	c->max_lifetime = 10 * 3600;
 	c->action = SUCCESS_REDIRECT;
@@ -308,6 +309,8 @@ WORD_SETTER(set_unknown, enum unknown_host, "redirect", "reject")
 WORD_SETTER(set_action, enum success_action, "redirect", "headers")
 WORD_SETTER(set_secure, enum cookie_secure, "auto", "yes", "no")
 WORD_SETTER(set_level, enum log_level, "error", "warn", "info", "debug")
+WORD_SETTER(set_channel_binding, enum channel_binding, "off", "allow",
+    "require")
 
 static int
 set_scheme(struct parse *p, const char *v, void *dst)
@@ -494,6 +497,10 @@ static const struct key keys[] = {
 	{ "kerberos", "max_token", set_max_token, F(max_token), false },
 	{ "kerberos", "allow_realms", set_realms, F(realms), true },
 	{ "kerberos", "local_name", set_bool, F(local_name), false },
+	{ "kerberos", "tls_certificate", set_optional_path, F(tls_certificate),
+	    false },
+	{ "kerberos", "channel_binding", set_channel_binding,
+	    F(channel_binding), false },
 	{ "session", "cache_dir", set_path, F(cache_dir), false },
 	{ "session", "secret_file", set_path, F(secret_file), false },
 	{ "session", "secret_previous_file", set_optional_path,
@@ -710,6 +717,14 @@ check_whole(struct parse *p)
 	    strcmp(c->logout_path, c->metrics_path) == 0))
 		perr(p, "logout_path %s is also whoami_path or metrics_path",
 		    c->logout_path);
+	/* Bindings come from the certificate: on by default when it is set. */
+	if (c->channel_binding == CB_DEFAULT)
+		c->channel_binding = c->tls_certificate[0] != '\0' ? CB_ALLOW :
+		    CB_OFF;
+	else if (c->channel_binding != CB_OFF && c->tls_certificate[0] == '\0')
+		perr(p, "channel_binding = %s needs [kerberos] tls_certificate "
+		    "(the certificate the web server presents)",
+		    c->channel_binding == CB_ALLOW ? "allow" : "require");
 }
 
 static int

@@ -35,6 +35,7 @@ extern char **environ;
 struct server {
 	struct config	 conf;
 	struct auth	 auth;
+	struct tlsbind	 tlsbind;	/* of [kerberos] tls_certificate */
 	unsigned char	 secret[KREDIR_SECRET_MAX];	/* signs, verifies */
 	size_t		 secretlen;
 	unsigned char	 previous[KREDIR_SECRET_MAX];	/* only verifies */
@@ -66,6 +67,7 @@ struct request {
 	bool		 deny_only;	/* auth_request: no 30x, no 503 */
 	bool		 authorizer;	/* FastCGI Authorizer role */
 	bool		 whoami;	/* the who-am-I path was asked for */
+	const char	*bound;		/* channel binding: yes, none, "" */
 };
 
 static struct resp resp;
@@ -264,8 +266,13 @@ respond_challenge(struct request *rq, const gss_buffer_desc *tok)
 		}
 		resp_add("WWW-Authenticate: Negotiate %s\r\n", b64);
 		free(b64);
-	} else
+	} else if (!rq->deny_only)	/* see below */
 		resp_add("WWW-Authenticate: Negotiate\r\n");
+	/*
+	 * No challenge in an auth_request subrequest's 401: the recipe hands
+	 * it to the login location, which challenges, and nginx would copy
+	 * ours into the answer too (the browser would get two).
+	 */
 	resp_page("Kerberos login required", "<p>This site signs you in with "
 	    "Kerberos (HTTP Negotiate).  Your browser did not send a ticket "
 	    "that this server could accept.</p>");
@@ -595,6 +602,20 @@ login_from(struct login *l, const struct auth_outcome *o)
 	}
 }
 
+/* One "authenticated" line; over TLS with bindings on, what it showed. */
+static void
+log_authenticated(const struct request *rq, const char *principal,
+    bool delegated)
+{
+	if (rq->bound[0] == '\0')
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=%s "
+		    "host=%s", principal, delegated ? "yes" : "no", rq->canon);
+	else
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=%s "
+		    "host=%s channel_binding=%s", principal,
+		    delegated ? "yes" : "no", rq->canon, rq->bound);
+}
+
 /* Stores the delegated credential and answers with a fresh cookie. */
 static void
 finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
@@ -639,8 +660,7 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	l.mutual = mutual;
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
-	log_msg(LOG_INFO, "authenticated principal=%s delegated=yes host=%s",
-	    o->principal, rq->canon);
+	log_authenticated(rq, o->principal, true);
 	free(mutual);
 	return;
 fail:
@@ -678,9 +698,48 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 	l.mutual = mutual;
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
-	log_msg(LOG_INFO, "authenticated principal=%s delegated=no host=%s",
-	    o->principal, rq->canon);
+	log_authenticated(rq, o->principal, false);
 	free(mutual);
+}
+
+/*
+ * The channel binding policy around one accept.  Bindings are checked
+ * only for requests that came over TLS to this node: behind a balancer
+ * that ends TLS, the client hashed the balancer's certificate.
+ */
+static enum auth_result
+accept_bound(struct server *s, struct request *rq, const unsigned char *tok,
+    size_t n, struct auth_outcome *o)
+{
+	enum channel_binding cb = s->conf.channel_binding;
+	enum auth_result r;
+
+	r = auth_accept(&s->auth, &s->conf, tok, n, cb != CB_OFF && rq->tls ?
+	    &s->tlsbind : NULL, o);
+	if (cb == CB_OFF || !rq->tls || r != AUTH_OK)
+		return r;
+	rq->bound = o->channel_bound ? "yes" : "none";
+	if (cb == CB_REQUIRE && !o->channel_bound) {
+		snprintf(o->why, sizeof(o->why), "channel_binding = require "
+		    "and the client sent no tls-server-end-point binding");
+		return AUTH_DENIED;
+	}
+	return r;
+}
+
+/* channel_binding = require over plain http: nothing can be bound. */
+static bool
+refuse_unbound(struct server *s, struct request *rq)
+{
+	if (s->conf.channel_binding != CB_REQUIRE || rq->tls)
+		return false;
+	metrics_count(METRIC_FORBIDDEN);
+	respond_plain(rq, 403, "Forbidden", "This site accepts Kerberos "
+	    "logins over https only.");
+	log_msg(LOG_WARN, "forbidden host=%s reason=\"channel_binding = "
+	    "require and the request did not come over TLS to this node\"",
+	    rq->canon);
+	return true;
 }
 
 static void
@@ -689,7 +748,9 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 {
 	struct auth_outcome o;
 
-	switch (auth_accept(&s->auth, &s->conf, tok, n, &o)) {
+	if (refuse_unbound(s, rq))
+		return;
+	switch (accept_bound(s, rq, tok, n, &o)) {
 	case AUTH_OK:
 		handle_accepted(s, rq, &o, sess);
 		break;
@@ -818,6 +879,7 @@ read_request(const struct server *s, struct request *rq)
 	rq->uri = FCGX_GetParam("REQUEST_URI", rq->envp);
 	rq->authz = FCGX_GetParam("HTTP_AUTHORIZATION", rq->envp);
 	rq->cookie = FCGX_GetParam("HTTP_COOKIE", rq->envp);
+	rq->bound = "";
 	role = FCGX_GetParam("FCGI_ROLE", rq->envp);
 	rq->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	https = FCGX_GetParam("HTTPS", rq->envp);
@@ -1132,6 +1194,8 @@ server_start(struct server *s)
 	if (s->hold == NULL && krb5_init_context(&s->hold) != 0)
 		s->hold = NULL;		/* slower, not broken */
 	if (check_rcache_dir(err, sizeof(err)) == -1 ||
+	    (s->conf.channel_binding != CB_OFF && tlsbind_load(&s->tlsbind,
+	    s->conf.tls_certificate, err, sizeof(err)) == -1) ||
 	    cache_group_find(&s->conf, &s->cache_gid, err, sizeof(err)) == -1 ||
 	    ccache_check_dir(s->conf.cache_dir, s->cache_gid, err,
 	    sizeof(err)) == -1 ||
@@ -1139,6 +1203,12 @@ server_start(struct server *s)
 	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
 		return -1;
+	}
+	if (s->conf.channel_binding != CB_OFF && !FCGX_IsCGI()) {
+		(void)tlsbind_describe(&s->tlsbind, err, sizeof(err));
+		log_msg(LOG_INFO, "start channel_binding=%s binding=\"%s\"",
+		    s->conf.channel_binding == CB_REQUIRE ? "require" : "allow",
+		    err);
 	}
 	/* A CGI process lives for one request: sweep in one process of 64. */
 	if (!FCGX_IsCGI() || (getpid() & 63) == 0)

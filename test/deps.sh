@@ -21,11 +21,16 @@ krb5-admin-server
 krb5-user
 spawn-fcgi
 nginx-light
+libnginx-mod-stream
 lighttpd
 curl
 gss-ntlmssp
 python3-gssapi
 ca-certificates
+openssl
+libssl-dev
+chromium
+libnss3-tools
 apache2
 libapache2-mod-auth-gssapi
 haproxy
