@@ -1267,6 +1267,7 @@ static void
 worker_signals(void)
 {
 	struct sigaction sa;
+	sigset_t hup;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: accept returns */
@@ -1275,6 +1276,10 @@ worker_signals(void)
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* supervise() starts a worker with SIGHUP blocked: now it may come */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &hup, NULL);
 }
 
 static int

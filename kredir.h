@@ -412,7 +412,10 @@ int	 whoami_read_cache(const char *path, struct whoami *);
 size_t	 whoami_html(const struct whoami *, char *out, size_t outlen);
 
 /* supervise.c */
-/* Runs fn(arg) in n processes, restarting dead ones, until SIGTERM. */
+/*
+ * Runs fn(arg) in n processes, restarting dead ones, until SIGTERM.  fn
+ * starts with SIGHUP blocked: it installs its handler, then unblocks it.
+ */
 int	 supervise(unsigned n, int (*fn)(void *), void *arg);
 
 /* tlsbind.c: RFC 5929 tls-server-end-point channel bindings */
