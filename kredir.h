@@ -366,6 +366,12 @@ int	 listen_from_systemd(char *err, size_t errlen);
 /* Opens [server] listen ("ADDR:PORT" or "unix:/path") onto fd 0.  0/-1. */
 int	 listen_open(const struct config *, char *err, size_t errlen);
 /*
+ * "127.0.0.1:9000" or "[::1]:9000" (numeric, port 1 to 65535, digits
+ * only) into ss: the address's length, or 0 if spec is not one.
+ */
+struct sockaddr_storage;
+size_t	 listen_parse_tcp(const char *spec, struct sockaddr_storage *ss);
+/*
  * The socket's directory, open (O_DIRECTORY), if it is no link, owned by
  * root or owner and writable by no group or others; else -1 and err.
  */
