@@ -376,6 +376,12 @@ done:
 	return removed;
 }
 
+bool
+ccache_sweep_is_between(void)
+{
+	return sweep_dir == NULL;
+}
+
 void
 ccache_sweep_end(void)
 {

@@ -579,6 +579,8 @@ bool	 ccache_exists(const char *dir, const char *id, char *path,
  */
 int	 ccache_sweep(const char *dir, time_t now, unsigned max,
 	    unsigned lifetime);
+/* True between two passes: the last call reached the directory's end. */
+bool	 ccache_sweep_is_between(void);
 /* Closes the sweep's directory (at exit). */
 void	 ccache_sweep_end(void);
 
