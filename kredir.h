@@ -191,6 +191,18 @@ enum negotiate_parse {
 	NEG_TOO_LARGE		/* over max_token */
 };
 
+/*
+ * The one base64 codec: B64_STD is RFC 4648 §4 with its padding (the
+ * Negotiate header), B64_URL §5 without padding (the session cookie).
+ * Decoding is strict: no whitespace, no other byte, one encoding per
+ * value.  Encoding writes NUL-terminated text and returns its length, or
+ * 0 if outlen is short; decoding returns 0 and *outn, or -1.
+ */
+enum b64_kind		{ B64_STD, B64_URL };
+size_t	 http_b64_encode(enum b64_kind, const unsigned char *in, size_t n,
+	    char *out, size_t outlen);
+int	 http_b64_decode(enum b64_kind, const char *in, size_t n,
+	    unsigned char *out, size_t outlen, size_t *outn);
 /* Strict base64 (RFC 4648 §4, padding required, no whitespace). */
 size_t	 http_base64_encoded_len(size_t n);
 /* Writes NUL-terminated text; returns its length or 0 if outlen is short. */
