@@ -174,38 +174,44 @@ b64_decoded_len(const char *in, size_t n, size_t *len)
 /*
  * Strict unpadded decoding: every byte from the alphabet, no impossible
  * length, the unused bits of the last quantum zero, so that each value
- * has exactly one encoding.  out may hold partial output on error.
+ * has exactly one encoding.  Four bytes at a time: a byte outside the
+ * alphabet clears its flag in the AND of the four.  out may hold partial
+ * output on error.
  */
 static int
 b64_decode_bare(enum b64_kind kind, const char *in, size_t n,
     unsigned char *out, size_t outlen, size_t *outn)
 {
-	size_t		 i, o = 0;
-	uint32_t	 acc = 0;
-	int		 c;
+	const unsigned char	*u = (const unsigned char *)in;
+	unsigned char		 f = b64_flag[kind], all = f;
+	size_t			 i, o = 0, rest = n % 4;
+	uint32_t		 v = 0;
 
-	if (n % 4 == 1 || n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1) > outlen)
+	if (rest == 1 || n / 4 * 3 + (rest == 0 ? 0 : rest - 1) > outlen)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if ((c = b64_value(kind, (unsigned char)in[i])) == -1)
-			return -1;
-		acc = acc << 6 | (uint32_t)c;
-		if (i % 4 == 3) {
-			out[o++] = acc >> 16;
-			out[o++] = acc >> 8;
-			out[o++] = acc;
-			acc = 0;
-		}
+	for (i = 0; i + 4 <= n; i += 4) {
+		all &= b64_rev[u[i]] & b64_rev[u[i + 1]] &
+		    b64_rev[u[i + 2]] & b64_rev[u[i + 3]];
+		v = (uint32_t)(b64_rev[u[i]] & 63) << 18 |
+		    (uint32_t)(b64_rev[u[i + 1]] & 63) << 12 |
+		    (uint32_t)(b64_rev[u[i + 2]] & 63) << 6 |
+		    (b64_rev[u[i + 3]] & 63);
+		out[o++] = v >> 16;
+		out[o++] = v >> 8;
+		out[o++] = v;
 	}
-	if (n % 4 == 2) {
-		if ((acc & 0xf) != 0)
-			return -1;
-		out[o++] = acc >> 4;
-	} else if (n % 4 == 3) {
-		if ((acc & 0x3) != 0)
-			return -1;
-		out[o++] = acc >> 10;
-		out[o++] = acc >> 2;
+	for (v = 0; i < n; i++) {
+		all &= b64_rev[u[i]];
+		v = v << 6 | (b64_rev[u[i]] & 63);
+	}
+	if ((all & f) == 0 || (rest == 2 && (v & 0xf) != 0) ||
+	    (rest == 3 && (v & 0x3) != 0))
+		return -1;
+	if (rest == 2)
+		out[o++] = v >> 4;
+	else if (rest == 3) {
+		out[o++] = v >> 10;
+		out[o++] = v >> 2;
 	}
 	*outn = o;
 	return 0;
