@@ -99,10 +99,12 @@ start_kredir() {
 }
 
 # stop_kredir: SIGTERM to the recorded pid, and wait for it.
+kredir_gone() {
+	! kt_alive "$KPID"
+}
 stop_kredir() {
 	kill -TERM "$KPID" 2>/dev/null
-	kt_wait_until 10 eval '! kt_alive "$KPID"' ||
-	    kt_die "kredir $KPID did not stop"
+	kt_wait_until 10 kredir_gone || kt_die "kredir $KPID did not stop"
 }
 
 # ------------------------------------------------------------ start delay
