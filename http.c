@@ -150,6 +150,18 @@ http_base64_encode(const unsigned char *in, size_t n, char *out,
 	return http_b64_encode(B64_STD, in, n, out, outlen);
 }
 
+void
+http_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
 /*
  * Decoded length of n bytes of padded base64, from the length and the
  * padding alone, or -1 when n is not a multiple of 4.  The bytes are

@@ -203,6 +203,8 @@ size_t	 http_b64_encode(enum b64_kind, const unsigned char *in, size_t n,
 	    char *out, size_t outlen);
 int	 http_b64_decode(enum b64_kind, const char *in, size_t n,
 	    unsigned char *out, size_t outlen, size_t *outn);
+/* n bytes as 2n lower-case hex digits and a NUL into out. */
+void	 http_hex_encode(const unsigned char *in, size_t n, char *out);
 /* Strict base64 (RFC 4648 §4, padding required, no whitespace). */
 size_t	 http_base64_encoded_len(size_t n);
 /* Writes NUL-terminated text; returns its length or 0 if outlen is short. */

@@ -31,9 +31,8 @@
 int
 session_new_id(char out[KREDIR_SESSION_ID_HEX + 1])
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 raw[KREDIR_SESSION_ID_BYTES];
-	size_t			 got = 0, i;
+	size_t			 got = 0;
 	ssize_t			 n;
 	int			 rc = -1;
 
@@ -46,11 +45,7 @@ session_new_id(char out[KREDIR_SESSION_ID_HEX + 1])
 			goto done;
 		got += (size_t)n;
 	}
-	for (i = 0; i < sizeof(raw); i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 0xf];
-	}
-	out[KREDIR_SESSION_ID_HEX] = '\0';
+	http_hex_encode(raw, sizeof(raw), out);
 	rc = 0;
 done:
 	explicit_bzero(raw, sizeof(raw));

@@ -173,6 +173,20 @@ test_base64url(void)
 }
 
 static void
+test_hex_encode(void)
+{
+	static const unsigned char in[] = { 0x00, 0x0f, 0xa5, 0xff, 0x10 };
+	char out[2 * sizeof(in) + 1];
+
+	memset(out, 'x', sizeof(out));
+	http_hex_encode(in, sizeof(in), out);
+	CHECK(strcmp(out, "000fa5ff10") == 0, "hex: \"%.*s\"",
+	    (int)sizeof(out), out);
+	http_hex_encode(in, 0, out);
+	CHECK(out[0] == '\0', "hex of nothing: \"\"");
+}
+
+static void
 test_base64_encode_short(void)
 {
 	char	 out[8];
@@ -697,6 +711,7 @@ suite_http(void)
 	    UNIT_TEST(test_base64_bad),
 	    UNIT_TEST(test_base64_encode_short),
 	    UNIT_TEST(test_base64url),
+	    UNIT_TEST(test_hex_encode),
 	    UNIT_TEST(test_negotiate_table),
 	    UNIT_TEST(test_negotiate_large),
 	    UNIT_TEST(test_target_clean),
