@@ -106,6 +106,27 @@ resp_add(const char *fmt, ...)
 	resp.len += (size_t)n;
 }
 
+/* Appends n bytes of s as they are: a long value, no formatting. */
+static void
+resp_put(const char *s, size_t n)
+{
+	char *np;
+
+	if (resp.failed)
+		return;
+	if (n >= resp.cap - resp.len) {
+		if ((np = realloc(resp.p, resp.cap + n + 4096)) == NULL) {
+			resp.failed = true;
+			return;
+		}
+		resp.p = np;
+		resp.cap += n + 4096;
+	}
+	memcpy(resp.p + resp.len, s, n);
+	resp.len += n;
+	resp.p[resp.len] = '\0';
+}
+
 static void
 resp_start(int status, const char *reason)
 {
@@ -411,6 +432,7 @@ resp_identity(const struct server *s, const struct request *rq,
 {
 	const char *pre = rq->authorizer ? "Variable-KREDIR_" : "X-Kredir-";
 	bool var = rq->authorizer;
+	size_t n;
 
 	if (l->sid == NULL)
 		return;
@@ -419,10 +441,11 @@ resp_identity(const struct server *s, const struct request *rq,
 		resp_add("%s%s: %s\r\n", pre, var ? "UPN" : "Upn", l->upn);
 	if (!s->conf.access.export_groups || l->groups == NULL)
 		return;
-	if (strlen(l->groups) <= s->conf.access.groups_max)
-		resp_add("%s%s: %s\r\n", pre, var ? "GROUPS" : "Groups",
-		    l->groups);
-	else	/* never cut short: the application learns it has none */
+	if ((n = strlen(l->groups)) <= s->conf.access.groups_max) {
+		resp_add("%s%s: ", pre, var ? "GROUPS" : "Groups");
+		resp_put(l->groups, n);	/* up to 64 KB: copied, not formatted */
+		resp_put("\r\n", 2);
+	} else	/* never cut short: the application learns it has none */
 		resp_add("%s%s: %zu\r\n", pre, var ? "GROUPS_OMITTED" :
 		    "Groups-Omitted", access_groups_count(l->groups));
 }
