@@ -127,6 +127,18 @@ resp_put(const char *s, size_t n)
 	resp.p[resp.len] = '\0';
 }
 
+/* "<pre><name>: <value>\r\n", copied: no formatting on the hot path. */
+static void
+resp_put_header(const char *pre, const char *name, const char *value,
+    size_t n)
+{
+	resp_put(pre, strlen(pre));
+	resp_put(name, strlen(name));
+	resp_put(": ", 2);
+	resp_put(value, n);
+	resp_put("\r\n", 2);
+}
+
 static void
 resp_start(int status, const char *reason)
 {
@@ -436,16 +448,15 @@ resp_identity(const struct server *s, const struct request *rq,
 
 	if (l->sid == NULL)
 		return;
-	resp_add("%s%s: %s\r\n", pre, var ? "SID" : "Sid", l->sid);
+	resp_put_header(pre, var ? "SID" : "Sid", l->sid, strlen(l->sid));
 	if (l->upn != NULL && l->upn[0] != '\0')
-		resp_add("%s%s: %s\r\n", pre, var ? "UPN" : "Upn", l->upn);
+		resp_put_header(pre, var ? "UPN" : "Upn", l->upn,
+		    strlen(l->upn));
 	if (!s->conf.access.export_groups || l->groups == NULL)
 		return;
-	if ((n = strlen(l->groups)) <= s->conf.access.groups_max) {
-		resp_add("%s%s: ", pre, var ? "GROUPS" : "Groups");
-		resp_put(l->groups, n);	/* up to 64 KB: copied, not formatted */
-		resp_put("\r\n", 2);
-	} else	/* never cut short: the application learns it has none */
+	if ((n = strlen(l->groups)) <= s->conf.access.groups_max)
+		resp_put_header(pre, var ? "GROUPS" : "Groups", l->groups, n);
+	else	/* never cut short: the application learns it has none */
 		resp_add("%s%s: %zu\r\n", pre, var ? "GROUPS_OMITTED" :
 		    "Groups-Omitted", access_groups_count(l->groups));
 }
