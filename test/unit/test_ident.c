@@ -48,7 +48,7 @@ test_ident_round_trip(void)
 {
 	struct pac_info	 pi;
 	struct ident	 id;
-	char		 err[256], p[128];
+	char		 err[256] = "", p[128];
 	struct stat	 st;
 
 	setup();
@@ -150,7 +150,7 @@ test_ident_refused(void)
 static void
 test_ident_sweep(void)
 {
-	char	 err[256], p[128];
+	char	 err[256] = "", p[128];
 	int	 fd;
 
 	CU_ASSERT_TRUE(ident_is_file("krb5cc_" ID ".groups"));
