@@ -210,10 +210,21 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 	}
 	if (check_keys(a, c, err, errlen) == -1)
 		return -1;
-	if (!a->any_name && import_acceptor_name(c, &name, err, errlen) == -1)
+	if (c->account[0] != '\0') {	/* constrained delegation */
+		/*
+		 * Bound to the account's key: MIT names the account as the
+		 * target, whichever of its SPNs the ticket was for.
+		 */
+		a->any_name = false;
+		if (s4u_acquire(c, &a->acceptor, err, errlen) == -1)
+			goto done;
+		maj = GSS_S_COMPLETE;
+	} else if (!a->any_name && import_acceptor_name(c, &name, err,
+	    errlen) == -1)
 		return -1;
-	maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &mechset,
-	    GSS_C_ACCEPT, &store, &a->acceptor, NULL, NULL);
+	else
+		maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE,
+		    &mechset, GSS_C_ACCEPT, &store, &a->acceptor, NULL, NULL);
 	if (GSS_ERROR(maj)) {
 		snprintf(err, errlen, "acceptor %s/%s from %s: ", c->service,
 		    c->fqdn, c->keytab);
@@ -243,6 +254,7 @@ auth_free(struct auth *a)
 	OM_uint32 min;
 
 	gss_release_cred(&min, &a->acceptor);
+	s4u_release();
 }
 
 /* An initial SPNEGO token (RFC 4178), not a bare Kerberos one. */
@@ -324,16 +336,18 @@ display_name(gss_name_t name, char *out, size_t outlen)
 	gss_release_buffer(&min, &buf);
 }
 
-/* The ticket's ok-as-delegate flag: what the KDC said of our principal. */
-static bool
-ticket_says_ok_as_delegate(gss_ctx_id_t ctx)
+/* The ticket's flags: ok-as-delegate (what the KDC said of our
+ * principal) and forwardable (whether S4U2Proxy may use it). */
+static void
+ticket_flags(gss_ctx_id_t ctx, struct auth_outcome *o)
 {
 	krb5_flags tf = 0;
 	OM_uint32 min;
 
 	if (GSS_ERROR(gss_krb5_get_tkt_flags(&min, ctx, &tf)))
-		return false;
-	return (tf & TKT_FLG_OK_AS_DELEGATE) != 0;
+		tf = 0;
+	o->ok_as_delegate = (tf & TKT_FLG_OK_AS_DELEGATE) != 0;
+	o->forwardable = (tf & TKT_FLG_FORWARDABLE) != 0;
 }
 
 /*
@@ -474,7 +488,7 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 		}
 		goto done;
 	}
-	o->ok_as_delegate = ticket_says_ok_as_delegate(ctx);
+	ticket_flags(ctx, o);
 	if (maj & GSS_S_CONTINUE_NEEDED) {
 		r = AUTH_CONTINUE;
 		goto done;

@@ -46,6 +46,7 @@ struct report {
 	FILE		*out;
 	bool		 json;
 	unsigned	 count[3];
+	bool		 constrained;	/* [kerberos] account is set */
 };
 
 /* Whom kredir serves as: files are judged for this user. */
@@ -1114,6 +1115,11 @@ report_delegation(struct report *r, const char *principal, krb5_flags flags)
 	if ((flags & TKT_FLG_OK_AS_DELEGATE) != 0)
 		report_add(r, CHECK_OK, "kdc.delegation", NULL, "%s: service "
 		    "tickets carry ok_as_delegate", principal);
+	else if (r->constrained)
+		report_add(r, CHECK_OK, "kdc.delegation", NULL, "%s: service "
+		    "tickets lack ok_as_delegate: browsers will not forward "
+		    "TGTs, and constrained delegation does not need them",
+		    principal);
 	else
 		report_add(r, CHECK_FAIL, "kdc.delegation", fixf(fix,
 		    sizeof(fix), "kadmin modprinc +ok_as_delegate %s / AD: "
@@ -1475,6 +1481,32 @@ check_access(struct report *r, const struct config *c)
 
 /* ---------------------------------------------------------------- run */
 
+/* Constrained delegation as configured, and its risk when opted into. */
+static void
+check_constrained(struct report *r, const struct config *c)
+{
+	char list[KREDIR_MAX_TARGETS * KREDIR_PRINCIPAL_MAX];
+
+	if (c->account[0] == '\0')
+		return;
+	list[0] = '\0';
+	for (size_t i = 0; i < c->ntargets; i++)
+		append(list, sizeof(list), "%s%s", i > 0 ? " " : "",
+		    c->targets[i]);
+	report_add(r, CHECK_OK, "delegation.constrained", NULL, "account %s "
+	    "obtains tickets as the user (S4U2Proxy) for: %s", c->account,
+	    list[0] != '\0' ? list : "(none listed)");
+	if (c->constrained_cache == CCACHE_IMPERSONATOR)
+		report_add(r, CHECK_WARN, "delegation.constrained_cache",
+		    "use constrained_cache = targets with delegate_to unless "
+		    "applications must reach services not known in advance; "
+		    "keep cache_dir readable by kredir and the application only",
+		    "impersonator: every session cache holds the node's own TGT "
+		    "and the user's evidence ticket: whoever reads one can act "
+		    "as the node, and as the user toward every service the "
+		    "account may delegate to");
+}
+
 static void
 check_keytab(struct report *r, krb5_context kc, const struct config *c,
     const struct who *w, struct keytab *kt)
@@ -1500,13 +1532,15 @@ int
 check_run(const struct config *conf, const char *config_path, bool json,
     FILE *out)
 {
-	struct report r = { out, json, { 0, 0, 0 } };
+	struct report r = { out, json, { 0, 0, 0 }, false };
 	struct keytab *kt = NULL;
 	krb5_context kc = NULL;
 	krb5_error_code ret;
 	struct who w;
 
+	r.constrained = conf->account[0] != '\0';
 	check_config(&r, conf, config_path);
+	check_constrained(&r, conf);
 	check_user(&r, conf, &w);
 	check_name(&r, conf);
 	if ((ret = krb5_init_context(&kc)) != 0) {
@@ -1537,7 +1571,7 @@ int
 check_config_error(const char *config_path, int nerrors, bool json,
     FILE *out)
 {
-	struct report r = { out, json, { 0, 0, 0 } };
+	struct report r = { out, json, { 0, 0, 0 }, false };
 	char fix[KREDIR_PATHBUF + 64];
 
 	report_add(&r, CHECK_FAIL, "config", fixf(fix, sizeof(fix), "correct "

@@ -320,6 +320,51 @@ respond_no_delegation(struct server *s, struct request *rq,
 	    "ok_as_delegate: trust this service for delegation");
 }
 
+/*
+ * Constrained delegation that cannot work: the ticket is not forwardable
+ * (target NULL: predicted from its flags), or the KDC refused a backend.
+ */
+static void
+respond_constrained_refused(struct server *s, struct request *rq,
+    const char *principal, const char *target, const char *why)
+{
+	char host[KREDIR_HOSTBUF * 2], spn[KREDIR_PRINCIPAL_MAX * 6];
+	char html[4096];
+
+	http_html_escape(rq->canon, host, sizeof(host));
+	http_html_escape(target != NULL ? target : "", spn, sizeof(spn));
+	snprintf(html, sizeof(html), "<p>You were recognised, but this site "
+	    "cannot act on your behalf (constrained delegation): %s.</p>\n"
+	    "<ul>\n<li>accounts marked \"sensitive and cannot be "
+	    "delegated\" and members of Protected Users can never be "
+	    "delegated;</li>\n<li>your ticket must be forwardable "
+	    "(<code>kinit -f</code>, <code>forwardable = true</code>);</li>\n"
+	    "<li>the account of <code>%s/%s</code> must be allowed to "
+	    "delegate to %s (Active Directory: msDS-AllowedToDelegateTo, "
+	    "\"Trust this computer for delegation to specified services "
+	    "only\").</li></ul>", target == NULL ? "your ticket for this site "
+	    "is not forwardable" : "the domain controller refused a service "
+	    "this site needs", s->conf.service, host, target == NULL ?
+	    "its backends" : spn);
+	resp_start(403, "Forbidden");
+	resp_page("Credentials cannot be delegated", html);
+	resp_send(rq);
+	metrics_count(METRIC_NO_DELEGATION);
+	if (target == NULL)
+		log_msg(LOG_WARN, "no-delegation principal=%s host=%s "
+		    "delegation=constrained forwardable=no reason=\"the service "
+		    "ticket is not forwardable: the user is sensitive or in "
+		    "Protected Users (or asked for no forwardable ticket); the "
+		    "KDC would refuse S4U2Proxy\"", principal, rq->canon);
+	else
+		log_msg(LOG_WARN, "no-delegation principal=%s host=%s "
+		    "delegation=constrained target=%s reason=\"the KDC refused "
+		    "constrained delegation (S4U2Proxy) to %s: %s; allow it for "
+		    "this node's account (msDS-AllowedToDelegateTo) or remove it "
+		    "from delegate_to\"", principal, rq->canon, target, target,
+		    why);
+}
+
 static bool
 cookie_secure(const struct server *s, const struct request *rq)
 {
@@ -336,6 +381,7 @@ struct login {
 	time_t		 expires;	/* of the session */
 	const char	*mutual;	/* base64 token, or NULL */
 	const char	*mechanism;
+	const char	*kind;		/* unconstrained, constrained, none */
 	bool		 okd_known, okd;	/* ok-as-delegate at login */
 	const char	*sid, *upn, *groups;	/* from the PAC, or NULL */
 };
@@ -360,6 +406,7 @@ respond_whoami(struct server *s, struct request *rq, const struct login *l)
 	strlcpy(w.principal, l->user, sizeof(w.principal));
 	w.mechanism = l->mechanism;
 	w.delegated = l->cache != NULL;
+	w.kind = l->kind;
 	w.ok_as_delegate_known = l->okd_known;
 	w.ok_as_delegate = l->okd;
 	w.session_expires = l->expires;
@@ -432,12 +479,14 @@ respond_success(struct server *s, struct request *rq, const struct login *l)
 		/* FastCGI 1.0 section 6.3: the server sets these for the app. */
 		resp_start(200, "OK");
 		resp_add("Variable-REMOTE_USER: %s\r\n", l->user);
+		resp_add("Variable-KREDIR_DELEGATION: %s\r\n", l->kind);
 		if (l->cache != NULL)
 			resp_add("Variable-KRB5CCNAME: FILE:%s\r\n", l->cache);
 		resp_identity(s, rq, l);
 	} else if (rq->headers_only) {
 		resp_start(200, "OK");
 		resp_add("X-Remote-User: %s\r\n", l->user);
+		resp_add("X-Kredir-Delegation: %s\r\n", l->kind);
 		if (l->cache != NULL)
 			resp_add("X-Kredir-Ccache: FILE:%s\r\n", l->cache);
 		resp_identity(s, rq, l);
@@ -507,6 +556,7 @@ try_session(struct server *s, struct request *rq, struct session *sess)
 	memset(&l, 0, sizeof(l));
 	l.user = sess->principal;
 	l.cache = path;
+	l.kind = s4u_kind_name(s4u_cache_kind(path));
 	l.expires = sess->expires;
 	l.mechanism = "session cookie (from an earlier Kerberos login)";
 	if (id.has_pac) {
@@ -555,17 +605,66 @@ login_from(struct login *l, const struct auth_outcome *o)
 		l->upn = o->pac.upn;
 		l->groups = o->pac.groups;
 	}
+	l->kind = s4u_kind_name(KIND_NONE);
+}
+
+/* The session's cache as plan says.  0; 1: the KDC refused; -1. */
+static int
+store_cache(struct server *s, struct auth_outcome *o, enum s4u_plan plan,
+    const char *id, struct s4u_result *r)
+{
+	if (plan != PLAN_STORE_TGT)
+		return s4u_store(&s->conf, o->delegated, plan, o->principal,
+		    s->conf.cache_dir, id, r);
+	memset(r, 0, sizeof(*r));
+	r->end = o->delegated_end;
+	return ccache_store(s->conf.cache_dir, id, o->delegated, r->why,
+	    sizeof(r->why));
+}
+
+/*
+ * The session's files: its cache as plan says, then its identity.  0;
+ * 1 when answered already (the KDC refused a backend); -1.
+ */
+static int
+store_session(struct server *s, struct request *rq, struct auth_outcome *o,
+    enum s4u_plan plan, struct session *sess)
+{
+	struct s4u_result r;
+	char err[256];
+	int rc;
+
+	if ((rc = store_cache(s, o, plan, sess->id, &r)) == 1) {
+		respond_constrained_refused(s, rq, o->principal, r.target,
+		    r.why);
+		return 1;
+	}
+	if (rc == -1) {
+		log_msg(LOG_ERR, "error principal=%s reason=\"storing the "
+		    "delegated cache: %s\"", o->principal, r.why);
+		return -1;
+	}
+	sess->expires = r.end;	/* a new login when the tickets end */
+	strlcpy(sess->principal, o->user, sizeof(sess->principal));
+	if (ident_store(s->conf.cache_dir, sess->id, o->user, o->principal,
+	    o->has_pac ? &o->pac : NULL, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "error principal=%s reason=\"%s\"",
+		    o->principal, err);
+		return -1;
+	}
+	return 0;
 }
 
 /* Stores the delegated credential and answers with a fresh cookie. */
 static void
 finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
-    struct session *sess)
+    struct session *sess, enum s4u_plan plan)
 {
 	char path[KREDIR_PATHBUF + 64], cookie[KREDIR_COOKIE_MAX + 1];
-	char err[256], *mutual = NULL;
+	char *mutual = NULL;
 	struct login l;
 	bool failed;
+	int rc;
 
 	/*
 	 * A re-login keeps its session id only for the same user: a stale
@@ -574,20 +673,10 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	if ((sess->id[0] == '\0' || strcmp(sess->principal, o->user) != 0) &&
 	    session_new_id(sess->id) == -1)
 		goto fail;
-	sess->expires = o->delegated_end;
-	strlcpy(sess->principal, o->user, sizeof(sess->principal));
-	if (ccache_store(s->conf.cache_dir, sess->id, o->delegated, err,
-	    sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error principal=%s reason=\"storing the "
-		    "delegated cache: %s\"", o->principal, err);
+	if ((rc = store_session(s, rq, o, plan, sess)) == 1)
+		return;
+	if (rc == -1)
 		goto fail;
-	}
-	if (ident_store(s->conf.cache_dir, sess->id, o->user, o->principal,
-	    o->has_pac ? &o->pac : NULL, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error principal=%s reason=\"%s\"",
-		    o->principal, err);
-		goto fail;
-	}
 	if (ccache_path(s->conf.cache_dir, sess->id, path, sizeof(path)) == -1 ||
 	    session_cookie_make(s->secret, s->secretlen, sess, cookie,
 	    sizeof(cookie)) == 0)
@@ -597,12 +686,15 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	login_from(&l, o);
 	l.cache = path;
 	l.cookie = cookie;
-	l.expires = o->delegated_end;
+	l.expires = sess->expires;
 	l.mutual = mutual;
+	l.kind = s4u_kind_name(plan == PLAN_STORE_TGT ? KIND_UNCONSTRAINED :
+	    KIND_CONSTRAINED);
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
-	log_msg(LOG_INFO, "authenticated principal=%s delegated=yes host=%s",
-	    o->principal, rq->canon);
+	log_msg(LOG_INFO, "authenticated principal=%s delegated=yes host=%s "
+	    "delegation=%s%s", o->principal, rq->canon, l.kind,
+	    plan == PLAN_STORE_IMPERSONATOR ? " cache=impersonator" : "");
 	free(mutual);
 	return;
 fail:
@@ -618,6 +710,7 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 	struct login l;
 	bool failed;
 	char *mutual, why[256];
+	enum s4u_plan plan;
 
 	if (o->pac_note[0] != '\0')
 		log_msg(LOG_WARN, "warning principal=%s reason=\"%s\"",
@@ -627,12 +720,19 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 		respond_refused(rq, o->principal, why);
 		return;
 	}
-	if (o->delegated != GSS_C_NO_CREDENTIAL) {
-		finish_login(s, rq, o, sess);
+	plan = s4u_decide(&s->conf, o->delegated != GSS_C_NO_CREDENTIAL,
+	    s4u_cred_is_proxy(o->delegated), o->forwardable);
+	if (plan >= PLAN_STORE_TGT) {
+		finish_login(s, rq, o, sess, plan);
 		return;
 	}
 	if (s->conf.require_delegation) {
-		respond_no_delegation(s, rq, o->principal, o->ok_as_delegate);
+		if (plan == PLAN_NOT_FORWARDABLE)
+			respond_constrained_refused(s, rq, o->principal, NULL,
+			    NULL);
+		else
+			respond_no_delegation(s, rq, o->principal,
+			    o->ok_as_delegate);
 		return;
 	}
 	mutual = encode_token(&o->out, &failed);
@@ -768,6 +868,7 @@ sweep_tick(struct server *s)
 	s->next_sweep = now + SWEEP_EVERY;
 	if ((n = ccache_sweep(s->conf.cache_dir, now, SWEEP_BATCH)) > 0)
 		log_msg(LOG_DEBUG, "sweep removed=%d", n);
+	s4u_tick(now);
 }
 
 static void

@@ -35,6 +35,7 @@
 #define KREDIR_COOKIE_MAX	768	/* a whole session cookie value */
 #define KREDIR_INI_LINE_MAX	199	/* Debian's inih r55 splits longer lines */
 #define KREDIR_MAX_WORKERS	64
+#define KREDIR_MAX_TARGETS	8	/* [kerberos] delegate_to */
 #define FARM_MARKER		"kredir_r"	/* query parameter */
 #define FARM_MARKER_MAX		64
 
@@ -90,6 +91,10 @@ enum unknown_host	{ UNKNOWN_REDIRECT, UNKNOWN_REJECT };
 enum success_action	{ SUCCESS_REDIRECT, SUCCESS_HEADERS };
 enum cookie_secure	{ SECURE_AUTO, SECURE_YES, SECURE_NO };
 enum log_level		{ LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+/* Which delegated credential a login may hand the application. */
+enum delegation		{ DELEG_ANY, DELEG_UNCONSTRAINED, DELEG_CONSTRAINED };
+/* What a constrained login stores: the backends' tickets, or MIT's cache. */
+enum constrained_cache	{ CCACHE_TARGETS, CCACHE_IMPERSONATOR };
 
 struct config {
 	/* [node] */
@@ -111,6 +116,11 @@ struct config {
 	char		 realms[KREDIR_MAX_REALMS][KREDIR_HOST_MAX + 1];
 	size_t		 nrealms;		/* 0: any realm */
 	bool		 local_name;
+	enum delegation	 delegation;
+	char		 account[KREDIR_PRINCIPAL_MAX];	/* "": no S4U */
+	char		 targets[KREDIR_MAX_TARGETS][KREDIR_PRINCIPAL_MAX];
+	size_t		 ntargets;		/* delegate_to */
+	enum constrained_cache constrained_cache;
 	/* [session] */
 	char		 cache_dir[KREDIR_PATHBUF];
 	char		 secret_file[KREDIR_PATHBUF];
@@ -367,6 +377,7 @@ struct whoami {
 	const char	*mechanism;
 	const char	*node;
 	bool		 delegated;
+	const char	*kind;		/* unconstrained, constrained, none */
 	bool		 tgt;		/* the cache holds a TGT: flags below */
 	bool		 forwardable, forwarded;
 	bool		 ok_as_delegate_known, ok_as_delegate;
@@ -406,6 +417,7 @@ struct auth_outcome {
 	char		 user[KREDIR_PRINCIPAL_MAX];	/* as reported */
 	bool		 spnego;	/* the token was SPNEGO-wrapped */
 	bool		 ok_as_delegate;	/* the ticket said so */
+	bool		 forwardable;	/* the service ticket's own flag */
 	bool		 replay;	/* rejected as a replay */
 	char		 why[512];	/* GSS text for the log, not clients */
 	bool		 has_pac;	/* pac holds a verified, decoded PAC */
@@ -491,6 +503,55 @@ bool	 ccache_exists(const char *dir, const char *id, char *path,
 int	 ccache_sweep(const char *dir, time_t now, unsigned max);
 /* Closes the sweep's directory (at exit). */
 void	 ccache_sweep_end(void);
+
+/* s4u.c: constrained delegation (S4U2Proxy) */
+enum deleg_kind	{ KIND_NONE, KIND_UNCONSTRAINED, KIND_CONSTRAINED };
+/* What a login does with what it was given. */
+enum s4u_plan {
+	PLAN_NONE,		/* nothing to store */
+	PLAN_NOT_FORWARDABLE,	/* constrained, but the ticket forbids it */
+	PLAN_STORE_TGT,		/* the forwarded TGT, as it came */
+	PLAN_STORE_TARGETS,	/* only the user's tickets for delegate_to */
+	PLAN_STORE_IMPERSONATOR	/* MIT's S4U2Proxy cache (opt-in) */
+};
+struct s4u_result {
+	time_t		 end;		/* of the stored tickets */
+	char		 target[KREDIR_PRINCIPAL_MAX];	/* refused, or "" */
+	char		 why[512];	/* for the log only */
+};
+
+/* "unconstrained", "constrained", "none". */
+const char	*s4u_kind_name(enum deleg_kind);
+/*
+ * The plan for a login: delegated is what gss_accept_sec_context gave,
+ * proxy whether that is an S4U2Proxy credential, forwardable the user's
+ * service ticket's flag (which predicts what the KDC will allow).
+ */
+enum s4u_plan	 s4u_decide(const struct config *, bool delegated, bool proxy,
+		    bool forwardable);
+/*
+ * The node account's credential for accepting and initiating ([kerberos]
+ * account), its TGT fetched now from the keytab into a MEMORY: cache of
+ * this process.  The caller owns *cred.  0, or -1 and err.
+ */
+int		 s4u_acquire(const struct config *, gss_cred_id_t *cred,
+		    char *err, size_t errlen);
+/* Renews the node's TGT when it nears its end (call between requests). */
+void		 s4u_tick(time_t now);
+/* Destroys the MEMORY: cache (at exit, before a new s4u_acquire). */
+void		 s4u_release(void);
+bool		 s4u_cred_is_proxy(gss_cred_id_t);
+/*
+ * Gets the user's tickets for every delegate_to target through cred,
+ * then stores the session's cache as plan says (targets only, or the
+ * whole impersonator cache).  0; 1 when the KDC refused r->target;
+ * -1 on a local failure.  r->why says why, for the log.
+ */
+int		 s4u_store(const struct config *, gss_cred_id_t cred,
+		    enum s4u_plan plan, const char *principal, const char *dir,
+		    const char *id, struct s4u_result *r);
+/* Which kind of delegation a stored session cache holds. */
+enum deleg_kind	 s4u_cache_kind(const char *path);
 
 /* check.c: "kredir check", a diagnosis of this node */
 enum check_status	{ CHECK_OK, CHECK_WARN, CHECK_FAIL };

@@ -30,6 +30,7 @@ void	 suite_whoami(void);
 void	 suite_pac(void);
 void	 suite_access(void);
 void	 suite_ident(void);
+void	 suite_s4u(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. */
 #define UNIT_SUITE(name, ...) do {					\

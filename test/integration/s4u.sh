@@ -1,0 +1,331 @@
+#!/bin/bash
+# Constrained delegation (S4U2Proxy) against a real Active Directory DC
+# (Samba AD DC on 127.0.0.20, test/ad-lib.sh): clients that do NOT
+# forward their TGT, node accounts allowed to delegate only to listed
+# services (msDS-AllowedToDelegateTo), the farm of test/farm-lib.sh with
+# its Apache + mod_auth_gssapi backend as the second hop.
+#
+#   dc1.kredir-ad.test      127.0.0.20  samba (KDC)
+#   www.kredir-ad.test      127.0.0.10  the balancer
+#   node1/node2             127.0.0.11/.14  nginx -> kredir + app; NODE1$
+#                           and NODE2$ may delegate to HTTP/backend only
+#   backend.kredir-ad.test  127.0.0.13  Apache + mod_auth_gssapi
+#   node3.kredir-ad.test    (kredir as a CGI) NODE3$ trusted for both
+#                           kinds of delegation
+# Accounts: alice; erin ("sensitive and cannot be delegated");
+# svc-backend (HTTP/backend); svc-other (HTTP/other, in no AD list).
+#
+# One PASS/FAIL line per check, then "N passed, N failed".
+set -u
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+# shellcheck source=test/ad-lib.sh
+. "$KT_ROOT/test/ad-lib.sh"
+# shellcheck source=test/farm-lib.sh
+. "$KT_ROOT/test/farm-lib.sh"
+kt_init s4u
+
+CLIENTS=$KT_ROOT/test/clients
+PY=/usr/bin/python3
+D=$KA_DOMAIN
+R=$KA_REALM
+BACKEND=backend.$D
+OTHER=other.$D
+FQDN3=node3.$D
+
+[ -x "$KT_BIN" ] || kt_die "no kredir binary at $KT_BIN: run make kredir"
+[ -x /usr/sbin/apache2 ] && [ -f /usr/lib/apache2/modules/mod_auth_gssapi.so ] ||
+    kt_die "apache2 and libapache2-mod-auth-gssapi are needed (test/deps.sh)"
+
+pw() {
+	printf '%s-%s%s-Aa1!' "$1" "$RANDOM" "$RANDOM"
+}
+
+# ============================================================ the domain
+ka_domain_start
+ALICE_PW=$(pw alice)
+ERIN_PW=$(pw erin)
+KF_ALICE_PW=$ALICE_PW
+S3=$KT_DIR/node3
+mkdir -p "$KT_DIR/node1" "$KT_DIR/node2" "$S3"
+for d in "$KT_DIR/node1" "$KT_DIR/node2" "$S3"; do
+	kt_session_files "$d"
+done
+# What an AD administrator does: "Trust this computer for delegation to
+# specified services only" (Kerberos only) is add-service; NODE3$ is
+# also trusted for unconstrained delegation.  Each node's keytab holds
+# its HTTP/ SPN and its account name (the keys are the account's).
+ka_admin <<EOF
+$(ka_user_line alice "$ALICE_PW")
+$(ka_user_line erin "$ERIN_PW")
+user sensitive erin on
+$(ka_computer_lines NODE1 "$(pw node1)" "HTTP/node1.$D")
+$(ka_computer_lines NODE2 "$(pw node2)" "HTTP/node2.$D")
+$(ka_computer_lines NODE3 "$(pw node3)" "HTTP/$FQDN3")
+delegation add-service NODE1\$ HTTP/$BACKEND
+delegation add-service NODE2\$ HTTP/$BACKEND
+delegation add-service NODE3\$ HTTP/$BACKEND
+delegation for-any-service NODE3\$ on
+$(ka_user_line svc-backend "$(pw backend)")
+spn add HTTP/$BACKEND svc-backend
+$(ka_user_line svc-other "$(pw other)")
+spn add HTTP/$OTHER svc-other
+$(ka_enctypes_lines 24 'NODE1$' 'NODE2$' 'NODE3$' svc-backend svc-other)
+domain exportkeytab $KT_DIR/node1/http.keytab --principal=HTTP/node1.$D
+domain exportkeytab $KT_DIR/node1/http.keytab --principal=NODE1\$
+domain exportkeytab $KT_DIR/node2/http.keytab --principal=HTTP/node2.$D
+domain exportkeytab $KT_DIR/node2/http.keytab --principal=NODE2\$
+domain exportkeytab $S3/http.keytab --principal=HTTP/$FQDN3
+domain exportkeytab $S3/http.keytab --principal=NODE3\$
+EOF
+chmod 0600 "$KT_DIR"/node[123]/http.keytab
+
+ALICE_CC=FILE:$KT_DIR/alice.ccache
+ERIN_CC=FILE:$KT_DIR/erin.ccache
+kt_kinit alice "$ALICE_PW" "$ALICE_CC"
+kt_kinit erin "$ERIN_PW" "$ERIN_CC"
+export KRB5CCNAME=$ALICE_CC
+
+# The AD facts the rest stands on (preconditions, not results).
+cp "$KT_DIR/alice.ccache" "$KT_DIR/probe.ccache"
+KRB5CCNAME=FILE:$KT_DIR/probe.ccache kvno "HTTP/node1.$D" >/dev/null 2>&1 ||
+    kt_die "alice gets no ticket for HTTP/node1.$D"
+flags=$(ka_ticket_flags "FILE:$KT_DIR/probe.ccache" "HTTP/node1.$D@$R")
+case $flags in
+*O*) kt_die "NODE1\$ must not be trusted for unconstrained delegation (flags $flags)" ;;
+*F*) ;;
+*) kt_die "alice's ticket for node1 is not forwardable (flags $flags)" ;;
+esac
+
+# ============================================================ the farm
+KF_ACCOUNT=([1]='NODE1$' [2]='NODE2$')
+kt_pick_port KF_PORT
+for n in 1 2; do
+	kt_pick_port "KF_FCGI_PORT[$n]"
+	kt_pick_port "KF_APP_PORT[$n]"
+done
+kt_resolve "$KF_VHOST" "$KF_PORT" "$KT_VIP_ADDR"
+kt_resolve "${KF_FQDN[1]}" "$KF_PORT" "$KT_NODE1_ADDR"
+kt_resolve "${KF_FQDN[2]}" "$KF_PORT" "$KT_NODE2_ADDR"
+kt_resolve "$KF_BACKEND" "$KF_PORT" "$KT_BACKEND_ADDR"
+KF_URL_VIP=http://$KF_VHOST:$KF_PORT
+KF_URL_BACKEND=http://$KF_BACKEND:$KF_PORT/whoami
+kf_start_backend
+
+# constrained N [section.key=value ...]: node N's kredir with its account
+# and the backend as the one delegation target (arguments override).
+constrained() {
+	local n=$1
+	shift
+	[ -z "${KF_KREDIR_PID[$n]:-}" ] || kf_stop_pid "${KF_KREDIR_PID[$n]}"
+	kf_kredir_start "$n" "kerberos.account=${KF_ACCOUNT[$n]}" \
+	    "kerberos.delegate_to=HTTP/$BACKEND" "$@"
+}
+for n in 1 2; do
+	kf_start_app "$n"
+	constrained "$n"
+	kf_start_node_nginx "$n"
+done
+kf_start_lb
+L=$KT_DIR/login
+
+# caches: the session cache files on both nodes.
+caches() {
+	find "$KT_DIR/node1/ccache" "$KT_DIR/node2/ccache" -type f -name 'krb5cc_*'
+}
+clear_caches() {
+	rm -f "$KT_DIR"/node[12]/ccache/krb5cc_*
+}
+# last_log OUTCOME: the last such line in the log of the node the last
+# login ended on.
+last_log() {
+	local n=0
+	case $KF_FINAL in
+	"http://${KF_FQDN[1]}:"*) n=1 ;;
+	"http://${KF_FQDN[2]}:"*) n=2 ;;
+	esac
+	grep -h -E "kredir\[[0-9]+\]: $1 " "$(kf_log "$n")" 2>/dev/null | tail -n 1
+}
+
+# farm_login NAME [curl args]: alice, no delegation, from the VIP.
+farm_login() {
+	rm -f "$L.jar"
+	kf_login "$L" "" --delegation none "${@:2}"
+	FARM_STATUSES=$(tr -d '\r' <"$L.hdrs" | awk '/^HTTP\//{printf "%s ", $2}')
+}
+
+# ------------------------------------------------ A. the default: targets
+clear_caches
+farm_login "constrained"
+kt_expect_eq "curl --negotiate without --delegation: hops 302 (balancer) 303 (login) 200 (app)" \
+    "302 303 200 " "$FARM_STATUSES"
+kt_expect_eq "constrained: the application ran as alice" \
+    "alice@$R" "$(kf_body_field "$L.body" user)"
+kt_expect_eq "constrained: the application was told delegation: constrained" \
+    constrained "$(kf_body_field "$L.body" delegation)"
+kt_expect_eq "constrained: the backend (Apache + mod_auth_gssapi) saw alice" \
+    "alice@$R" "$(kf_body_field "$L.body" 'backend saw')"
+kt_expect_match "constrained: logged authenticated ... delegated=yes ... delegation=constrained" \
+    "authenticated principal=alice@$R delegated=yes host=node[12]\.$D delegation=constrained\$" \
+    "$(last_log authenticated)"
+mapfile -t files < <(caches)
+kt_expect_eq "constrained: one session cache was stored" 1 "${#files[@]}"
+cc=${files[0]:-/nonexistent}
+kt_expect_eq "constrained: the cache is 0600" 600 "$(stat -c %a "$cc" 2>/dev/null)"
+kl=$(klist -c "FILE:$cc" 2>&1)
+kt_expect_match "constrained: klist: the default principal is alice" \
+    "Default principal: alice@$R" "$kl"
+kt_expect_match "constrained: klist: alice's ticket for HTTP/$BACKEND@$R (realm-qualified)" \
+    "HTTP/$BACKEND@$R" "$kl"
+if grep -q -i 'krbtgt' <<<"$kl"; then
+	kt_fail "constrained: klist: no TGT at all (neither the node's nor alice's)" "$kl"
+else
+	kt_pass "constrained: klist: no TGT at all (neither the node's nor alice's)"
+fi
+if grep -q -E "NODE[12]\\\$|HTTP/node[12]" <<<"$kl"; then
+	kt_fail "constrained: klist: no evidence ticket, nothing of the node" "$kl"
+else
+	kt_pass "constrained: klist: no evidence ticket, nothing of the node"
+fi
+kt_expect_match "constrained: the backend's own log names alice" \
+    "\"GET /whoami HTTP/1\.1\" 200 user=alice@$R" "$(cat "$KT_DIR/backend/access.log")"
+
+# The same login by python-gssapi, a browser-like client that does not
+# ask to delegate (GSS_C_DELEG_FLAG off).
+out=$("$KF_PY" "$KT_ROOT/demo/walk.py" --no-delegate --json "${KT_RESOLVE[@]}" \
+    "$KF_URL_VIP/" 2>&1)
+kt_expect_match "python-gssapi without the delegation flag: ends 200, backend saw alice" \
+    "backend saw: alice@$R.*\"final\": true.*\"status\": 200" "$(tail -n 1 <<<"$out")"
+
+# A session cookie alone: the same kind, no new login.
+url=$KF_FINAL
+sess_before=$(($(kt_log_count "$(kf_log 1)" session) + $(kt_log_count "$(kf_log 2)" session)))
+farm_login "again"
+body=$(curl -sS --max-time 10 -b "$L.jar" "${KT_RESOLVE[@]}" "$KF_FINAL" 2>&1)
+kt_expect_match "constrained: a cookie-only visit reaches the backend as alice, delegation: constrained" \
+    "delegation: constrained.*backend saw: alice@$R" "$(tr '\n' ' ' <<<"$body")"
+kt_expect_eq "constrained: that visit was a session, not a login" \
+    $((sess_before + 2)) \
+    $(($(kt_log_count "$(kf_log 1)" session) + $(kt_log_count "$(kf_log 2)" session)))
+: "$url"
+
+# ------------------------------------------------ B. a backend AD refuses
+for n in 1 2; do
+	constrained "$n" "kerberos.delegate_to=HTTP/$BACKEND HTTP/$OTHER"
+done
+clear_caches
+farm_login "refused backend"
+kt_expect_eq "delegate_to lists HTTP/$OTHER (in no AD list): the login answers 403" \
+    403 "$KF_CODE"
+kt_expect_match "refused backend: the page names the refused service" \
+    "HTTP/$OTHER" "$(cat "$L.body")"
+kt_expect_match "refused backend: logged no-delegation ... target=HTTP/$OTHER with the KDC's error" \
+    "no-delegation principal=alice@$R host=node[12]\.$D delegation=constrained target=HTTP/$OTHER reason=\"the KDC refused constrained delegation \(S4U2Proxy\) to HTTP/$OTHER: .*(KDC can't fulfill requested option|BADOPTION)" \
+    "$(last_log no-delegation)"
+kt_expect_eq "refused backend: no cache stored" 0 "$(caches | wc -l)"
+
+# ------------------------------------------------ C. the impersonator cache
+for n in 1 2; do
+	constrained "$n" kerberos.constrained_cache=impersonator
+done
+clear_caches
+farm_login "impersonator"
+kt_expect_eq "constrained_cache = impersonator: ends 200, the backend saw alice" \
+    "200 alice@$R" "$KF_CODE $(kf_body_field "$L.body" 'backend saw')"
+kt_expect_match "impersonator: logged delegation=constrained cache=impersonator" \
+    "authenticated principal=alice@$R delegated=yes host=node[12]\.$D delegation=constrained cache=impersonator" \
+    "$(last_log authenticated)"
+mapfile -t files < <(caches)
+kl=$(klist -c "FILE:${files[0]:-/nonexistent}" 2>&1)
+kt_expect_match "impersonator: as documented, the cache holds the node's own TGT" \
+    "krbtgt/$R@$R" "$kl"
+out=$(env -i PATH="$KT_PATH" "${KT_ENV[@]}" "$KT_BIN" check \
+    -c "$KT_DIR/node1/kredir.ini" 2>&1)
+kt_expect_match "impersonator: kredir check warns that the cache can act as the node" \
+    '^WARN delegation\.constrained_cache: .*node.s own TGT' "$out"
+
+# ------------------------------------------------ D. a sensitive user
+for n in 1 2; do
+	constrained "$n"
+done
+clear_caches
+before=$(($(kt_log_count "$(kf_log 1)" no-delegation) + $(kt_log_count "$(kf_log 2)" no-delegation)))
+KRB5CCNAME=$ERIN_CC farm_login "erin"
+kt_expect_eq "erin (sensitive), no delegation asked: 403" 403 "$KF_CODE"
+kt_expect_match "erin: the page says the ticket is not forwardable and names sensitive accounts" \
+    'not forwardable.*sensitive|sensitive.*not forwardable' "$(tr '\n' ' ' <"$L.body")"
+kt_expect_match "erin: logged no-delegation ... forwardable=no with the cause" \
+    "no-delegation principal=erin@$R host=node[12]\.$D delegation=constrained forwardable=no reason=\"the service ticket is not forwardable: the user is sensitive or in Protected Users" \
+    "$(last_log no-delegation)"
+kt_expect_eq "erin: one no-delegation line" $((before + 1)) \
+    $(($(kt_log_count "$(kf_log 1)" no-delegation) + $(kt_log_count "$(kf_log 2)" no-delegation)))
+kt_expect_eq "erin: no cache stored" 0 "$(caches | wc -l)"
+
+# ------------------------------------------------ E. both kinds on one node
+# node3 (NODE3$ trusted for delegation and for constrained delegation to
+# the backend), kredir as a CGI, tokens from python-gssapi.
+KT_INI_FQDN=$FQDN3 KT_INI_PORT="" KT_INI_KEYTAB=$S3/http.keytab \
+    KT_INI_STATE=$S3 kt_kredir_ini "$S3/kredir.ini" 'kerberos.account=NODE3$' \
+    "kerberos.delegate_to=HTTP/$BACKEND"
+# cgi NAME [gss_token.py args]: one request with a fresh token; status in
+# CGI_STATUS, the answer in $KT_DIR/cgi.out, the log in $S3/kredir.log.
+cgi() {
+	local tok
+	tok=$(KRB5CCNAME=$ALICE_CC "$PY" "$CLIENTS/gss_token.py" "$@" \
+	    "HTTP@$FQDN3" 2>>"$KT_DIR/gss.err") || kt_die "gss_token.py failed"
+	env -i PATH="$KT_PATH" "${KT_ENV[@]}" KREDIR_CONFIG="$S3/kredir.ini" \
+	    GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
+	    REQUEST_METHOD=GET REQUEST_URI=/ SCRIPT_NAME=/ HTTP_HOST="$FQDN3" \
+	    HTTP_AUTHORIZATION="Negotiate $tok" "$KT_BIN" </dev/null \
+	    >"$KT_DIR/cgi.out" 2>>"$S3/kredir.log"
+	CGI_STATUS=$(tr -d '\r' <"$KT_DIR/cgi.out" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
+}
+cgi_header() {
+	tr -d '\r' <"$KT_DIR/cgi.out" | sed -n "s/^$1: //p" | head -n 1
+}
+cgi
+cc=$(cgi_header X-Kredir-Ccache)
+cc=${cc#FILE:}
+kt_expect_eq "node3 allows both, a delegating client: 200, X-Kredir-Delegation: unconstrained" \
+    "200 unconstrained" "$CGI_STATUS $(cgi_header X-Kredir-Delegation)"
+kt_expect_match "node3, delegating client: the forwarded TGT is stored, as before (klist -f: F)" \
+    '^[A-Za-z]*F' "$(ka_ticket_flags "FILE:$cc" "krbtgt/$R@$R")"
+cgi --no-delegate
+cc=$(cgi_header X-Kredir-Ccache)
+cc=${cc#FILE:}
+kt_expect_eq "node3, a client that does not delegate: 200, X-Kredir-Delegation: constrained" \
+    "200 constrained" "$CGI_STATUS $(cgi_header X-Kredir-Delegation)"
+kt_expect_match "node3, no delegation asked: the cache holds the backend's ticket only" \
+    "HTTP/$BACKEND@$R" "$(klist -c "FILE:$cc" 2>&1)"
+kt_expect_eq "node3, constrained: the backend's ticket reaches the backend as alice" \
+    "alice@$R" "$(KRB5CCNAME=FILE:$cc curl -sS --max-time 10 --negotiate -u : \
+        "${KT_RESOLVE[@]}" "$KF_URL_BACKEND" 2>&1)"
+
+# delegation = constrained: a forwarded TGT is not handed on; the
+# application still gets the backend's ticket, through it.
+KT_INI_FQDN=$FQDN3 KT_INI_PORT="" KT_INI_KEYTAB=$S3/http.keytab \
+    KT_INI_STATE=$S3 kt_kredir_ini "$S3/kredir.ini" 'kerberos.account=NODE3$' \
+    "kerberos.delegate_to=HTTP/$BACKEND" kerberos.delegation=constrained
+cgi
+cc=$(cgi_header X-Kredir-Ccache)
+cc=${cc#FILE:}
+kl=$(klist -c "FILE:$cc" 2>&1)
+kt_expect_eq "delegation = constrained, a delegating client: 200, constrained" \
+    "200 constrained" "$CGI_STATUS $(cgi_header X-Kredir-Delegation)"
+if grep -q "HTTP/$BACKEND@$R" <<<"$kl" && ! grep -q krbtgt <<<"$kl"; then
+	kt_pass "delegation = constrained: the forwarded TGT is not stored, the backend's ticket is"
+else
+	kt_fail "delegation = constrained: the forwarded TGT is not stored, the backend's ticket is" "$kl"
+fi
+
+# ============================================================ the end
+dead=
+for pid in "$KA_SAMBA_PID" "$KF_BACKEND_PID" "$KF_LB_PID" "${KF_NGINX_PID[@]}" \
+    "${KF_KREDIR_PID[@]}" "${KF_APP_PID[@]}"; do
+	kt_alive "$pid" || dead+=" $pid"
+done
+kt_expect_eq "every daemon (samba included) still running" "" "$dead"
+errs=$(grep -h -E 'kredir\[[0-9]+\]: error' "$(kf_log 1)" "$(kf_log 2)" \
+    "$S3/kredir.log" | head -n 3)
+kt_expect_eq "no error lines in the kredir logs" "" "$errs"
+kt_summary
