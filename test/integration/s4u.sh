@@ -318,6 +318,20 @@ else
 	kt_fail "delegation = constrained: the forwarded TGT is not stored, the backend's ticket is" "$kl"
 fi
 
+# An account whose keys the keytab lacks: kredir says so at start.
+KT_INI_FQDN=$FQDN3 KT_INI_PORT="" KT_INI_KEYTAB=$S3/http.keytab \
+    KT_INI_STATE=$S3 kt_kredir_ini "$KT_DIR/nokeys.ini" 'kerberos.account=NODE2$' \
+    "kerberos.delegate_to=HTTP/$BACKEND"
+env -i PATH="$KT_PATH" "${KT_ENV[@]}" KREDIR_CONFIG="$KT_DIR/nokeys.ini" \
+    GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET REQUEST_URI=/ \
+    HTTP_HOST="$FQDN3" "$KT_BIN" </dev/null >"$KT_DIR/nokeys.out" \
+    2>"$KT_DIR/nokeys.err"
+kt_expect_match "account NODE2\$ not in node3's keytab: 500 at once" \
+    '^Status: 500' "$(head -n 1 "$KT_DIR/nokeys.out")"
+kt_expect_match "account not in the keytab: the start error names the account and the fix" \
+    'error phase=start reason=".*(no suitable keys|not found).*NODE2\$.*exportkeytab --principal=NODE2\$' \
+    "$(cat "$KT_DIR/nokeys.err")"
+
 # ============================================================ the end
 dead=
 for pid in "$KA_SAMBA_PID" "$KF_BACKEND_PID" "$KF_LB_PID" "${KF_NGINX_PID[@]}" \
