@@ -1206,14 +1206,19 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: kredir [-nvV] [-c kredir.ini]\n"
-	    "       kredir check [-c kredir.ini] [--json]\n");
+	    "       kredir check [-c kredir.ini] [--json] "
+	    "[--delegate-to SPN [--as USER]]\n");
 	exit(2);
 }
 
-/* "kredir check [-c file] [--json]": diagnostics, exit 0 if no FAIL. */
+/*
+ * "kredir check [-c file] [--json] [--delegate-to SPN [--as USER]]":
+ * diagnostics, exit 0 if no FAIL.
+ */
 static int
 run_check(struct config *c, const char *path, int argc, char *argv[])
 {
+	const char *spn = NULL, *user = NULL;
 	bool json = false;
 	int n;
 
@@ -1222,14 +1227,20 @@ run_check(struct config *c, const char *path, int argc, char *argv[])
 			json = true;
 		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			path = argv[++i];
+		else if (strcmp(argv[i], "--delegate-to") == 0 && i + 1 < argc)
+			spn = argv[++i];
+		else if (strcmp(argv[i], "--as") == 0 && i + 1 < argc)
+			user = argv[++i];
 		else
 			usage();
 	}
+	if (user != NULL && spn == NULL)
+		usage();
 	/* file:line messages go to stderr; the report says the rest */
 	n = config_load(c, path, stderr);
 	if (n > 0)
 		return check_config_error(path, n, json, stdout) > 0 ? 1 : 0;
-	return check_run(c, path, json, stdout) > 0 ? 1 : 0;
+	return check_run(c, path, json, spn, user, stdout) > 0 ? 1 : 0;
 }
 
 int

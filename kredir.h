@@ -553,6 +553,26 @@ int		 s4u_store(const struct config *, gss_cred_id_t cred,
 /* Which kind of delegation a stored session cache holds. */
 enum deleg_kind	 s4u_cache_kind(const char *path);
 
+/* kredir check --delegate-to SPN [--as USER]: may this node delegate? */
+enum probe_status { PROBE_NOT_RUN, PROBE_OK, PROBE_FAIL };
+struct s4u_probe {
+	char		 start_err[512];	/* the account's TGT, or "" */
+	enum probe_status self;		/* S4U2Self for the --as user */
+	bool		 transition;	/* its ticket is forwardable */
+	enum probe_status proxy;	/* S4U2Proxy to the SPN */
+	bool		 caller;	/* evidence: the caller's own ticket */
+	char		 user[KREDIR_PRINCIPAL_MAX];	/* as whom */
+	char		 self_err[512], proxy_err[512];
+};
+/*
+ * With the keytab, logs in as [kerberos] account; with user, asks for
+ * S4U2Self (protocol transition shows as a forwardable ticket) and, when
+ * that allows it, S4U2Proxy to spn; otherwise the caller's own ticket for
+ * this node (KRB5CCNAME) is the evidence.
+ */
+void		 s4u_probe(const struct config *, const char *spn,
+		    const char *user, struct s4u_probe *p);
+
 /* check.c: "kredir check", a diagnosis of this node */
 enum check_status	{ CHECK_OK, CHECK_WARN, CHECK_FAIL };
 enum check_enc		{ CHECK_ENC_STRONG, CHECK_ENC_RC4, CHECK_ENC_DES,
@@ -561,10 +581,12 @@ enum check_enc		{ CHECK_ENC_STRONG, CHECK_ENC_RC4, CHECK_ENC_DES,
 
 /*
  * Runs every check for conf, prints one line per finding to out (text, or
- * JSON when json); returns the number of FAILs.
+ * JSON when json); returns the number of FAILs.  With delegate_to (an SPN)
+ * also probes constrained delegation there, as_user (or NULL) via S4U2Self.
  */
 int	 check_run(const struct config *conf, const char *config_path,
-	    bool json, FILE *out);
+	    bool json, const char *delegate_to, const char *as_user,
+	    FILE *out);
 /* For a file config_load refused: one FAIL line and the summary; 1. */
 int	 check_config_error(const char *config_path, int nerrors, bool json,
 	    FILE *out);

@@ -559,3 +559,168 @@ done:
 	krb5_free_context(kc);
 	return kind;
 }
+
+/* ------------------------------------------------------------ probe */
+
+static void
+display_user(gss_name_t name, char *out, size_t outlen)
+{
+	gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
+	OM_uint32 min;
+
+	out[0] = '\0';
+	if (!GSS_ERROR(gss_display_name(&min, name, &buf, NULL)) &&
+	    buf.length < outlen && memchr(buf.value, '\0', buf.length) == NULL) {
+		memcpy(out, buf.value, buf.length);
+		out[buf.length] = '\0';
+	}
+	gss_release_buffer(&min, &buf);
+}
+
+/* Whether cred's ticket to the account (S4U2Self) is forwardable. */
+static bool
+self_ticket_forwardable(gss_cred_id_t cred)
+{
+	krb5_ccache mcc = NULL;
+	krb5_cc_cursor cur;
+	krb5_creds cr;
+	OM_uint32 min;
+	bool fwd = false;
+
+	if (krb5_cc_new_unique(node.kc, "MEMORY", NULL, &mcc) != 0)
+		return false;
+	if (krb5_cc_initialize(node.kc, mcc, node.me) != 0 ||
+	    GSS_ERROR(gss_krb5_copy_ccache(&min, cred, mcc)) ||
+	    krb5_cc_start_seq_get(node.kc, mcc, &cur) != 0)
+		goto done;
+	while (krb5_cc_next_cred(node.kc, mcc, &cur, &cr) == 0) {
+		if (krb5_principal_compare_any_realm(node.kc, cr.server,
+		    node.me) && !krb5_principal_compare(node.kc, cr.client,
+		    node.me))
+			fwd = (cr.ticket_flags & TKT_FLG_FORWARDABLE) != 0;
+		krb5_free_cred_contents(node.kc, &cr);
+	}
+	krb5_cc_end_seq_get(node.kc, mcc, &cur);
+done:
+	krb5_cc_destroy(node.kc, mcc);
+	return fwd;
+}
+
+/* S4U2Self for user, then (with protocol transition) S4U2Proxy. */
+static void
+probe_self(gss_cred_id_t both, const char *spn, const char *user,
+    struct s4u_probe *p)
+{
+	gss_buffer_desc buf = { strlen(user), (void *)(uintptr_t)user };
+	gss_OID_set_desc mechs = { 1, &oid_krb5 };
+	gss_cred_id_t imp = GSS_C_NO_CREDENTIAL;
+	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 maj, min;
+
+	maj = gss_import_name(&min, &buf, GSS_KRB5_NT_PRINCIPAL_NAME, &name);
+	if (!GSS_ERROR(maj))
+		maj = gss_acquire_cred_impersonate_name(&min, both, name,
+		    GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, &imp, NULL,
+		    NULL);
+	if (GSS_ERROR(maj)) {
+		p->self = PROBE_FAIL;
+		auth_status_text(p->self_err, sizeof(p->self_err), maj, min);
+		goto done;
+	}
+	p->self = PROBE_OK;
+	p->transition = self_ticket_forwardable(imp);
+	if (p->transition) {
+		strlcpy(p->user, user, sizeof(p->user));
+		p->proxy = fetch_one(imp, spn, p->proxy_err,
+		    sizeof(p->proxy_err)) == 0 ? PROBE_OK : PROBE_FAIL;
+	}
+done:
+	gss_release_cred(&min, &imp);
+	gss_release_name(&min, &name);
+}
+
+/* A token as the caller (KRB5CCNAME) for our own SPN, not delegating. */
+static int
+caller_token(const struct config *c, gss_buffer_desc *out, char *why,
+    size_t whylen)
+{
+	char svc[KREDIR_HOSTBUF + 16];
+	gss_buffer_desc buf;
+	gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 maj, min;
+
+	if (spn_service_name(c->service, c->fqdn, svc, sizeof(svc)) == -1)
+		return -1;
+	buf.value = svc;
+	buf.length = strlen(svc);
+	maj = gss_import_name(&min, &buf, GSS_C_NT_HOSTBASED_SERVICE, &name);
+	if (!GSS_ERROR(maj))
+		maj = gss_init_sec_context(&min, GSS_C_NO_CREDENTIAL, &ctx,
+		    name, &oid_krb5, 0, 0, GSS_C_NO_CHANNEL_BINDINGS,
+		    GSS_C_NO_BUFFER, NULL, out, NULL, NULL);
+	if (GSS_ERROR(maj))
+		auth_status_text(why, whylen, maj, min);
+	gss_delete_sec_context(&min, &ctx, GSS_C_NO_BUFFER);
+	gss_release_name(&min, &name);
+	return GSS_ERROR(maj) ? -1 : 0;
+}
+
+/* The caller's own ticket for this node as evidence, then S4U2Proxy. */
+static void
+probe_caller(const struct config *c, gss_cred_id_t both, const char *spn,
+    struct s4u_probe *p)
+{
+	gss_buffer_desc tok = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+	gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
+	gss_cred_id_t proxy = GSS_C_NO_CREDENTIAL;
+	gss_name_t src = GSS_C_NO_NAME;
+	krb5_flags tf = 0;
+	OM_uint32 maj, min;
+
+	if (caller_token(c, &tok, p->proxy_err, sizeof(p->proxy_err)) == -1)
+		return;			/* PROBE_NOT_RUN: no usable TGT */
+	maj = gss_accept_sec_context(&min, &ctx, both, &tok,
+	    GSS_C_NO_CHANNEL_BINDINGS, &src, NULL, &out, NULL, NULL, &proxy);
+	if (GSS_ERROR(maj)) {
+		auth_status_text(p->proxy_err, sizeof(p->proxy_err), maj, min);
+		goto done;
+	}
+	p->caller = true;
+	display_user(src, p->user, sizeof(p->user));
+	(void)gss_krb5_get_tkt_flags(&min, ctx, &tf);
+	if ((tf & TKT_FLG_FORWARDABLE) == 0 || !s4u_cred_is_proxy(proxy)) {
+		p->proxy = PROBE_FAIL;
+		snprintf(p->proxy_err, sizeof(p->proxy_err), "%s's ticket for "
+		    "this node is not forwardable (kinit -f; a sensitive user "
+		    "never has one)", p->user);
+		goto done;
+	}
+	p->proxy = fetch_one(proxy, spn, p->proxy_err,
+	    sizeof(p->proxy_err)) == 0 ? PROBE_OK : PROBE_FAIL;
+done:
+	gss_release_buffer(&min, &tok);
+	gss_release_buffer(&min, &out);
+	gss_release_cred(&min, &proxy);
+	gss_release_name(&min, &src);
+	gss_delete_sec_context(&min, &ctx, GSS_C_NO_BUFFER);
+}
+
+void
+s4u_probe(const struct config *c, const char *spn, const char *user,
+    struct s4u_probe *p)
+{
+	gss_cred_id_t both = GSS_C_NO_CREDENTIAL;
+	OM_uint32 min;
+
+	memset(p, 0, sizeof(*p));
+	if (s4u_acquire(c, &both, p->start_err, sizeof(p->start_err)) == -1)
+		goto done;
+	if (user != NULL)
+		probe_self(both, spn, user, p);
+	if (p->proxy == PROBE_NOT_RUN)
+		probe_caller(c, both, spn, p);
+done:
+	gss_release_cred(&min, &both);
+	s4u_release();
+}

@@ -12,6 +12,8 @@
 #   backend.kredir-ad.test  127.0.0.13  Apache + mod_auth_gssapi
 #   node3.kredir-ad.test    (kredir as a CGI) NODE3$ trusted for both
 #                           kinds of delegation
+#   node5.kredir-ad.test    (kredir check only) NODE5$: constrained
+#                           delegation to the backend, protocol transition
 # Accounts: alice; erin ("sensitive and cannot be delegated");
 # svc-backend (HTTP/backend); svc-other (HTTP/other, in no AD list).
 #
@@ -32,6 +34,7 @@ R=$KA_REALM
 BACKEND=backend.$D
 OTHER=other.$D
 FQDN3=node3.$D
+FQDN5=node5.$D
 
 [ -x "$KT_BIN" ] || kt_die "no kredir binary at $KT_BIN: run make kredir"
 [ -x /usr/sbin/apache2 ] && [ -f /usr/lib/apache2/modules/mod_auth_gssapi.so ] ||
@@ -47,8 +50,9 @@ ALICE_PW=$(pw alice)
 ERIN_PW=$(pw erin)
 KF_ALICE_PW=$ALICE_PW
 S3=$KT_DIR/node3
-mkdir -p "$KT_DIR/node1" "$KT_DIR/node2" "$S3"
-for d in "$KT_DIR/node1" "$KT_DIR/node2" "$S3"; do
+S5=$KT_DIR/node5
+mkdir -p "$KT_DIR/node1" "$KT_DIR/node2" "$S3" "$S5"
+for d in "$KT_DIR/node1" "$KT_DIR/node2" "$S3" "$S5"; do
 	kt_session_files "$d"
 done
 # What an AD administrator does: "Trust this computer for delegation to
@@ -62,6 +66,9 @@ user sensitive erin on
 $(ka_computer_lines NODE1 "$(pw node1)" "HTTP/node1.$D")
 $(ka_computer_lines NODE2 "$(pw node2)" "HTTP/node2.$D")
 $(ka_computer_lines NODE3 "$(pw node3)" "HTTP/$FQDN3")
+$(ka_computer_lines NODE5 "$(pw node5)" "HTTP/$FQDN5")
+delegation add-service NODE5\$ HTTP/$BACKEND
+delegation for-any-protocol NODE5\$ on
 delegation add-service NODE1\$ HTTP/$BACKEND
 delegation add-service NODE2\$ HTTP/$BACKEND
 delegation add-service NODE3\$ HTTP/$BACKEND
@@ -70,15 +77,17 @@ $(ka_user_line svc-backend "$(pw backend)")
 spn add HTTP/$BACKEND svc-backend
 $(ka_user_line svc-other "$(pw other)")
 spn add HTTP/$OTHER svc-other
-$(ka_enctypes_lines 24 'NODE1$' 'NODE2$' 'NODE3$' svc-backend svc-other)
+$(ka_enctypes_lines 24 'NODE1$' 'NODE2$' 'NODE3$' 'NODE5$' svc-backend svc-other)
 domain exportkeytab $KT_DIR/node1/http.keytab --principal=HTTP/node1.$D
 domain exportkeytab $KT_DIR/node1/http.keytab --principal=NODE1\$
 domain exportkeytab $KT_DIR/node2/http.keytab --principal=HTTP/node2.$D
 domain exportkeytab $KT_DIR/node2/http.keytab --principal=NODE2\$
 domain exportkeytab $S3/http.keytab --principal=HTTP/$FQDN3
 domain exportkeytab $S3/http.keytab --principal=NODE3\$
+domain exportkeytab $S5/http.keytab --principal=HTTP/$FQDN5
+domain exportkeytab $S5/http.keytab --principal=NODE5\$
 EOF
-chmod 0600 "$KT_DIR"/node[123]/http.keytab
+chmod 0600 "$KT_DIR"/node[1235]/http.keytab
 
 ALICE_CC=FILE:$KT_DIR/alice.ccache
 ERIN_CC=FILE:$KT_DIR/erin.ccache
@@ -331,6 +340,48 @@ kt_expect_match "account NODE2\$ not in node3's keytab: 500 at once" \
 kt_expect_match "account not in the keytab: the start error names the account and the fix" \
     'error phase=start reason=".*(no suitable keys|not found).*NODE2\$.*exportkeytab --principal=NODE2\$' \
     "$(cat "$KT_DIR/nokeys.err")"
+
+# ------------------------------------------------ F. kredir check --delegate-to
+KT_INI_FQDN=$FQDN5 KT_INI_PORT="" KT_INI_KEYTAB=$S5/http.keytab \
+    KT_INI_STATE=$S5 kt_kredir_ini "$S5/kredir.ini" 'kerberos.account=NODE5$' \
+    "kerberos.delegate_to=HTTP/$BACKEND"
+# kchk CCACHE INI ARGS...: kredir check's output (its status in KCHK_RC).
+kchk() {
+	local cc=$1 ini=$2
+	shift 2
+	KCHK_RC=0
+	env -i PATH="$KT_PATH" "${KT_ENV[@]}" KRB5CCNAME="$cc" "$KT_BIN" \
+	    check -c "$ini" "$@" >"$KT_DIR/kchk.out" 2>&1 || KCHK_RC=$?
+}
+N1=$KT_DIR/node1/kredir.ini
+NOCC=FILE:$KT_DIR/no.ccache
+kchk "$ALICE_CC" "$N1" --delegate-to "HTTP/$BACKEND"
+kt_expect_match "check --delegate-to HTTP/$BACKEND (NODE1\$, alice's TGT): OK, the domain allows it" \
+    "^OK   delegation\.s4u2proxy: the domain allows NODE1\\\$ to delegate to HTTP/$BACKEND: a ticket as alice@$R was issued \(from the user's own ticket\)" \
+    "$(cat "$KT_DIR/kchk.out")"
+kchk "$ALICE_CC" "$N1" --delegate-to "HTTP/$OTHER"
+kt_expect_match "check --delegate-to HTTP/$OTHER (in no AD list): FAIL with the AD and samba-tool fix" \
+    "^FAIL delegation\.s4u2proxy: the domain refuses NODE1\\\$ delegating to HTTP/$OTHER as alice@$R: .* -- fix: Set-ADComputer NODE1 -Add @\{'msDS-AllowedToDelegateTo'='HTTP/$OTHER'\} .* samba-tool delegation add-service 'NODE1\\\$' HTTP/$OTHER" \
+    "$(cat "$KT_DIR/kchk.out")"
+kt_expect_eq "check --delegate-to a refused SPN: exit status 1" 1 "$KCHK_RC"
+kchk "$NOCC" "$N1" --delegate-to "HTTP/$BACKEND" --as alice
+kt_expect_match "check --as alice, NODE1\$ without protocol transition: explained, with the fix" \
+    "^OK   delegation\.protocol_transition: not allowed: .*not forwardable.*; to allow it anyway: Set-ADAccountControl -Identity 'NODE1\\\$' -TrustedToAuthForDelegation .* samba-tool delegation for-any-protocol 'NODE1\\\$' on" \
+    "$(cat "$KT_DIR/kchk.out")"
+kt_expect_match "check --as alice, no protocol transition, no TGT: S4U2Proxy not tested, says what to do" \
+    "^WARN delegation\.s4u2proxy: NODE1\\\$ to HTTP/$BACKEND not tested: .* -- fix: kinit" \
+    "$(cat "$KT_DIR/kchk.out")"
+kchk "$NOCC" "$S5/kredir.ini" --delegate-to "HTTP/$BACKEND" --as alice
+kt_expect_match "check --as alice, NODE5\$ (for-any-protocol): protocol transition allowed" \
+    "^OK   delegation\.protocol_transition: allowed: NODE5\\\$ obtained a forwardable ticket to itself as alice" \
+    "$(cat "$KT_DIR/kchk.out")"
+kt_expect_match "check --as alice, NODE5\$: S4U2Self then S4U2Proxy to HTTP/$BACKEND: OK" \
+    "^OK   delegation\.s4u2proxy: the domain allows NODE5\\\$ to delegate to HTTP/$BACKEND: a ticket as alice was issued \(from S4U2Self\)" \
+    "$(cat "$KT_DIR/kchk.out")"
+kchk "$NOCC" "$S5/kredir.ini" --delegate-to "HTTP/$OTHER" --as alice
+kt_expect_match "check --as alice, NODE5\$ to HTTP/$OTHER: FAIL with the fix" \
+    "^FAIL delegation\.s4u2proxy: the domain refuses NODE5\\\$ delegating to HTTP/$OTHER as alice: .* -- fix: Set-ADComputer NODE5 " \
+    "$(cat "$KT_DIR/kchk.out")"
 
 # ============================================================ the end
 dead=
