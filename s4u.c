@@ -424,7 +424,7 @@ write_tmp(krb5_context kc, const char *tmp, krb5_ccache mcc,
     krb5_principal user, krb5_principal *targets, size_t n,
     struct s4u_result *r)
 {
-	char name[KREDIR_PATHBUF + 80];
+	char name[KREDIR_PATHBUF + 96];		/* "FILE:" + tmp */
 	krb5_ccache fcc = NULL;
 	struct stat st;
 	int rc = -1;
