@@ -531,6 +531,8 @@ static const struct key keys[] = {
 	{ "kerberos", "delegate_to", set_targets, F(targets), true },
 	{ "kerberos", "constrained_cache", set_constrained_cache,
 	    F(constrained_cache), false },
+	{ "basic", "enable", set_bool, F(basic), false },
+	{ "basic", "allow_plain_http", set_bool, F(basic_plain_http), false },
 	{ "session", "cache_dir", set_path, F(cache_dir), false },
 	{ "session", "secret_file", set_path, F(secret_file), false },
 	{ "session", "cookie", set_cookie_name, F(cookie_name), false },

@@ -50,6 +50,7 @@ struct request {
 	bool		 deny_only;	/* auth_request: no 30x, no 503 */
 	bool		 authorizer;	/* FastCGI Authorizer role */
 	bool		 whoami;	/* the who-am-I path was asked for */
+	bool		 offer_basic;	/* [basic] enable, and allowed here */
 };
 
 static struct resp resp;
@@ -251,6 +252,9 @@ respond_challenge(struct request *rq, const gss_buffer_desc *tok)
 		free(b64);
 	} else
 		resp_add("WWW-Authenticate: Negotiate\r\n");
+	if (rq->offer_basic)
+		resp_add("WWW-Authenticate: Basic realm=\"kredir\", "
+		    "charset=\"UTF-8\"\r\n");
 	resp_page("Kerberos login required", "<p>This site signs you in with "
 	    "Kerberos (HTTP Negotiate).  Your browser did not send a ticket "
 	    "that this server could accept.</p>");
@@ -606,6 +610,8 @@ login_from(struct login *l, const struct auth_outcome *o)
 		l->groups = o->pac.groups;
 	}
 	l->kind = s4u_kind_name(KIND_NONE);
+	if (o->password)
+		l->mechanism = "password (HTTP Basic), checked by the KDC";
 }
 
 /* The session's cache as plan says.  0; 1: the KDC refused; -1. */
@@ -693,8 +699,9 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
 	log_msg(LOG_INFO, "authenticated principal=%s delegated=yes host=%s "
-	    "delegation=%s%s", o->principal, rq->canon, l.kind,
-	    plan == PLAN_STORE_IMPERSONATOR ? " cache=impersonator" : "");
+	    "delegation=%s%s%s", o->principal, rq->canon, l.kind,
+	    plan == PLAN_STORE_IMPERSONATOR ? " cache=impersonator" : "",
+	    o->password ? " login=password" : "");
 	free(mutual);
 	return;
 fail:
@@ -785,6 +792,66 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 	auth_outcome_free(&o);
 }
 
+/* A password the KDC refused: 401, and the same offer again. */
+static void
+respond_password_refused(struct request *rq)
+{
+	resp_start(401, "Unauthorized");
+	resp_add("WWW-Authenticate: Negotiate\r\n");
+	if (rq->offer_basic)
+		resp_add("WWW-Authenticate: Basic realm=\"kredir\", "
+		    "charset=\"UTF-8\"\r\n");
+	resp_page("Credentials refused", "<p>The user name or password was "
+	    "not accepted.</p>");
+	resp_send(rq);
+}
+
+/* [basic] enable: "Authorization: Basic" checked by the KDC. */
+static void
+run_basic(struct server *s, struct request *rq, struct session *sess)
+{
+	struct auth_outcome o;
+	struct basic b;
+	enum basic_result r;
+
+	if (!rq->offer_basic) {
+		respond_plain(rq, 403, "Forbidden", "Passwords are accepted "
+		    "over https only.");
+		metrics_count(METRIC_FORBIDDEN);
+		log_msg(LOG_WARN, "basic-refused host=%s reason=\"a password "
+		    "over plain http ([basic] allow_plain_http = no)\"",
+		    rq->canon);
+		explicit_bzero((char *)(uintptr_t)rq->authz, strlen(rq->authz));
+		return;
+	}
+	r = basic_login(&s->conf, rq->authz, &b, &o);
+	explicit_bzero((char *)(uintptr_t)rq->authz, strlen(rq->authz));
+	if (r == BASIC_OK)
+		handle_accepted(s, rq, &o, sess);
+	else if (r == BASIC_REFUSED) {
+		metrics_count(METRIC_REJECTED);
+		respond_password_refused(rq);
+	} else if (r == BASIC_MALFORMED) {
+		metrics_count(METRIC_BAD_REQUEST);
+		respond_plain(rq, 400, "Bad Request", "Malformed Basic "
+		    "credentials.");
+	} else if (r == BASIC_FORBIDDEN) {
+		metrics_count(METRIC_FORBIDDEN);
+		respond_plain(rq, 403, "Forbidden", "Your account is not "
+		    "allowed to use this site.");
+	} else
+		respond_plain(rq, 500, "Internal Server Error", "The server "
+		    "cannot check passwords right now.");
+	if (r != BASIC_OK)
+		log_msg(r == BASIC_ERROR ? LOG_ERR : LOG_WARN, "%s principal=%s "
+		    "host=%s reason=\"%s\"", r == BASIC_ERROR ? "error" :
+		    r == BASIC_MALFORMED ? "bad-request" : "basic-refused",
+		    o.principal[0] != '\0' ? o.principal : "-", rq->canon,
+		    o.why);
+	auth_outcome_free(&o);
+	basic_free(&b);
+}
+
 /*
  * No live session here: should this request go back to the virtual name?
  * Answers it and returns true if so.  Not for auth_request subrequests,
@@ -825,8 +892,13 @@ handle_negotiate(struct server *s, struct request *rq)
 	if (sess.id[0] == '\0' && send_elsewhere(s, rq, time(NULL)))
 		return;
 	switch (http_parse_negotiate(rq->authz, s->conf.max_token, &tok, &n)) {
-	case NEG_NONE:
 	case NEG_OTHER_SCHEME:
+		if (s->conf.basic && strncasecmp(rq->authz, "Basic ", 6) == 0) {
+			run_basic(s, rq, &sess);
+			break;
+		}
+		/* FALLTHROUGH */
+	case NEG_NONE:
 		respond_challenge(rq, NULL);
 		metrics_count(METRIC_CHALLENGED);
 		log_msg(LOG_INFO, "challenge host=%s", rq->canon);
@@ -884,6 +956,8 @@ read_request(const struct server *s, struct request *rq)
 	rq->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	https = FCGX_GetParam("HTTPS", rq->envp);
 	rq->tls = https != NULL && strcasecmp(https, "on") == 0;
+	rq->offer_basic = s->conf.basic && (rq->tls ||
+	    s->conf.basic_plain_http);
 	/*
 	 * Set by the web server per location, never from a client header:
 	 * "headers" marks an auth_request subrequest, which can only allow

@@ -121,6 +121,9 @@ struct config {
 	char		 targets[KREDIR_MAX_TARGETS][KREDIR_PRINCIPAL_MAX];
 	size_t		 ntargets;		/* delegate_to */
 	enum constrained_cache constrained_cache;
+	/* [basic] */
+	bool		 basic;			/* the password fallback */
+	bool		 basic_plain_http;	/* also without TLS */
 	/* [session] */
 	char		 cache_dir[KREDIR_PATHBUF];
 	char		 secret_file[KREDIR_PATHBUF];
@@ -418,6 +421,7 @@ struct auth_outcome {
 	bool		 spnego;	/* the token was SPNEGO-wrapped */
 	bool		 ok_as_delegate;	/* the ticket said so */
 	bool		 forwardable;	/* the service ticket's own flag */
+	bool		 password;	/* a Basic login, not Negotiate */
 	bool		 replay;	/* rejected as a replay */
 	char		 why[512];	/* GSS text for the log, not clients */
 	bool		 has_pac;	/* pac holds a verified, decoded PAC */
@@ -572,6 +576,35 @@ struct s4u_probe {
  */
 void		 s4u_probe(const struct config *, const char *spn,
 		    const char *user, struct s4u_probe *p);
+
+/* basic.c: the password fallback ([basic] enable) */
+enum basic_result {
+	BASIC_OK,		/* o holds the user's verified TGT */
+	BASIC_MALFORMED,	/* not "Basic base64(user:password)" */
+	BASIC_REFUSED,		/* the KDC said no: o->why says why */
+	BASIC_FORBIDDEN,	/* realm or local-name policy */
+	BASIC_ERROR		/* no KDC, our keytab, memory */
+};
+struct basic {
+	struct _krb5_context	*kc;
+	struct _krb5_ccache	*mcc;	/* MEMORY: the TGT behind o->delegated */
+};
+/*
+ * Checks "Authorization: Basic" with the KDC (AS-REQ) and verifies the
+ * TGT against our keytab; fills o as a Negotiate login with a forwarded
+ * TGT would be.  The password is wiped.  Call auth_outcome_free(o), then
+ * basic_free(b), whatever the result.
+ */
+/*
+ * "Basic <base64>" split into user and password, decoded into buf (NUL
+ * between them).  -1 when malformed: bad base64, no colon, NUL bytes, an
+ * empty user or one with spaces, controls, quotes or backslashes.
+ */
+int		 basic_parse(const char *authz, char *buf, size_t buflen,
+		    char **user, char **pass);
+enum basic_result basic_login(const struct config *, const char *authz,
+		    struct basic *b, struct auth_outcome *o);
+void		 basic_free(struct basic *);
 
 /* check.c: "kredir check", a diagnosis of this node */
 enum check_status	{ CHECK_OK, CHECK_WARN, CHECK_FAIL };

@@ -30,6 +30,7 @@ haproxy
 strace
 valgrind
 mandoc
+openssl
 fcgiwrap
 systemd
 samba

@@ -14,7 +14,9 @@
 #                           kinds of delegation
 #   node5.kredir-ad.test    (kredir check only) NODE5$: constrained
 #                           delegation to the backend, protocol transition
-# Accounts: alice; erin ("sensitive and cannot be delegated");
+#   node6.kredir-ad.test    127.0.0.16  nginx (TLS) -> kredir, [basic]
+# Accounts: alice; erin ("sensitive and cannot be delegated"); dave
+# (disabled); frank (must change his password);
 # svc-backend (HTTP/backend); svc-other (HTTP/other, in no AD list).
 #
 # One PASS/FAIL line per check, then "N passed, N failed".
@@ -48,10 +50,12 @@ pw() {
 ka_domain_start
 ALICE_PW=$(pw alice)
 ERIN_PW=$(pw erin)
+DAVE_PW=$(pw dave)
+FRANK_PW=$(pw frank)
 KF_ALICE_PW=$ALICE_PW
 S3=$KT_DIR/node3
 S5=$KT_DIR/node5
-mkdir -p "$KT_DIR/node1" "$KT_DIR/node2" "$S3" "$S5"
+mkdir -p "$KT_DIR/node1" "$KT_DIR/node2" "$S3" "$S5" "$KT_DIR/node6"
 for d in "$KT_DIR/node1" "$KT_DIR/node2" "$S3" "$S5"; do
 	kt_session_files "$d"
 done
@@ -63,10 +67,14 @@ ka_admin <<EOF
 $(ka_user_line alice "$ALICE_PW")
 $(ka_user_line erin "$ERIN_PW")
 user sensitive erin on
+$(ka_user_line dave "$DAVE_PW")
+user disable dave
+user create frank $FRANK_PW --must-change-at-next-login
 $(ka_computer_lines NODE1 "$(pw node1)" "HTTP/node1.$D")
 $(ka_computer_lines NODE2 "$(pw node2)" "HTTP/node2.$D")
 $(ka_computer_lines NODE3 "$(pw node3)" "HTTP/$FQDN3")
 $(ka_computer_lines NODE5 "$(pw node5)" "HTTP/$FQDN5")
+$(ka_computer_lines NODE6 "$(pw node6)" "HTTP/node6.$D")
 delegation add-service NODE5\$ HTTP/$BACKEND
 delegation for-any-protocol NODE5\$ on
 delegation add-service NODE1\$ HTTP/$BACKEND
@@ -77,7 +85,7 @@ $(ka_user_line svc-backend "$(pw backend)")
 spn add HTTP/$BACKEND svc-backend
 $(ka_user_line svc-other "$(pw other)")
 spn add HTTP/$OTHER svc-other
-$(ka_enctypes_lines 24 'NODE1$' 'NODE2$' 'NODE3$' 'NODE5$' svc-backend svc-other)
+$(ka_enctypes_lines 24 'NODE1$' 'NODE2$' 'NODE3$' 'NODE5$' 'NODE6$' svc-backend svc-other)
 domain exportkeytab $KT_DIR/node1/http.keytab --principal=HTTP/node1.$D
 domain exportkeytab $KT_DIR/node1/http.keytab --principal=NODE1\$
 domain exportkeytab $KT_DIR/node2/http.keytab --principal=HTTP/node2.$D
@@ -86,8 +94,9 @@ domain exportkeytab $S3/http.keytab --principal=HTTP/$FQDN3
 domain exportkeytab $S3/http.keytab --principal=NODE3\$
 domain exportkeytab $S5/http.keytab --principal=HTTP/$FQDN5
 domain exportkeytab $S5/http.keytab --principal=NODE5\$
+domain exportkeytab $KT_DIR/node6/http.keytab --principal=HTTP/node6.$D
 EOF
-chmod 0600 "$KT_DIR"/node[1235]/http.keytab
+chmod 0600 "$KT_DIR"/node[12356]/http.keytab
 
 ALICE_CC=FILE:$KT_DIR/alice.ccache
 ERIN_CC=FILE:$KT_DIR/erin.ccache
@@ -383,14 +392,125 @@ kt_expect_match "check --as alice, NODE5\$ to HTTP/$OTHER: FAIL with the fix" \
     "^FAIL delegation\.s4u2proxy: the domain refuses NODE5\\\$ delegating to HTTP/$OTHER as alice: .* -- fix: Set-ADComputer NODE5 " \
     "$(cat "$KT_DIR/kchk.out")"
 
+# ------------------------------------------------ G. the password fallback
+# node6: nginx with TLS (a self-signed certificate) -> kredir (FastCGI)
+# with [basic] enable = yes; the same kredir.ini as a CGI for plain http.
+S6=$KT_DIR/node6
+FQDN6=node6.$D
+mkdir -p "$S6/nginx"
+kt_session_files "$S6"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$S6/tls.key" -out "$S6/tls.crt" -days 2 -subj "/CN=$FQDN6" \
+    -addext "subjectAltName=DNS:$FQDN6" >"$S6/openssl.log" 2>&1 ||
+    kt_die "openssl could not make a certificate: $(tail -n 3 "$S6/openssl.log")"
+kt_pick_port P6
+kt_pick_port F6
+KT_INI_FQDN=$FQDN6 KT_INI_PORT=$P6 KT_INI_KEYTAB=$S6/http.keytab \
+    KT_INI_STATE=$S6 kt_kredir_ini "$S6/kredir.ini" node.scheme=https \
+    basic.enable=yes
+kt_start_kredir_fcgi "$S6/kredir.ini" "$S6/kredir.log" 127.0.0.16 "$F6"
+PID_S6=$KT_LAST_PID
+cat >"$S6/nginx/tls.conf" <<EOF
+server {
+    listen 127.0.0.16:$P6 ssl;
+    server_name $FQDN6;
+    ssl_certificate $S6/tls.crt;
+    ssl_certificate_key $S6/tls.key;
+    access_log $S6/nginx/logs/access.log;
+    location / {
+        fastcgi_pass 127.0.0.16:$F6;
+        include $KT_ROOT/examples/nginx/farm-kredir-params.conf;
+    }
+}
+EOF
+kt_nginx_conf "$S6/nginx" "$S6/nginx/tls.conf"
+kt_start_nginx "$S6/nginx" "127.0.0.16:$P6"
+NGINX6=$KT_NGINX_PID
+kt_resolve "$FQDN6" "$P6" 127.0.0.16
+URL6=https://$FQDN6:$P6
+TLS=(--cacert "$S6/tls.crt")
+
+kt_get "$URL6/" "${TLS[@]}"
+kt_expect_match "https, no credentials: 401 offers Negotiate and Basic" \
+    '^401 Negotiate Basic realm="kredir"' \
+    "$KT_STATUS $(kt_header WWW-Authenticate | tr '\n' ' ')"
+kt_get "$URL6/" "${TLS[@]}" -u "alice:$ALICE_PW"
+hdr=$(kt_header X-Kredir-Ccache)
+cc=${hdr#FILE:}
+kt_expect_eq "https, alice's right password: 200, X-Remote-User alice, delegation unconstrained" \
+    "200 alice@$R unconstrained" \
+    "$KT_STATUS $(kt_header X-Remote-User) $(kt_header X-Kredir-Delegation)"
+kt_expect_match "password login: a session cookie" '^kredir_session=' \
+    "$(kt_header Set-Cookie)"
+kt_expect_match "password login: the cache holds alice's TGT" \
+    "krbtgt/$R@$R" "$(klist -c "FILE:$cc" 2>&1)"
+kt_expect_eq "password login: the cache reaches the backend as alice" \
+    "alice@$R" "$(KRB5CCNAME=FILE:$cc curl -sS --max-time 10 --negotiate -u : \
+        "${KT_RESOLVE[@]}" "$KF_URL_BACKEND" 2>&1)"
+kt_expect_match "password login: logged authenticated ... login=password" \
+    "authenticated principal=alice@$R delegated=yes host=$FQDN6 delegation=unconstrained login=password" \
+    "$(grep -E 'kredir\[[0-9]+\]: authenticated' "$S6/kredir.log" | tail -n 1)"
+
+kt_get "$URL6/" "${TLS[@]}" -u "alice:not-$ALICE_PW"
+kt_expect_match "https, a wrong password: 401 credentials refused, Basic offered again" \
+    '^401 .*Credentials refused.*Basic realm' \
+    "$KT_STATUS $(tr '\n' ' ' <"$KT_BODY") $(kt_header WWW-Authenticate | tr '\n' ' ')"
+kt_expect_match "wrong password: logged basic-refused ... reason=\"wrong password\"" \
+    "basic-refused principal=alice@$R host=$FQDN6 reason=\"wrong password\"" \
+    "$(grep -E 'kredir\[[0-9]+\]: basic-refused' "$S6/kredir.log" | tail -n 1)"
+kt_get "$URL6/" "${TLS[@]}" -u "dave:$DAVE_PW"
+kt_expect_match "a disabled account: 401, logged as locked or disabled" \
+    "^401 .*basic-refused principal=dave@$R host=$FQDN6 reason=\"account locked or disabled\"" \
+    "$KT_STATUS $(grep -E 'kredir\[[0-9]+\]: basic-refused' "$S6/kredir.log" | tail -n 1)"
+kt_get "$URL6/" "${TLS[@]}" -u "frank:$FRANK_PW"
+kt_expect_match "a password that must be changed: 401, logged as expired" \
+    "^401 .*basic-refused principal=frank@$R host=$FQDN6 reason=\"password expired" \
+    "$KT_STATUS $(grep -E 'kredir\[[0-9]+\]: basic-refused' "$S6/kredir.log" | tail -n 1)"
+kt_get "$URL6/" "${TLS[@]}" -H 'Authorization: Basic bm9jb2xvbg=='
+kt_expect_status "Basic without a colon: 400" 400
+
+# plain http: the same kredir.ini as a CGI without HTTPS=on.
+plain() {	# plain INI [AUTHORIZATION]: status in PLAIN_STATUS
+	env -i PATH="$KT_PATH" "${KT_ENV[@]}" KREDIR_CONFIG="$1" \
+	    GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET REQUEST_URI=/ \
+	    HTTP_HOST="$FQDN6" ${2:+HTTP_AUTHORIZATION="$2"} "$KT_BIN" \
+	    </dev/null >"$KT_DIR/plain.out" 2>>"$S6/kredir.log"
+	PLAIN_STATUS=$(tr -d '\r' <"$KT_DIR/plain.out" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
+}
+BASIC_ALICE="Basic $(printf 'alice:%s' "$ALICE_PW" | base64 -w0)"
+plain "$S6/kredir.ini"
+kt_expect_eq "plain http: the 401 offers no Basic" \
+    "401 0" "$PLAIN_STATUS $(grep -c -i '^WWW-Authenticate: Basic' "$KT_DIR/plain.out")"
+plain "$S6/kredir.ini" "$BASIC_ALICE"
+kt_expect_match "plain http, right password: 403, passwords over https only" \
+    '^403 .*https only' "$PLAIN_STATUS $(tr '\n' ' ' <"$KT_DIR/plain.out")"
+kt_expect_match "plain http: logged basic-refused ... plain http" \
+    "basic-refused host=$FQDN6 reason=\"a password over plain http" \
+    "$(grep -E 'kredir\[[0-9]+\]: basic-refused' "$S6/kredir.log" | tail -n 1)"
+KT_INI_FQDN=$FQDN6 KT_INI_PORT=$P6 KT_INI_KEYTAB=$S6/http.keytab \
+    KT_INI_STATE=$S6 kt_kredir_ini "$S6/plain.ini" basic.enable=yes \
+    basic.allow_plain_http=yes
+plain "$S6/plain.ini" "$BASIC_ALICE"
+kt_expect_eq "plain http with allow_plain_http = yes: 200 alice" "200 alice@$R" \
+    "$PLAIN_STATUS $(tr -d '\r' <"$KT_DIR/plain.out" | sed -n 's/^X-Remote-User: //p')"
+KT_INI_FQDN=$FQDN6 KT_INI_PORT=$P6 KT_INI_KEYTAB=$S6/http.keytab \
+    KT_INI_STATE=$S6 kt_kredir_ini "$S6/nobasic.ini"
+plain "$S6/nobasic.ini" "$BASIC_ALICE"
+kt_expect_eq "[basic] not enabled: a Basic header is only challenged (401)" \
+    401 "$PLAIN_STATUS"
+
+leak=$(grep -r -l -a -F -e "$ALICE_PW" -e "$(printf 'alice:%s' "$ALICE_PW" | base64 -w0)" \
+    "$S6" "$KT_DIR"/node[1235] "$KT_DIR/backend" 2>/dev/null)
+kt_expect_eq "the password (or its base64) is in no log, cache or file" "" "$leak"
+
 # ============================================================ the end
 dead=
 for pid in "$KA_SAMBA_PID" "$KF_BACKEND_PID" "$KF_LB_PID" "${KF_NGINX_PID[@]}" \
-    "${KF_KREDIR_PID[@]}" "${KF_APP_PID[@]}"; do
+    "${KF_KREDIR_PID[@]}" "${KF_APP_PID[@]}" "$PID_S6" "$NGINX6"; do
 	kt_alive "$pid" || dead+=" $pid"
 done
 kt_expect_eq "every daemon (samba included) still running" "" "$dead"
 errs=$(grep -h -E 'kredir\[[0-9]+\]: error' "$(kf_log 1)" "$(kf_log 2)" \
-    "$S3/kredir.log" | head -n 3)
+    "$S3/kredir.log" "$S6/kredir.log" | head -n 3)
 kt_expect_eq "no error lines in the kredir logs" "" "$errs"
 kt_summary

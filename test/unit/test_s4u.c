@@ -163,10 +163,62 @@ test_kind_names(void)
 	    "a missing cache holds nothing");
 }
 
+/* basic_parse: good and bad Authorization values (base64 by hand). */
+static const struct {
+	const char	*authz;
+	const char	*user, *pass;	/* NULL user: must be refused */
+} basics[] = {
+	{ "Basic YWxpY2U6czNjcmV0", "alice", "s3cret" },	/* alice:s3cret */
+	{ "basic YWxpY2U6czNjcmV0", "alice", "s3cret" },
+	{ "Basic  YWxpY2U6czNjcmV0", "alice", "s3cret" },
+	{ "Basic YWxpY2VARVguQ09NOmE6Yg==", "alice@EX.COM", "a:b" },
+	{ "Basic YWxpY2U6", "alice", "" },		/* alice: */
+	{ "Basic OnB3", NULL, NULL },			/* :pw */
+	{ "Basic YWxpY2U=", NULL, NULL },		/* no colon */
+	{ "Basic YWxpY2U6czNjcmV0=", NULL, NULL },	/* bad padding */
+	{ "Basic YWxp Y2U6", NULL, NULL },		/* space inside */
+	{ "Basic ", NULL, NULL },
+	{ "Basic", NULL, NULL },
+	{ "Negotiate YWxpY2U6czNjcmV0", NULL, NULL },
+	{ "Basic YSBiOmM=", NULL, NULL },		/* "a b:c" */
+	{ "Basic YVxiOmM=", NULL, NULL },		/* "a\b:c" */
+	{ "Basic ImEiOmM=", NULL, NULL },		/* "\"a\":c" */
+	{ "Basic YQBiOmM=", NULL, NULL },		/* "a\0b:c" */
+	{ "Basic YQpiOmM=", NULL, NULL },		/* "a\nb:c" */
+};
+
+static void
+test_basic_parse(void)
+{
+	char buf[64], big[2048], *user, *pass;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(basics) / sizeof(basics[0]); i++) {
+		user = pass = NULL;
+		rc = basic_parse(basics[i].authz, buf, sizeof(buf), &user,
+		    &pass);
+		if (basics[i].user == NULL)
+			CHECK(rc == -1, "row %zu '%s' accepted", i,
+			    basics[i].authz);
+		else
+			CHECK(rc == 0 && strcmp(user, basics[i].user) == 0 &&
+			    strcmp(pass, basics[i].pass) == 0, "row %zu '%s'",
+			    i, basics[i].authz);
+	}
+	/* longer than the buffer: refused, never truncated */
+	memcpy(big, "Basic ", 6);
+	memset(big + 6, 'Q', 200);
+	big[206] = '\0';
+	CHECK(basic_parse(big, buf, sizeof(buf), &user, &pass) == -1,
+	    "over-long value refused");
+	CHECK(basic_parse(NULL, buf, sizeof(buf), &user, &pass) == -1,
+	    "no header");
+}
+
 void
 suite_s4u(void)
 {
 	UNIT_SUITE("s4u", UNIT_TEST(test_config_good),
 	    UNIT_TEST(test_config_bad), UNIT_TEST(test_decide),
-	    UNIT_TEST(test_kind_names));
+	    UNIT_TEST(test_kind_names), UNIT_TEST(test_basic_parse));
 }
