@@ -284,7 +284,7 @@ kt_expect_eq "erin: no cache stored" 0 "$(caches | wc -l)"
 # the backend), kredir as a CGI, tokens from python-gssapi.
 KT_INI_FQDN=$FQDN3 KT_INI_PORT="" KT_INI_KEYTAB=$S3/http.keytab \
     KT_INI_STATE=$S3 kt_kredir_ini "$S3/kredir.ini" 'kerberos.account=NODE3$' \
-    "kerberos.delegate_to=HTTP/$BACKEND"
+    "kerberos.delegate_to=HTTP/$BACKEND" server.whoami_path=/whoami
 # cgi NAME [gss_token.py args]: one request with a fresh token; status in
 # CGI_STATUS, the answer in $KT_DIR/cgi.out, the log in $S3/kredir.log.
 cgi() {
@@ -293,7 +293,8 @@ cgi() {
 	    "HTTP@$FQDN3" 2>>"$KT_DIR/gss.err") || kt_die "gss_token.py failed"
 	env -i PATH="$KT_PATH" "${KT_ENV[@]}" KREDIR_CONFIG="$S3/kredir.ini" \
 	    GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
-	    REQUEST_METHOD=GET REQUEST_URI=/ SCRIPT_NAME=/ HTTP_HOST="$FQDN3" \
+	    REQUEST_METHOD=GET REQUEST_URI="${CGI_URI:-/}" SCRIPT_NAME=/ \
+	    HTTP_HOST="$FQDN3" \
 	    HTTP_AUTHORIZATION="Negotiate $tok" "$KT_BIN" </dev/null \
 	    >"$KT_DIR/cgi.out" 2>>"$S3/kredir.log"
 	CGI_STATUS=$(tr -d '\r' <"$KT_DIR/cgi.out" | sed -n 's/^Status: \([0-9]*\).*/\1/p')
@@ -318,6 +319,15 @@ kt_expect_match "node3, no delegation asked: the cache holds the backend's ticke
 kt_expect_eq "node3, constrained: the backend's ticket reaches the backend as alice" \
     "alice@$R" "$(KRB5CCNAME=FILE:$cc curl -sS --max-time 10 --negotiate -u : \
         "${KT_RESOLVE[@]}" "$KF_URL_BACKEND" 2>&1)"
+
+CGI_URI=/whoami cgi --no-delegate
+kt_expect_match "node3, the who-am-I page after a constrained login says delegation: constrained" \
+    '^200 .*<td id="delegation">constrained</td>' \
+    "$CGI_STATUS $(tr -d '\r\n' <"$KT_DIR/cgi.out")"
+CGI_URI=/whoami cgi
+kt_expect_match "node3, the who-am-I page after a delegating login says unconstrained" \
+    '^200 .*<td id="delegation">unconstrained</td>' \
+    "$CGI_STATUS $(tr -d '\r\n' <"$KT_DIR/cgi.out")"
 
 # delegation = constrained: a forwarded TGT is not handed on; the
 # application still gets the backend's ticket, through it.
