@@ -329,6 +329,11 @@ set_targets(struct parse *p, const char *v, void *dst)
 			    "HTTP/backend.example.com", (int)(n > 64 ? 64 : n), v);
 			return -1;
 		}
+		if (slash - v == 6 && strncasecmp(v, "krbtgt", 6) == 0) {
+			perr(p, "delegate_to: a TGT is not a service to delegate "
+			    "to (use delegation = unconstrained)");
+			return -1;
+		}
 		if (c->ntargets == KREDIR_MAX_TARGETS) {
 			perr(p, "delegate_to: more than %d services",
 			    KREDIR_MAX_TARGETS);

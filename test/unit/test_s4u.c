@@ -77,6 +77,7 @@ static const struct {
 	{ HEAD "delegate_to = a/1 a/2 a/3 a/4 a/5 a/6 a/7 a/8 a/9\n",
 	    "more than 8 services" },
 	{ HEAD "constrained_cache = all\n", "t.ini:4: 'all' is not one of" },
+	{ HEAD "delegate_to = KRBTGT/EX.COM\n", "t.ini:4: delegate_to: a TGT" },
 	{ HEAD "delegation = any\ndelegation = any\n", "duplicate key" },
 };
 
