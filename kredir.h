@@ -542,6 +542,8 @@ int		 s4u_acquire(const struct config *, gss_cred_id_t *cred,
 		    char *err, size_t errlen);
 /* Renews the node's TGT when it nears its end (call between requests). */
 void		 s4u_tick(time_t now);
+/* True in the last quarter of a TGT's life, or its last 5 minutes. */
+bool		 s4u_renew_due(time_t start, time_t end, time_t now);
 /* Destroys the MEMORY: cache (at exit, before a new s4u_acquire). */
 void		 s4u_release(void);
 bool		 s4u_cred_is_proxy(gss_cred_id_t);

@@ -212,18 +212,23 @@ done:
 	return rc;
 }
 
+bool
+s4u_renew_due(time_t start, time_t end, time_t now)
+{
+	time_t margin = (end - start) / 4;
+
+	if (margin < RENEW_MARGIN)
+		margin = RENEW_MARGIN;
+	return now >= end - margin;
+}
+
 void
 s4u_tick(time_t now)
 {
 	char err[512];
-	time_t margin;
 
-	if (node.cc == NULL || now < node.retry)
-		return;
-	margin = (node.end - node.start) / 4;
-	if (margin < RENEW_MARGIN)
-		margin = RENEW_MARGIN;
-	if (now < node.end - margin)
+	if (node.cc == NULL || now < node.retry ||
+	    !s4u_renew_due(node.start, node.end, now))
 		return;
 	if (node_kinit(err, sizeof(err)) == -1) {
 		node.retry = now + 30;

@@ -152,6 +152,22 @@ test_decide(void)
 	}
 }
 
+/* The node's TGT is renewed in its last quarter, never later than 5 min. */
+static void
+test_renew_due(void)
+{
+	const time_t t = 1800000000, h = 3600;
+
+	CHECK(!s4u_renew_due(t, t + 10 * h, t), "fresh 10 h TGT");
+	CHECK(!s4u_renew_due(t, t + 10 * h, t + 7 * h), "7 h into 10 h");
+	CHECK(s4u_renew_due(t, t + 10 * h, t + 7 * h + 1800), "7.5 h of 10 h");
+	CHECK(s4u_renew_due(t, t + 10 * h, t + 11 * h), "expired");
+	CHECK(!s4u_renew_due(t, t + 600, t + 299), "10 min TGT, 299 s in");
+	CHECK(s4u_renew_due(t, t + 600, t + 300), "10 min TGT, 5 min left");
+	CHECK(s4u_renew_due(t, t + 60, t), "a 1 min TGT at once");
+	CHECK(s4u_renew_due(0, 0, t), "no TGT yet");
+}
+
 static void
 test_kind_names(void)
 {
@@ -221,5 +237,6 @@ suite_s4u(void)
 {
 	UNIT_SUITE("s4u", UNIT_TEST(test_config_good),
 	    UNIT_TEST(test_config_bad), UNIT_TEST(test_decide),
-	    UNIT_TEST(test_kind_names), UNIT_TEST(test_basic_parse));
+	    UNIT_TEST(test_kind_names), UNIT_TEST(test_basic_parse),
+	    UNIT_TEST(test_renew_due));
 }
