@@ -147,9 +147,11 @@ done
 kf_start_lb
 L=$KT_DIR/login
 
-# caches: the session cache files on both nodes.
+# caches: the session cache files on both nodes (not krb5cc_<id>.groups,
+# the session's identity beside it).
 caches() {
-	find "$KT_DIR/node1/ccache" "$KT_DIR/node2/ccache" -type f -name 'krb5cc_*'
+	find "$KT_DIR/node1/ccache" "$KT_DIR/node2/ccache" -type f \
+	    -name 'krb5cc_*' ! -name '*.*'
 }
 clear_caches() {
 	rm -f "$KT_DIR"/node[12]/ccache/krb5cc_*
