@@ -35,6 +35,10 @@ test/unit/run: $(UNIT_OBJS) $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(OBJS) $(LDLIBS) \
 	    $(shell $(PKG_CONFIG) --libs cunit)
 
+# A test client that forges the delegated credential in a krb5 token.
+test/clients/craft_token: test/clients/craft_token.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ test/clients/craft_token.c $(LDLIBS)
+
 unit: test/unit/run
 	./test/unit/run
 
@@ -42,7 +46,7 @@ unit: test/unit/run
 # root), builds, runs the unit suites, then the real-realm tests.
 check:
 	./test/ensure-deps
-	$(MAKE) kredir test/unit/run
+	$(MAKE) kredir test/unit/run test/clients/craft_token
 	./test/check.sh
 
 # valgrind memcheck: one worker, 5,000 mixed requests (make check: 500).
@@ -92,7 +96,7 @@ demo:
 	./demo/run
 
 clean:
-	rm -f kredir *.o test/unit/*.o test/unit/run
+	rm -f kredir *.o test/unit/*.o test/unit/run test/clients/craft_token
 	rm -rf fuzz/build
 	$(MAKE) -C bench clean
 

@@ -14,13 +14,28 @@
 #include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
 #include <com_err.h>
+#include <profile.h>
 
 #include "kredir.h"
 
+/* One krb5 context for the process's own needs, made when first used. */
+static krb5_context auth_kc;
+
 static gss_OID_desc oid_krb5 = { 9, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" };
+/* Microsoft's krb5 OID (1.2.840.48018.1.2.2), as Windows sends it. */
+static gss_OID_desc oid_krb5_ms = { 9,
+    "\x2a\x86\x48\x82\xf7\x12\x01\x02\x02" };
 static gss_OID_desc oid_spnego = { 6, "\x2b\x06\x01\x05\x05\x02" };
 static gss_OID_desc oid_ntlmssp = { 10,
     "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a" };
+
+static krb5_context
+auth_krb5(void)
+{
+	if (auth_kc == NULL && krb5_init_context(&auth_kc) != 0)
+		auth_kc = NULL;
+	return auth_kc;
+}
 
 /* Appends the text of one kind of GSS status code to buf. */
 static void
@@ -168,8 +183,9 @@ check_keys(struct auth *a, const struct config *c, char *err, size_t errlen)
 	if ((found & KEY_OURS) == 0) {
 		log_msg(LOG_WARN, "warning phase=start reason=\"keytab %s holds "
 		    "only HOST/%s: register and extract %s/%s (Microsoft's "
-		    "advice for farms); accepting with any key meanwhile\"",
-		    c->keytab, c->fqdn, c->service, c->fqdn);
+		    "advice for farms); accepting %s/%s tickets with the HOST "
+		    "key meanwhile\"", c->keytab, c->fqdn, c->service, c->fqdn,
+		    c->service, c->fqdn);
 		a->any_name = true;
 		a->host_only = true;
 	}
@@ -182,6 +198,27 @@ check_keys(struct auth *a, const struct config *c, char *err, size_t errlen)
 			    "fail\"", c->keytab, c->service, c->vhosts[i],
 			    c->vhosts[i]);
 	return 0;
+}
+
+/* krb5.conf's clockskew: seconds or a krb5 duration; MIT's default 300. */
+static long
+profile_clockskew(void)
+{
+	krb5_context kc = auth_krb5();
+	profile_t prof = NULL;
+	krb5_deltat d;
+	char *s = NULL;
+	long skew = 300;
+
+	if (kc == NULL || krb5_get_profile(kc, &prof) != 0)
+		return skew;
+	if (profile_get_string(prof, "libdefaults", "clockskew", NULL, NULL,
+	    &s) == 0 && s != NULL && krb5_string_to_deltat(s, &d) == 0 &&
+	    d >= 0)
+		skew = d;
+	profile_release_string(s);
+	profile_release(prof);
+	return skew;
 }
 
 int
@@ -198,6 +235,7 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 	a->acceptor = GSS_C_NO_CREDENTIAL;
 	a->any_name = c->mode == MODE_SHARED_SPN;
 	a->host_only = false;
+	a->skew = profile_clockskew();
 	if (spn_service_is_host(c->service)) {
 		snprintf(err, errlen, "service HOST refused: register HTTP/%s",
 		    c->fqdn);
@@ -213,7 +251,9 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 	if (c->account[0] != '\0') {	/* constrained delegation */
 		/*
 		 * Bound to the account's key: MIT names the account as the
-		 * target, whichever of its SPNs the ticket was for.
+		 * target, whichever of its SPNs the ticket was for, so only
+		 * ticket_is_ours (the token's own sname) keeps host/, cifs/
+		 * and the rest of the account's SPNs out.
 		 */
 		a->any_name = false;
 		if (s4u_acquire(c, &a->acceptor, err, errlen) == -1)
@@ -255,6 +295,9 @@ auth_free(struct auth *a)
 
 	gss_release_cred(&min, &a->acceptor);
 	s4u_release();
+	if (auth_kc != NULL)
+		krb5_free_context(auth_kc);
+	auth_kc = NULL;
 }
 
 /* An initial SPNEGO token (RFC 4178), not a bare Kerberos one. */
@@ -310,13 +353,25 @@ auth_token_is_ntlm(const unsigned char *tok, size_t n)
 	return spnego_offers_only_ntlm(tok, n);
 }
 
-/* A name goes into headers and logs: no control bytes, no NUL. */
-static bool
-is_printable(const unsigned char *p, size_t n)
+/*
+ * The one gate for every name that becomes a header (X-Remote-User,
+ * Variable-REMOTE_USER), a cookie field or a log value: 1 to outlen - 1
+ * bytes, no control byte, no DEL, no NUL.  Copies it to out, or leaves
+ * out "" and returns false.
+ */
+bool
+auth_take_name(const gss_buffer_desc *buf, char *out, size_t outlen)
 {
-	for (size_t i = 0; i < n; i++)
+	const unsigned char *p = buf->value;
+
+	out[0] = '\0';
+	if (buf->length == 0 || buf->length >= outlen)
+		return false;
+	for (size_t i = 0; i < buf->length; i++)
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			return false;
+	memcpy(out, p, buf->length);
+	out[buf->length] = '\0';
 	return true;
 }
 
@@ -328,11 +383,8 @@ display_name(gss_name_t name, char *out, size_t outlen)
 
 	out[0] = '\0';
 	maj = gss_display_name(&min, name, &buf, NULL);
-	if (!GSS_ERROR(maj) && buf.length < outlen &&
-	    is_printable(buf.value, buf.length)) {
-		memcpy(out, buf.value, buf.length);
-		out[buf.length] = '\0';
-	}
+	if (!GSS_ERROR(maj))
+		(void)auth_take_name(&buf, out, outlen);
 	gss_release_buffer(&min, &buf);
 }
 
@@ -403,6 +455,183 @@ target_is_ours(const struct auth *a, const struct config *c,
 	return false;
 }
 
+bool
+auth_realm_allowed(const struct config *c, const char *principal)
+{
+	krb5_context kc;
+	krb5_principal p = NULL;
+	bool ok;
+
+	if (c->nrealms == 0)
+		return true;
+	if ((kc = auth_krb5()) == NULL || krb5_parse_name_flags(kc, principal,
+	    KRB5_PRINCIPAL_PARSE_REQUIRE_REALM, &p) != 0)
+		return false;
+	ok = spn_realm_is_allowed(c, p->realm.data, p->realm.length);
+	krb5_free_principal(kc, p);
+	return ok;
+}
+
+/* Enters the context-tagged field want of a SEQUENCE's contents. */
+static int
+der_field(const unsigned char **p, const unsigned char *end,
+    unsigned char want, size_t *len)
+{
+	const unsigned char *q = *p;
+	unsigned char tag;
+	size_t n;
+
+	while (q < end && der_next(&q, end, &tag, &n) == 0) {
+		if (tag == want) {
+			*p = q;
+			*len = n;
+			return 0;
+		}
+		if (tag > want)		/* fields come in tag order */
+			return -1;
+		q += n;
+	}
+	return -1;
+}
+
+/* The AP-REQ of a krb5 GSS token (RFC 4121 §4.1): moves *p and *end. */
+static int
+krb5_token_apreq(const unsigned char **p, const unsigned char **end)
+{
+	size_t len;
+
+	if (der_enter(p, *end, 0x60, &len) == -1)
+		return -1;
+	*end = *p + len;
+	if (der_enter(p, *end, 0x06, &len) == -1 ||
+	    !((len == oid_krb5.length && memcmp(*p, oid_krb5.elements,
+	    len) == 0) || (len == oid_krb5_ms.length && memcmp(*p,
+	    oid_krb5_ms.elements, len) == 0)))
+		return -1;
+	*p += len;
+	if (*end - *p < 2 || (*p)[0] != 0x01 || (*p)[1] != 0x00)
+		return -1;		/* TOK_ID: KRB_AP_REQ */
+	*p += 2;
+	return 0;
+}
+
+/* The mechToken of a SPNEGO NegTokenInit (RFC 4178 §4.2.1). */
+static int
+spnego_mech_token(const unsigned char **p, const unsigned char **end)
+{
+	size_t len;
+
+	if (der_enter(p, *end, 0x60, &len) == -1)
+		return -1;
+	*end = *p + len;
+	if (der_enter(p, *end, 0x06, &len) == -1)
+		return -1;
+	*p += len;
+	if (der_enter(p, *end, 0xa0, &len) == -1 ||
+	    der_enter(p, *end, 0x30, &len) == -1)
+		return -1;
+	*end = *p + len;
+	if (der_field(p, *end, 0xa2, &len) == -1 ||
+	    der_enter(p, *end, 0x04, &len) == -1)
+		return -1;
+	*end = *p + len;
+	return 0;
+}
+
+/* "comp/comp..." of a PrincipalName's name-string; printable, no '/@\'. */
+static int
+name_strings(const unsigned char *p, const unsigned char *end, char *out,
+    size_t outlen)
+{
+	size_t len, o = 0;
+
+	while (p < end) {
+		if (der_enter(&p, end, 0x1b, &len) == -1 || len == 0 ||
+		    o + len + 2 > outlen)
+			return -1;
+		if (o > 0)
+			out[o++] = '/';
+		for (size_t i = 0; i < len; i++) {
+			if (p[i] <= 0x20 || p[i] >= 0x7f ||
+			    strchr("/@\\", p[i]) != NULL)
+				return -1;
+			out[o++] = (char)p[i];
+		}
+		p += len;
+	}
+	out[o] = '\0';
+	return o > 0 ? 0 : -1;
+}
+
+/* AP-REQ → ticket [3] → Ticket → sname [2] → name-string [1]. */
+static int
+apreq_sname(const unsigned char *p, const unsigned char *end, char *out,
+    size_t outlen)
+{
+	size_t len;
+
+	if (der_enter(&p, end, 0x6e, &len) == -1 ||
+	    der_enter(&p, end, 0x30, &len) == -1)
+		return -1;
+	end = p + len;
+	if (der_field(&p, end, 0xa3, &len) == -1 ||
+	    der_enter(&p, end, 0x61, &len) == -1 ||
+	    der_enter(&p, end, 0x30, &len) == -1)
+		return -1;
+	end = p + len;
+	if (der_field(&p, end, 0xa2, &len) == -1 ||
+	    der_enter(&p, end, 0x30, &len) == -1)
+		return -1;
+	end = p + len;
+	if (der_field(&p, end, 0xa1, &len) == -1 ||
+	    der_enter(&p, end, 0x30, &len) == -1)
+		return -1;
+	return name_strings(p, p + len, out, outlen);
+}
+
+int
+auth_ticket_server(const unsigned char *tok, size_t n, char *out,
+    size_t outlen)
+{
+	const unsigned char *p = tok, *end = tok + n;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	if (is_spnego(tok, n) && spnego_mech_token(&p, &end) == -1)
+		return -1;
+	if (krb5_token_apreq(&p, &end) == -1 ||
+	    apreq_sname(p, end, out, outlen) == -1) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Only tickets for service/<fqdn> (or a virtual name in shared-SPN mode)
+ * log in: MIT accepts a ticket for any name whose key it holds (host/,
+ * cifs/... of the same account) and reports the key's name, not the
+ * ticket's.  The name is the ticket's sname, as the token carries it.
+ */
+static bool
+ticket_is_ours(const struct config *c, const unsigned char *tok, size_t n,
+    char *why, size_t whylen)
+{
+	char sname[KREDIR_PRINCIPAL_MAX], full[KREDIR_PRINCIPAL_MAX + 1];
+
+	if (auth_ticket_server(tok, n, sname, sizeof(sname)) == -1) {
+		snprintf(why, whylen, "no ticket server name in the token");
+		return false;
+	}
+	snprintf(full, sizeof(full), "%s@", sname);
+	if (spn_principal_is_ours(c, full))
+		return true;
+	snprintf(why, whylen, "ticket for %.200s, not for %s/%.200s", sname,
+	    c->service, c->fqdn);
+	return false;
+}
+
 /* Principal, realm policy and local name of a complete context. */
 static enum auth_result
 name_client(const struct config *c, gss_name_t src, gss_OID mech,
@@ -416,7 +645,7 @@ name_client(const struct config *c, gss_name_t src, gss_OID mech,
 		snprintf(o->why, sizeof(o->why), "no displayable client name");
 		return AUTH_DENIED;
 	}
-	if (!spn_realm_allowed(c, o->principal)) {
+	if (!auth_realm_allowed(c, o->principal)) {
 		snprintf(o->why, sizeof(o->why), "realm not allowed");
 		return AUTH_FORBIDDEN;
 	}
@@ -424,35 +653,99 @@ name_client(const struct config *c, gss_name_t src, gss_OID mech,
 	if (!c->local_name)
 		return AUTH_OK;
 	maj = gss_localname(&min, src, mech, &local);
-	if (GSS_ERROR(maj) || local.length == 0 ||
-	    local.length >= sizeof(o->user)) {
+	if (GSS_ERROR(maj)) {
 		snprintf(o->why, sizeof(o->why), "no local name: ");
 		format_status(o->why + strlen(o->why),
 		    sizeof(o->why) - strlen(o->why), maj, min, mech);
+		return AUTH_FORBIDDEN;
+	}
+	/* The mapping can give back what display_name escaped: a newline. */
+	if (!auth_take_name(&local, o->user, sizeof(o->user))) {
+		snprintf(o->why, sizeof(o->why), "local name empty, too long or "
+		    "with control bytes");
 		gss_release_buffer(&min, &local);
 		return AUTH_FORBIDDEN;
 	}
-	memcpy(o->user, local.value, local.length);
-	o->user[local.length] = '\0';
 	gss_release_buffer(&min, &local);
 	return AUTH_OK;
 }
 
-static void
-delegation_end(struct auth_outcome *o, OM_uint32 flags)
+/*
+ * The delegated credential, if any, must name the authenticated client:
+ * the KRB-CRED inside the authenticator is the client's word, not the
+ * KDC's.  Its end can only shorten the session.
+ */
+static enum auth_result
+check_delegated(OM_uint32 flags, struct auth_outcome *o)
 {
+	gss_name_t dname = GSS_C_NO_NAME;
+	char named[KREDIR_PRINCIPAL_MAX];
 	OM_uint32 maj, min, life = 0;
 
 	if ((flags & GSS_C_DELEG_FLAG) == 0)
 		gss_release_cred(&min, &o->delegated);
 	if (o->delegated == GSS_C_NO_CREDENTIAL)
-		return;
-	maj = gss_inquire_cred(&min, o->delegated, NULL, &life, NULL, NULL);
+		return AUTH_OK;
+	maj = gss_inquire_cred(&min, o->delegated, &dname, &life, NULL, NULL);
 	if (GSS_ERROR(maj) || life == 0) {
 		gss_release_cred(&min, &o->delegated);	/* expired: none */
-		return;
+		gss_release_name(&min, &dname);
+		return AUTH_OK;
 	}
-	o->delegated_end = time(NULL) + (time_t)life;
+	/*
+	 * krb5's text form is one-to-one (escapes and all), and mechglue's
+	 * gss_compare_name sees a SPNEGO acceptor's name and a krb5
+	 * credential's as different: compare the display names.
+	 */
+	display_name(dname, named, sizeof(named));
+	if (named[0] == '\0' || strcmp(named, o->principal) != 0) {
+		snprintf(o->why, sizeof(o->why), "the delegated credential "
+		    "names %s, not the authenticated client",
+		    named[0] != '\0' ? named : "(no printable name)");
+		o->page = "Your browser delegated the credentials of another "
+		    "user than the one it signed in as.  This login is refused.";
+		gss_release_name(&min, &dname);
+		return AUTH_FORBIDDEN;
+	}
+	gss_release_name(&min, &dname);
+	if (time(NULL) + (time_t)life < o->expires)
+		o->expires = time(NULL) + (time_t)life;
+	return AUTH_OK;
+}
+
+/*
+ * The session lives as long as what the KDC signed: the service ticket.
+ * MIT's time_rec is its end plus the clock-skew allowance, taken off
+ * here; max_lifetime caps it.  0, or -1 when nothing is left.
+ */
+static int
+set_expiry(const struct auth *a, const struct config *c, OM_uint32 time_rec,
+    struct auth_outcome *o)
+{
+	time_t now = time(NULL), end = now + (time_t)c->max_lifetime;
+
+	if (time_rec != GSS_C_INDEFINITE &&
+	    now + (time_t)time_rec - a->skew < end)
+		end = now + (time_t)time_rec - a->skew;
+	o->expires = end;
+	if (end > now)
+		return 0;
+	snprintf(o->why, sizeof(o->why), "the service ticket has ended");
+	return -1;
+}
+
+/*
+ * The ticket's own name must be ours (with any key, the key's name too),
+ * and it must not have ended: it sets the session's end.
+ */
+static bool
+ticket_is_valid(const struct auth *a, const struct config *c,
+    gss_ctx_id_t ctx, const unsigned char *tok, size_t n, OM_uint32 time_rec,
+    struct auth_outcome *o)
+{
+	return ticket_is_ours(c, tok, n, o->why, sizeof(o->why)) &&
+	    (!a->any_name || target_is_ours(a, c, ctx, o->why,
+	    sizeof(o->why))) && set_expiry(a, c, time_rec, o) == 0;
 }
 
 enum auth_result
@@ -463,7 +756,7 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 	gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
 	gss_name_t src = GSS_C_NO_NAME;
 	gss_OID mech = GSS_C_NO_OID;
-	OM_uint32 maj, min, flags = 0;
+	OM_uint32 maj, min, flags = 0, time_rec = 0;
 	enum auth_result r;
 
 	memset(o, 0, sizeof(*o));
@@ -471,8 +764,8 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 	if (auth_token_is_ntlm(tok, n))
 		return AUTH_NTLM;
 	maj = gss_accept_sec_context(&min, &ctx, a->acceptor, &in,
-	    GSS_C_NO_CHANNEL_BINDINGS, &src, &mech, &o->out, &flags, NULL,
-	    &o->delegated);
+	    GSS_C_NO_CHANNEL_BINDINGS, &src, &mech, &o->out, &flags,
+	    &time_rec, &o->delegated);
 	o->spnego = is_spnego(tok, n);
 	if (GSS_ERROR(maj)) {
 		format_status(o->why, sizeof(o->why), maj, min, mech);
@@ -498,16 +791,14 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 		r = AUTH_NTLM;
 		goto done;
 	}
-	/* Bound to HTTP/<fqdn>, the library itself refused other names. */
-	if (a->any_name && !target_is_ours(a, c, ctx, o->why,
-	    sizeof(o->why))) {
+	if (!ticket_is_valid(a, c, ctx, tok, n, time_rec, o)) {
 		r = AUTH_DENIED;
 		goto done;
 	}
 	if ((r = name_client(c, src, mech, o)) != AUTH_OK ||
 	    (r = authpac_read(src, o)) != AUTH_OK)
 		goto done;
-	delegation_end(o, flags);
+	r = check_delegated(flags, o);
 done:
 	if (r != AUTH_OK)
 		gss_release_cred(&min, &o->delegated);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_krb5.h>
@@ -138,12 +139,34 @@ done:
 	return ret;
 }
 
+/*
+ * The session's end: the TGT's, capped by max_lifetime (security rule 1:
+ * here the KDC signed the TGT itself, there is no other ticket).
+ */
+static int
+set_expiry(const struct config *c, const krb5_creds *cr,
+    struct auth_outcome *o)
+{
+	time_t now = time(NULL), end = (time_t)(uint32_t)cr->times.endtime;
+
+	if (end > now + (time_t)c->max_lifetime)
+		end = now + (time_t)c->max_lifetime;
+	o->expires = end;
+	if (end > now)
+		return 0;
+	snprintf(o->why, sizeof(o->why), "the KDC's TGT has ended");
+	return -1;
+}
+
 /* The verified TGT as a GSS credential, in a MEMORY: cache b owns. */
 static int
-to_cred(struct basic *b, krb5_creds *cr, struct auth_outcome *o)
+to_cred(struct basic *b, const struct config *c, krb5_creds *cr,
+    struct auth_outcome *o)
 {
 	OM_uint32 maj, min;
 
+	if (set_expiry(c, cr, o) == -1)
+		return -1;
 	if (krb5_cc_new_unique(b->kc, "MEMORY", NULL, &b->mcc) != 0) {
 		b->mcc = NULL;
 		return -1;
@@ -156,9 +179,17 @@ to_cred(struct basic *b, krb5_creds *cr, struct auth_outcome *o)
 		auth_status_text(o->why, sizeof(o->why), maj, min);
 		return -1;
 	}
-	o->delegated_end = (time_t)(uint32_t)cr->times.endtime;
 	o->forwardable = (cr->ticket_flags & TKT_FLG_FORWARDABLE) != 0;
 	return 0;
+}
+
+/* text into out through the one gate for names (auth_take_name). */
+static bool
+take_text(const char *text, char *out, size_t outlen)
+{
+	gss_buffer_desc buf = { strlen(text), (void *)(uintptr_t)text };
+
+	return auth_take_name(&buf, out, outlen);
 }
 
 /* Principal (canonical, from the KDC), realm policy, local name. */
@@ -166,24 +197,28 @@ static enum basic_result
 name_user(struct basic *b, const struct config *c, krb5_principal client,
     struct auth_outcome *o)
 {
-	char *name = NULL;
+	char *name = NULL, local[KREDIR_PRINCIPAL_MAX];
+	bool ok;
 
-	if (krb5_unparse_name(b->kc, client, &name) != 0 ||
-	    strlen(name) >= sizeof(o->principal)) {
-		krb5_free_unparsed_name(b->kc, name);
-		snprintf(o->why, sizeof(o->why), "user name too long");
+	ok = krb5_unparse_name(b->kc, client, &name) == 0 &&
+	    take_text(name, o->principal, sizeof(o->principal));
+	krb5_free_unparsed_name(b->kc, name);
+	if (!ok) {
+		snprintf(o->why, sizeof(o->why), "user name empty, too long or "
+		    "with control bytes");
 		return BASIC_MALFORMED;
 	}
-	strlcpy(o->principal, name, sizeof(o->principal));
-	krb5_free_unparsed_name(b->kc, name);
-	if (!spn_realm_allowed(c, o->principal)) {
+	if (!auth_realm_allowed(c, o->principal)) {
 		snprintf(o->why, sizeof(o->why), "realm not allowed");
 		return BASIC_FORBIDDEN;
 	}
 	strlcpy(o->user, o->principal, sizeof(o->user));
-	if (c->local_name && krb5_aname_to_localname(b->kc, client,
-	    (int)sizeof(o->user), o->user) != 0) {
-		snprintf(o->why, sizeof(o->why), "no local name");
+	if (!c->local_name)
+		return BASIC_OK;
+	if (krb5_aname_to_localname(b->kc, client, (int)sizeof(local),
+	    local) != 0 || !take_text(local, o->user, sizeof(o->user))) {
+		snprintf(o->why, sizeof(o->why), "no local name, or one empty, "
+		    "too long or with control bytes");
 		return BASIC_FORBIDDEN;
 	}
 	return BASIC_OK;
@@ -250,7 +285,7 @@ basic_login(const struct config *c, const char *authz, struct basic *b,
 		goto done;
 	}
 	r = (name_user(b, c, cr.client, o) != BASIC_OK) ? BASIC_FORBIDDEN :
-	    to_cred(b, &cr, o) == -1 ? BASIC_ERROR : BASIC_OK;
+	    to_cred(b, c, &cr, o) == -1 ? BASIC_ERROR : BASIC_OK;
 done:
 	explicit_bzero(buf, sizeof(buf));
 	if (b->kc != NULL) {

@@ -1,9 +1,15 @@
 /*
  * ccache.c: delegated credential caches, one file per session.  A cache
- * holds a user's TGT: it lives in a 0700 directory, is 0600, is never seen
- * half-written (temporary name, then rename(2)).  The application adds
- * service tickets to it, so its mtime means nothing: the sweep reads the
- * end time of the tickets inside.
+ * holds a user's TGT: it lives in a 0700 directory, is 0600 (with
+ * [session] cache_group: 0750 and 0640 of that group, for an application
+ * running as its own user), is never seen half-written (temporary name,
+ * then rename(2)).  The application adds service tickets to it, so its
+ * mtime means little; the end times of the tickets inside are the
+ * client's word (the KRB-CRED is not signed by the KDC).  So kredir
+ * records the session's end in the cache itself, as a krb5 configuration
+ * entry the client cannot touch, and the sweep trusts that; a cache
+ * without it (stored by an older kredir, or a crash between the store and
+ * the record) lives at most max_lifetime past its mtime.
  */
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -24,10 +30,12 @@
 #define CACHE_PREFIX	"krb5cc_"
 #define TEMP_STALE	60	/* seconds before a temporary file is debris */
 #define UNREADABLE_GRACE 86400	/* an unreadable cache may be mid-write */
+#define CONF_EXPIRES	"kredir_expires"	/* krb5_cc_set_config key */
 
 int
-ccache_check_dir(const char *dir, char *err, size_t errlen)
+ccache_check_dir(const char *dir, gid_t group, char *err, size_t errlen)
 {
+	mode_t want = group == (gid_t)-1 ? 0700 : 0750;
 	struct stat st;
 
 	if (lstat(dir, &st) == -1) {
@@ -44,9 +52,16 @@ ccache_check_dir(const char *dir, char *err, size_t errlen)
 		    (unsigned)geteuid());
 		return -1;
 	}
-	if ((st.st_mode & 07777) != 0700) {
-		snprintf(err, errlen, "cache_dir %s: mode %04o, must be 0700 "
-		    "(chmod 700 %s)", dir, (unsigned)(st.st_mode & 07777), dir);
+	if ((st.st_mode & 07777) != want) {
+		snprintf(err, errlen, "cache_dir %s: mode %04o, must be %04o "
+		    "(chmod %o %s)", dir, (unsigned)(st.st_mode & 07777),
+		    (unsigned)want, (unsigned)want, dir);
+		return -1;
+	}
+	if (group != (gid_t)-1 && st.st_gid != group) {
+		snprintf(err, errlen, "cache_dir %s: group %u, must be "
+		    "cache_group's %u (chgrp it)", dir, (unsigned)st.st_gid,
+		    (unsigned)group);
 		return -1;
 	}
 	return 0;
@@ -115,23 +130,40 @@ store_into(const char *path, gss_cred_id_t cred, char *err, size_t errlen)
 	return 0;
 }
 
-/* The stored file must be a regular file that only we can read. */
+/*
+ * The stored file must be a regular file of ours that only we can read
+ * (krb5 makes it 0600); with a group, it then becomes 0640 of that group,
+ * through the open file, never by name.
+ */
 static int
-check_file(const char *path, char *err, size_t errlen)
+check_file(const char *path, gid_t group, char *err, size_t errlen)
 {
 	struct stat st;
+	int fd, rc = -1;
 
-	if (lstat(path, &st) == -1) {
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "stored cache: %s", strerror(errno));
-		return -1;
+		goto done;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077) != 0) {
 		snprintf(err, errlen, "stored cache has mode %04o",
 		    (unsigned)(st.st_mode & 07777));
-		return -1;
+		goto done;
 	}
-	return 0;
+	if (group != (gid_t)-1 && (fchown(fd, (uid_t)-1, group) == -1 ||
+	    fchmod(fd, 0640) == -1)) {
+		snprintf(err, errlen, "stored cache: giving it to cache_group "
+		    "%u: %s (kredir's user must be in that group)",
+		    (unsigned)group, strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (fd != -1)
+		close(fd);
+	return rc;
 }
 
 /* krb5's temporaries of this session, left by a store that failed. */
@@ -151,9 +183,52 @@ remove_temps(const char *dir, const char *id)
 	closedir(d);
 }
 
+/* The session's end as a config entry of the cache at path.  0 or -1. */
+static int
+record_expiry(const char *path, time_t expires, char *err, size_t errlen)
+{
+	char name[KREDIR_PATHBUF + 128], val[24];
+	krb5_context kc;
+	krb5_ccache cc = NULL;
+	krb5_data d;
+	krb5_error_code ret;
+
+	if ((ret = krb5_init_context(&kc)) != 0) {
+		snprintf(err, errlen, "krb5_init_context failed");
+		return -1;
+	}
+	snprintf(name, sizeof(name), "FILE:%s", path);
+	snprintf(val, sizeof(val), "%lld", (long long)expires);
+	d.magic = KV5M_DATA;
+	d.data = val;
+	d.length = (unsigned)strlen(val);
+	if ((ret = krb5_cc_resolve(kc, name, &cc)) == 0)
+		ret = krb5_cc_set_config(kc, cc, NULL, CONF_EXPIRES, &d);
+	if (ret != 0) {
+		const char *msg = krb5_get_error_message(kc, ret);
+
+		snprintf(err, errlen, "recording the session's end: %s", msg);
+		krb5_free_error_message(kc, msg);
+	}
+	if (cc != NULL)
+		krb5_cc_close(kc, cc);
+	krb5_free_context(kc);
+	return ret == 0 ? 0 : -1;
+}
+
 int
-ccache_store(const char *dir, const char *id, gss_cred_id_t cred, char *err,
+ccache_seal(const char *path, time_t expires, gid_t group, char *err,
     size_t errlen)
+{
+	if (check_file(path, group, err, errlen) == -1 ||
+	    record_expiry(path, expires, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+int
+ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
+    time_t expires, gid_t group, char *err, size_t errlen)
 {
 	char path[KREDIR_PATHBUF + 64];
 
@@ -165,19 +240,42 @@ ccache_store(const char *dir, const char *id, gss_cred_id_t cred, char *err,
 		remove_temps(dir, id);
 		return -1;
 	}
-	if (check_file(path, err, errlen) == -1) {
+	if (ccache_seal(path, expires, group, err, errlen) == -1) {
 		unlink(path);
 		return -1;
 	}
 	return 0;
 }
 
+/* The end kredir recorded in an open cache, or 0. */
+static time_t
+recorded_end(krb5_context kc, krb5_ccache cc)
+{
+	krb5_data d;
+	char val[24];
+	long long v = 0;
+	char *e;
+
+	memset(&d, 0, sizeof(d));
+	if (krb5_cc_get_config(kc, cc, NULL, CONF_EXPIRES, &d) != 0)
+		return 0;
+	if (d.length > 0 && d.length < sizeof(val)) {
+		memcpy(val, d.data, d.length);
+		val[d.length] = '\0';
+		v = strtoll(val, &e, 10);
+		if (*e != '\0' || v < 0)
+			v = 0;
+	}
+	krb5_free_data_contents(kc, &d);
+	return (time_t)v;
+}
+
 /*
- * The latest end time of the tickets in a cache file; 0 if it holds none,
- * -1 if it cannot be read.
+ * When a cache file ends: the end kredir recorded, else the latest end
+ * of its tickets; 0 if it holds none, -1 if it cannot be read.
  */
 static time_t
-cache_end(krb5_context kc, int dfd, const char *name)
+cache_end(krb5_context kc, int dfd, const char *name, bool *recorded)
 {
 	char res[KREDIR_PATHBUF + 64], dir[KREDIR_PATHBUF];
 	krb5_ccache cc = NULL;
@@ -193,9 +291,11 @@ cache_end(krb5_context kc, int dfd, const char *name)
 	snprintf(res, sizeof(res), "FILE:%s/%s", dir, name);
 	if (krb5_cc_resolve(kc, res, &cc) != 0)
 		return -1;
-	if (krb5_cc_start_seq_get(kc, cc, &cur) != 0) {
+	if ((end = recorded_end(kc, cc)) > 0 || krb5_cc_start_seq_get(kc, cc,
+	    &cur) != 0) {
+		*recorded = end > 0;
 		krb5_cc_close(kc, cc);
-		return -1;
+		return end > 0 ? end : -1;
 	}
 	while (krb5_cc_next_cred(kc, cc, &cur, &cr) == 0) {
 		if ((time_t)(uint32_t)cr.times.endtime > end)
@@ -227,9 +327,11 @@ is_temp(const char *name)
 static DIR *sweep_dir;
 
 static bool
-sweep_entry(krb5_context kc, int dfd, const char *name, time_t now)
+sweep_entry(krb5_context kc, int dfd, const char *name, time_t now,
+    unsigned lifetime)
 {
 	struct stat st;
+	bool recorded = false;
 	time_t end;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
@@ -242,9 +344,12 @@ sweep_entry(krb5_context kc, int dfd, const char *name, time_t now)
 		    unlinkat(dfd, name, 0) == 0;
 	if (strncmp(name, CACHE_PREFIX, strlen(CACHE_PREFIX)) == 0 &&
 	    session_id_is_valid(name + strlen(CACHE_PREFIX))) {
-		end = cache_end(kc, dfd, name);
+		end = cache_end(kc, dfd, name, &recorded);
 		if (end == -1)		/* unreadable: give it a day */
 			end = st.st_mtime + UNREADABLE_GRACE;
+		/* Not recorded: its tickets' ends are the client's word. */
+		if (!recorded && end > st.st_mtime + (time_t)lifetime)
+			end = st.st_mtime + (time_t)lifetime;
 		if (end > now || unlinkat(dfd, name, 0) == -1)
 			return false;
 		ident_remove_at(dfd, name);
@@ -254,7 +359,7 @@ sweep_entry(krb5_context kc, int dfd, const char *name, time_t now)
 }
 
 int
-ccache_sweep(const char *dir, time_t now, unsigned max)
+ccache_sweep(const char *dir, time_t now, unsigned max, unsigned lifetime)
 {
 	krb5_context kc;
 	struct dirent *de;
@@ -271,7 +376,8 @@ ccache_sweep(const char *dir, time_t now, unsigned max)
 			break;
 		}
 		seen++;
-		if (sweep_entry(kc, dirfd(sweep_dir), de->d_name, now))
+		if (sweep_entry(kc, dirfd(sweep_dir), de->d_name, now,
+		    lifetime))
 			removed++;
 	}
 done:

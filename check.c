@@ -1294,6 +1294,39 @@ check_cache_files(struct report *r, const char *dir)
 	    other, other == 1 ? "y" : "ies");
 }
 
+/*
+ * [session] cache_group: the group exists, kredir's user is in it (to
+ * give the caches to it), and the directory is 0750 of that group.
+ */
+static void
+check_cache_group(struct report *r, const struct config *c,
+    const struct who *w, const struct stat *st, const char *own)
+{
+	char fix[KREDIR_PATHBUF * 2 + 128];
+	const char *d = c->cache_dir, *g = c->cache_group;
+	struct group *gr = getgrnam(g);
+	bool member = w->uid == 0;
+
+	if (gr == NULL) {
+		report_add(r, CHECK_FAIL, "cache_group", "groupadd it, or fix "
+		    "the name", "cache_group %s: no such group", g);
+		return;
+	}
+	for (int i = 0; i < w->ngroups && !member; i++)
+		member = w->groups[i] == gr->gr_gid;
+	if (!member && w->gid != gr->gr_gid)
+		report_add(r, CHECK_FAIL, "cache_group", fixf(fix, sizeof(fix),
+		    "usermod -a -G %s %s", g, w->name), "%s is not in group "
+		    "%s: it could not give the caches to it", w->name, g);
+	if ((st->st_mode & 07777) != 0750 || st->st_gid != gr->gr_gid)
+		report_add(r, CHECK_FAIL, "cache_dir", fixf(fix, sizeof(fix),
+		    "chgrp %s %s; chmod 750 %s", g, d, d), "%s (%s): with "
+		    "cache_group it must be mode 0750, group %s", d, own, g);
+	else
+		report_add(r, CHECK_OK, "cache_dir", NULL, "%s (%s; caches "
+		    "0640, group %s)", d, own, g);
+}
+
 static void
 check_cache_dir(struct report *r, const struct config *c, const struct who *w)
 {
@@ -1318,10 +1351,12 @@ check_cache_dir(struct report *r, const struct config *c, const struct who *w)
 		report_add(r, CHECK_FAIL, "cache_dir", fixf(fix, sizeof(fix),
 		    "chown %s %s", w->name, d), "%s (%s) is not owned by %s",
 		    d, own, w->name);
-	else if ((st.st_mode & 07777) != 0700)
+	else if (c->cache_group[0] == '\0' && (st.st_mode & 07777) != 0700)
 		report_add(r, CHECK_FAIL, "cache_dir", fixf(fix, sizeof(fix),
 		    "chmod 700 %s", d), "%s (%s): must be mode 0700 (it holds "
 		    "users' TGTs)", d, own);
+	else if (c->cache_group[0] != '\0')
+		check_cache_group(r, c, w, &st, own);
 	else
 		report_add(r, CHECK_OK, "cache_dir", NULL, "%s (%s)", d, own);
 	if (statfs(d, &sf) == 0 && sf.f_type == TMPFS_MAGIC)
@@ -1339,8 +1374,8 @@ check_cache_dir(struct report *r, const struct config *c, const struct who *w)
 
 /* The checks session_secret_load makes, each with its own fix. */
 static bool
-secret_stat(struct report *r, const char *f, const struct who *w, char *own,
-    size_t ownlen, long long *size)
+secret_stat(struct report *r, const char *name, const char *f,
+    const struct who *w, char *own, size_t ownlen, long long *size)
 {
 	char fix[KREDIR_PATHBUF * 3 + 128];
 	struct stat st;
@@ -1348,26 +1383,26 @@ secret_stat(struct report *r, const char *f, const struct who *w, char *own,
 	fixf(fix, sizeof(fix), "umask 077; head -c 32 /dev/urandom > %s; "
 	    "chown %s %s", f, w->name, f);
 	if (lstat(f, &st) == -1) {
-		report_add(r, CHECK_FAIL, "secret", fix, "%s: %s", f,
+		report_add(r, CHECK_FAIL, name, fix, "%s: %s", f,
 		    strerror(errno));
 		return false;
 	}
 	describe_owner(&st, own, ownlen);
 	*size = (long long)st.st_size;
 	if (!S_ISREG(st.st_mode))
-		report_add(r, CHECK_FAIL, "secret", "name the file itself",
+		report_add(r, CHECK_FAIL, name, "name the file itself",
 		    "%s is not a regular file (a link?)", f);
 	else if (st.st_uid != w->uid)
-		report_add(r, CHECK_FAIL, "secret", fixf(fix, sizeof(fix),
+		report_add(r, CHECK_FAIL, name, fixf(fix, sizeof(fix),
 		    "chown %s %s", w->name, f), "%s (%s) is not owned by %s", f,
 		    own, w->name);
 	else if ((st.st_mode & 077) != 0)
-		report_add(r, CHECK_FAIL, "secret", fixf(fix, sizeof(fix),
+		report_add(r, CHECK_FAIL, name, fixf(fix, sizeof(fix),
 		    "chmod 600 %s", f), "%s (%s) gives group or others access",
 		    f, own);
 	else if (st.st_size < KREDIR_SECRET_MIN ||
 	    st.st_size > KREDIR_SECRET_MAX)
-		report_add(r, CHECK_FAIL, "secret", fix, "%s holds %lld bytes; "
+		report_add(r, CHECK_FAIL, name, fix, "%s holds %lld bytes; "
 		    "a secret has %d to %d", f, (long long)st.st_size,
 		    KREDIR_SECRET_MIN, KREDIR_SECRET_MAX);
 	else
@@ -1376,24 +1411,41 @@ secret_stat(struct report *r, const char *f, const struct who *w, char *own,
 }
 
 static void
-check_secret(struct report *r, const struct config *c, const struct who *w)
+check_secret_file(struct report *r, const char *name, const char *f,
+    const struct who *w)
 {
 	unsigned char key[KREDIR_SECRET_MAX];
 	char err[KREDIR_PATHBUF + 256], own[128];
 	long long size = 0;
 	size_t n = 0;
 
-	if (!secret_stat(r, c->secret_file, w, own, sizeof(own), &size))
+	if (!secret_stat(r, name, f, w, own, sizeof(own), &size))
 		return;
 	/* Loaded the daemon's way when we are the user it serves as. */
-	if (w->is_self && session_secret_load(c->secret_file, key, &n, err,
+	if (w->is_self && session_secret_load(f, key, &n, err,
 	    sizeof(err)) == -1)
-		report_add(r, CHECK_FAIL, "secret", "see the message", "%s",
-		    err);
+		report_add(r, CHECK_FAIL, name, "see the message", "%s", err);
 	else
-		report_add(r, CHECK_OK, "secret", NULL, "%s (%s, %lld bytes)",
-		    c->secret_file, own, size);
+		report_add(r, CHECK_OK, name, NULL, "%s (%s, %lld bytes)", f,
+		    own, size);
 	explicit_bzero(key, sizeof(key));
+}
+
+/* The signing secret, and the previous one (rotation) if it is there. */
+static void
+check_secret(struct report *r, const struct config *c, const struct who *w)
+{
+	const char *prev = c->secret_previous_file;
+	struct stat st;
+
+	check_secret_file(r, "secret", c->secret_file, w);
+	if (prev[0] == '\0')
+		return;
+	if (lstat(prev, &st) == -1 && errno == ENOENT)
+		report_add(r, CHECK_OK, "secret.previous", NULL, "%s is absent: "
+		    "no previous key (cookies of the current key only)", prev);
+	else
+		check_secret_file(r, "secret.previous", prev, w);
 }
 
 /* ----------------------------------------------------- web server side */

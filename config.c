@@ -73,6 +73,7 @@ config_defaults(struct config *c)
 	    sizeof(c->secret_file));
 	strlcpy(c->cookie_name, "kredir_session", sizeof(c->cookie_name));
 	c->secure = SECURE_AUTO;
+	c->max_lifetime = 10 * 3600;
 	c->action = SUCCESS_REDIRECT;
 	strlcpy(c->app, "/", sizeof(c->app));
 	c->marker_ttl = 60;
@@ -157,6 +158,42 @@ fn(struct parse *p, const char *v, void *dst)				\
 NUMBER_SETTER(set_max_token, size_t, 1024, KREDIR_TOKEN_HARD_MAX, "max_token")
 NUMBER_SETTER(set_marker_ttl, unsigned, 5, 3600, "marker_ttl (seconds)")
 NUMBER_SETTER(set_workers, unsigned, 1, KREDIR_MAX_WORKERS, "workers")
+
+/* A duration: seconds, or a number with an s, m or h suffix. */
+static int
+set_duration(struct parse *p, const char *v, void *dst)
+{
+	static const struct { char suffix; unsigned long mult; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 },
+	};
+	char num[16];
+	size_t n = strlen(v);
+	unsigned long secs, mult = 1;
+
+	if (n > 0 && !isdigit((unsigned char)v[n - 1])) {
+		mult = 0;
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (v[n - 1] == units[i].suffix)
+				mult = units[i].mult;
+		if (mult == 0)
+			goto bad;
+		n--;
+	}
+	if (n == 0 || n >= sizeof(num))
+		goto bad;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (parse_number(num, 1, KREDIR_LIFETIME_MAX, &secs) == -1 ||
+	    secs * mult < KREDIR_LIFETIME_MIN ||
+	    secs * mult > KREDIR_LIFETIME_MAX)
+		goto bad;
+	*(unsigned *)dst = (unsigned)(secs * mult);
+	return 0;
+bad:
+	perr(p, "duration '%s' is not %u s to %u s (a number of seconds, or "
+	    "with s, m or h: 10h)", v, KREDIR_LIFETIME_MIN, KREDIR_LIFETIME_MAX);
+	return -1;
+}
 
 static int
 set_host(struct parse *p, const char *v, void *dst)
@@ -540,8 +577,12 @@ static const struct key keys[] = {
 	{ "basic", "allow_plain_http", set_bool, F(basic_plain_http), false },
 	{ "session", "cache_dir", set_path, F(cache_dir), false },
 	{ "session", "secret_file", set_path, F(secret_file), false },
+	{ "session", "secret_previous_file", set_optional_path,
+	    F(secret_previous_file), false },
 	{ "session", "cookie", set_cookie_name, F(cookie_name), false },
 	{ "session", "secure", set_secure, F(secure), false },
+	{ "session", "max_lifetime", set_duration, F(max_lifetime), false },
+	{ "session", "cache_group", set_user, F(cache_group), false },
 	{ "success", "action", set_action, F(action), false },
 	{ "success", "app", set_target, F(app), false },
 	{ "farm", "bounce_bookmarks", set_bool, F(bounce), false },
@@ -553,6 +594,7 @@ static const struct key keys[] = {
 	{ "server", "user", set_user, F(user), false },
 	{ "server", "socket_group", set_user, F(socket_group), false },
 	{ "server", "whoami_path", set_optional_target, F(whoami_path), false },
+	{ "server", "logout_path", set_optional_target, F(logout_path), false },
 	{ "server", "metrics_path", set_optional_target, F(metrics_path),
 	    false },
 	{ "server", "metrics_allow", set_metrics_allow, F(metrics_any), false },
@@ -702,6 +744,41 @@ check_constrained(struct parse *p)
 		    "delegation = unconstrained: choose constrained or any");
 }
 
+/* True if section.name was set in the file. */
+static bool
+key_seen(const struct parse *p, const char *section, const char *name)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].name, name) == 0)
+			return (p->seen & (1ull << i)) != 0;
+	return false;
+}
+
+/*
+ * The cookie: __Host-kredir_session by default behind https (unless
+ * secure = no), else kredir_session.  A browser
+ * drops a __Host- or __Secure- cookie that is not Secure (RFC 6265bis
+ * section 4.1.3), so such a name needs secure = yes, or auto with
+ * scheme = https (then always Secure, TLS ended at the balancer or not).
+ */
+static void
+check_cookie(struct parse *p)
+{
+	struct config *c = p->conf;
+	bool https = strcmp(c->scheme, "https") == 0;
+
+	if (!key_seen(p, "session", "cookie"))
+		strlcpy(c->cookie_name, https && c->secure != SECURE_NO ?
+		    "__Host-kredir_session" : "kredir_session",
+		    sizeof(c->cookie_name));
+	if ((strncasecmp(c->cookie_name, "__Host-", 7) == 0 ||
+	    strncasecmp(c->cookie_name, "__Secure-", 9) == 0) &&
+	    (c->secure == SECURE_NO || (c->secure == SECURE_AUTO && !https)))
+		perr(p, "cookie %s must be Secure: set [session] secure = "
+		    "yes, or [node] scheme = https", c->cookie_name);
+}
+
 static void
 check_whole(struct parse *p)
 {
@@ -728,6 +805,15 @@ check_whole(struct parse *p)
 		perr(p, "health_path %s is also the whoami or metrics path",
 		    c->health_path);
 	check_constrained(p);
+	check_cookie(p);
+	if (strcmp(c->secret_previous_file, c->secret_file) == 0)
+		perr(p, "secret_previous_file is secret_file: name the file "
+		    "the previous key was moved to");
+	if (c->logout_path[0] != '\0' &&
+	    (strcmp(c->logout_path, c->whoami_path) == 0 ||
+	    strcmp(c->logout_path, c->metrics_path) == 0))
+		perr(p, "logout_path %s is also whoami_path or metrics_path",
+		    c->logout_path);
 }
 
 static int

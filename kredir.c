@@ -3,9 +3,13 @@
  * writes a response.  Everything a request needs was prepared at start:
  * the configuration, the acceptor credential, the session secret.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,11 +20,14 @@
 
 #include <fastcgi.h>
 #include <fcgiapp.h>
+#include <krb5.h>
 
 #include "kredir.h"
 
 #define SWEEP_EVERY	5	/* seconds between two bounded sweeps */
 #define SWEEP_BATCH	256	/* directory entries looked at per sweep */
+#define BODY_MAX	65536	/* bytes of a request body read (and dropped) */
+#define BODY_SECONDS	5	/* to read it; a slower body is not waited for */
 
 extern char **environ;
 
@@ -28,9 +35,18 @@ extern char **environ;
 struct server {
 	struct config	 conf;
 	struct auth	 auth;
-	unsigned char	 secret[KREDIR_SECRET_MAX];
+	unsigned char	 secret[KREDIR_SECRET_MAX];	/* signs, verifies */
 	size_t		 secretlen;
+	unsigned char	 previous[KREDIR_SECRET_MAX];	/* only verifies */
+	size_t		 previouslen;			/* 0: none */
+	gid_t		 cache_gid;	/* (gid_t)-1: no cache_group */
 	time_t		 next_sweep;
+	/*
+	 * Never used, only held: while one krb5 context lives, MIT keeps
+	 * krb5.conf parsed for the contexts each GSS call makes (without
+	 * it a login re-reads the file 4 times: bench/RESULTS.md).
+	 */
+	krb5_context	 hold;
 };
 
 /* A response under construction; one buffer reused by every request. */
@@ -54,7 +70,7 @@ struct request {
 };
 
 static struct resp resp;
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reload;
 
 static void	 resp_add(const char *, ...) __attribute__((format(printf, 1, 2)));
 
@@ -146,7 +162,7 @@ respond_moved(struct server *s, struct request *rq, const char *host,
 {
 	const struct config *c = &s->conf;
 	char loc[KREDIR_URLBUF], html[KREDIR_URLBUF * 2], uri[KREDIR_TARGET_MAX];
-	char body[sizeof(html) * 2 + 32], mark[FARM_MARKER_MAX], esc[64];
+	char body[sizeof(html) * 2 + 32], mark[FARM_MARKER_MAX];
 
 	if (rq->uri == NULL || farm_strip_marker(rq->uri, uri, sizeof(uri)) == -1)
 		uri[0] = '\0';
@@ -165,10 +181,9 @@ respond_moved(struct server *s, struct request *rq, const char *host,
 	resp_add("Location: %s\r\n", loc);
 	resp_page("Moved", body);
 	resp_send(rq);
-	log_escape(uri, esc, sizeof(esc));
 	metrics_count(outcome);
-	log_msg(LOG_INFO, "%s host=%s uri=%s to=%s",
-	    outcome == METRIC_BOUNCED ? "bounce" : "redirect", rq->canon, esc,
+	log_msg(LOG_INFO, "%s host=%s uri=%.256s to=%s",
+	    outcome == METRIC_BOUNCED ? "bounce" : "redirect", rq->canon, uri,
 	    host);
 }
 
@@ -372,8 +387,9 @@ respond_constrained_refused(struct server *s, struct request *rq,
 static bool
 cookie_secure(const struct server *s, const struct request *rq)
 {
+	/* scheme = https: TLS may have ended at the balancer, no HTTPS. */
 	if (s->conf.secure == SECURE_AUTO)
-		return rq->tls;
+		return rq->tls || strcmp(s->conf.scheme, "https") == 0;
 	return s->conf.secure == SECURE_YES;
 }
 
@@ -519,6 +535,29 @@ respond_success(struct server *s, struct request *rq, const struct login *l)
 	resp_send(rq);
 }
 
+/* A cookie signed with the current key or, during a rotation, the previous. */
+static int
+cookie_verify(const struct server *s, const char *value, time_t now,
+    struct session *sess)
+{
+	if (session_cookie_verify(s->secret, s->secretlen, value, now,
+	    sess) == 0)
+		return 0;
+	if (s->previouslen > 0 && session_cookie_verify(s->previous,
+	    s->previouslen, value, now, sess) == 0)
+		return 0;
+	return -1;
+}
+
+/* The same for the redirect's marker. */
+static bool
+marker_is_valid(const struct server *s, const char *uri, time_t now)
+{
+	return farm_marker_is_valid(s->secret, s->secretlen, uri, now) ||
+	    (s->previouslen > 0 && farm_marker_is_valid(s->previous,
+	    s->previouslen, uri, now));
+}
+
 /*
  * A valid cookie whose cache is still there: no new exchange, even when
  * the client sent a token too (curl sends one with every request).
@@ -535,8 +574,7 @@ try_session(struct server *s, struct request *rq, struct session *sess)
 	if (rq->cookie == NULL || http_cookie_find(rq->cookie,
 	    s->conf.cookie_name, value, sizeof(value)) != 1)
 		return false;
-	if (session_cookie_verify(s->secret, s->secretlen, value, now,
-	    sess) == -1) {
+	if (cookie_verify(s, value, now, sess) == -1) {
 		sess->id[0] = '\0';
 		return false;
 	}
@@ -619,13 +657,16 @@ static int
 store_cache(struct server *s, struct auth_outcome *o, enum s4u_plan plan,
     const char *id, struct s4u_result *r)
 {
+	struct s4u_session ss = { s->conf.cache_dir, id, o->expires,
+	    s->cache_gid };
+
 	if (plan != PLAN_STORE_TGT)
 		return s4u_store(&s->conf, o->delegated, plan, o->principal,
-		    s->conf.cache_dir, id, r);
+		    &ss, r);
 	memset(r, 0, sizeof(*r));
-	r->end = o->delegated_end;
-	return ccache_store(s->conf.cache_dir, id, o->delegated, r->why,
-	    sizeof(r->why));
+	r->end = o->expires;
+	return ccache_store(s->conf.cache_dir, id, o->delegated, o->expires,
+	    s->cache_gid, r->why, sizeof(r->why));
 }
 
 /*
@@ -692,16 +733,17 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	login_from(&l, o);
 	l.cache = path;
 	l.cookie = cookie;
-	l.expires = sess->expires;
+	l.expires = sess->expires;	/* o->expires, or the tickets' end */
 	l.mutual = mutual;
 	l.kind = s4u_kind_name(plan == PLAN_STORE_TGT ? KIND_UNCONSTRAINED :
 	    KIND_CONSTRAINED);
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
 	log_msg(LOG_INFO, "authenticated principal=%s delegated=yes host=%s "
-	    "delegation=%s%s%s", o->principal, rq->canon, l.kind,
-	    plan == PLAN_STORE_IMPERSONATOR ? " cache=impersonator" : "",
-	    o->password ? " login=password" : "");
+	    "delegation=%s cache=%s login=%s", o->principal, rq->canon,
+	    l.kind, plan == PLAN_STORE_IMPERSONATOR ? "impersonator" :
+	    plan == PLAN_STORE_TGT ? "tgt" : "targets",
+	    o->password ? "password" : "negotiate");
 	free(mutual);
 	return;
 fail:
@@ -778,7 +820,7 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 		break;
 	case AUTH_FORBIDDEN:
 		metrics_count(METRIC_FORBIDDEN);
-		respond_plain(rq, 403, "Forbidden",
+		respond_plain(rq, 403, "Forbidden", o.page != NULL ? o.page :
 		    "Your account is not allowed to use this site.");
 		log_msg(LOG_WARN, "forbidden principal=%s reason=\"%s\"",
 		    o.principal, o.why);
@@ -873,7 +915,7 @@ send_elsewhere(struct server *s, struct request *rq, time_t now)
 		return true;
 	}
 	if (!c->bounce || !on_fqdn || c->mode != MODE_REDIRECT ||
-	    farm_marker_is_valid(s->secret, s->secretlen, rq->uri, now))
+	    marker_is_valid(s, rq->uri, now))
 		return false;
 	respond_bounce(s, rq);
 	return true;
@@ -938,7 +980,8 @@ sweep_tick(struct server *s)
 	if (now < s->next_sweep)
 		return;
 	s->next_sweep = now + SWEEP_EVERY;
-	if ((n = ccache_sweep(s->conf.cache_dir, now, SWEEP_BATCH)) > 0)
+	if ((n = ccache_sweep(s->conf.cache_dir, now, SWEEP_BATCH,
+	    s->conf.max_lifetime)) > 0)
 		log_msg(LOG_DEBUG, "sweep removed=%d", n);
 	s4u_tick(now);
 }
@@ -1038,11 +1081,69 @@ respond_health(struct server *s, struct request *rq)
 	resp_send(rq);
 }
 
+/*
+ * The logout page (responder only): the cookie's own cache (and identity
+ * file) goes, once the cookie is verified, and the browser is told to
+ * forget the cookie.
+ */
+static void
+respond_logout(struct server *s, struct request *rq)
+{
+	const struct config *c = &s->conf;
+	char value[KREDIR_COOKIE_MAX + 1], path[KREDIR_PATHBUF + 64];
+	struct session sess;
+
+	memset(&sess, 0, sizeof(sess));
+	if (rq->cookie != NULL && http_cookie_find(rq->cookie, c->cookie_name,
+	    value, sizeof(value)) == 1 &&
+	    cookie_verify(s, value, time(NULL), &sess) == 0 &&
+	    ccache_path(c->cache_dir, sess.id, path, sizeof(path)) == 0) {
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_msg(LOG_ERR, "error principal=%s reason=\"removing "
+			    "the session's cache: %s\"", sess.principal,
+			    strerror(errno));
+		ident_remove_at(AT_FDCWD, path);	/* its identity file */
+		log_msg(LOG_INFO, "logout principal=%s host=%s",
+		    sess.principal, rq->canon);
+	}
+	explicit_bzero(value, sizeof(value));
+	explicit_bzero(&sess, sizeof(sess));
+	resp_start(200, "OK");
+	resp_add("Set-Cookie: %s=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
+	    "%s\r\n", c->cookie_name, cookie_secure(s, rq) ? "; Secure" : "");
+	resp_page("Signed out", "<p>Your session on this node has ended and "
+	    "its delegated credentials are deleted.</p>");
+	resp_send(rq);
+}
+
+/*
+ * In the Authorizer and auth_request roles a 200 lets the request
+ * through: kredir's own pages there would allow what was never
+ * authenticated.  They answer only as a responder; 403 here.
+ */
+static bool
+guard_refuses_page(struct server *s, struct request *rq)
+{
+	const struct config *c = &s->conf;
+	char esc[64];
+
+	if (!rq->authorizer && !rq->deny_only)
+		return false;
+	if (!path_is(rq->uri, c->metrics_path) &&
+	    !path_is(rq->uri, c->whoami_path) &&
+	    !path_is(rq->uri, c->logout_path))
+		return false;
+	log_escape(rq->uri, esc, sizeof(esc));
+	metrics_count(METRIC_FORBIDDEN);
+	log_msg(LOG_WARN, "forbidden host=%s uri=%s reason=\"kredir's own "
+	    "pages answer only in the responder role\"", rq->canon, esc);
+	respond_plain(rq, 403, "Forbidden", "This page is not served here.");
+	return true;
+}
+
 static void
 handle_request(struct server *s, struct request *rq)
 {
-	char host[96];
-
 	read_request(s, rq);
 	if (path_is(rq->uri, s->conf.health_path)) {
 		respond_health(s, rq);
@@ -1051,14 +1152,14 @@ handle_request(struct server *s, struct request *rq)
 	sweep_tick(s);
 	if (spn_canonicalize_host(rq->host, rq->canon, sizeof(rq->canon))
 	    == -1) {
-		log_escape(rq->host != NULL ? rq->host : "(none)", host,
-		    sizeof(host));
 		metrics_count(METRIC_BAD_REQUEST);
-		log_msg(LOG_WARN, "bad-request host=%s reason=\"malformed Host\"",
-		    host);
+		log_msg(LOG_WARN, "bad-request host=%.96s reason=\"malformed "
+		    "Host\"", rq->host != NULL ? rq->host : "(none)");
 		respond_plain(rq, 400, "Bad Request", "Malformed Host header.");
 		return;
 	}
+	if (guard_refuses_page(s, rq))
+		return;
 	if (path_is(rq->uri, s->conf.metrics_path)) {
 		respond_metrics(s, rq);
 		return;
@@ -1073,6 +1174,10 @@ handle_request(struct server *s, struct request *rq)
 			respond_redirect(s, rq);
 		break;
 	case ROUTE_NEGOTIATE:
+		if (path_is(rq->uri, s->conf.logout_path)) {
+			respond_logout(s, rq);
+			break;
+		}
 		rq->whoami = path_is(rq->uri, s->conf.whoami_path);
 		handle_negotiate(s, rq);
 		break;
@@ -1130,23 +1235,94 @@ check_rcache_dir(char *err, size_t errlen)
 	return 0;
 }
 
+/* [session] cache_group's gid, or (gid_t)-1 when unset.  0 or -1. */
+static int
+cache_group_find(const struct config *c, gid_t *gid, char *err,
+    size_t errlen)
+{
+	struct group *gr;
+
+	*gid = (gid_t)-1;
+	if (c->cache_group[0] == '\0')
+		return 0;
+	if ((gr = getgrnam(c->cache_group)) == NULL) {
+		snprintf(err, errlen, "cache_group %s: no such group",
+		    c->cache_group);
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/*
+ * secret_file, and secret_previous_file when it is set and there (absent:
+ * no previous key), both with session_secret_load's rules.  All or
+ * nothing: on an error s keeps the keys it had.  0, or -1 and err.
+ */
+static int
+secrets_load(struct server *s, char *err, size_t errlen)
+{
+	unsigned char cur[KREDIR_SECRET_MAX], prev[KREDIR_SECRET_MAX];
+	const char *pf = s->conf.secret_previous_file;
+	size_t curlen = 0, prevlen = 0;
+	struct stat st;
+	int rc = -1;
+
+	if (session_secret_load(s->conf.secret_file, cur, &curlen, err,
+	    errlen) == -1)
+		goto done;
+	if (pf[0] != '\0' && (lstat(pf, &st) == 0 || errno != ENOENT) &&
+	    session_secret_load(pf, prev, &prevlen, err, errlen) == -1)
+		goto done;
+	memcpy(s->secret, cur, curlen);
+	s->secretlen = curlen;
+	explicit_bzero(s->previous, sizeof(s->previous));
+	memcpy(s->previous, prev, prevlen);
+	s->previouslen = prevlen;
+	rc = 0;
+done:
+	explicit_bzero(cur, sizeof(cur));
+	explicit_bzero(prev, sizeof(prev));
+	return rc;
+}
+
+/* SIGHUP: the secrets again, in this process.  The old ones stay on error. */
+static void
+secrets_reload(struct server *s)
+{
+	char err[1024];
+
+	reload = 0;
+	if (secrets_load(s, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "error phase=reload reason=\"%s; the keys in "
+		    "use are kept\"", err);
+		return;
+	}
+	log_msg(LOG_INFO, "reload secret=yes previous=%s",
+	    s->previouslen > 0 ? "yes" : "no");
+}
+
 /* Everything a worker needs before its first request.  0 or -1. */
 static int
 server_start(struct server *s)
 {
 	char err[1024];
 
+	if (s->hold == NULL && krb5_init_context(&s->hold) != 0)
+		s->hold = NULL;		/* slower, not broken */
 	if (check_rcache_dir(err, sizeof(err)) == -1 ||
-	    ccache_check_dir(s->conf.cache_dir, err, sizeof(err)) == -1 ||
-	    session_secret_load(s->conf.secret_file, s->secret,
-	    &s->secretlen, err, sizeof(err)) == -1 ||
+	    cache_group_find(&s->conf, &s->cache_gid, err, sizeof(err)) == -1 ||
+	    ccache_check_dir(s->conf.cache_dir, s->cache_gid, err,
+	    sizeof(err)) == -1 ||
+	    secrets_load(s, err, sizeof(err)) == -1 ||
 	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
 		return -1;
 	}
 	/* A CGI process lives for one request: sweep in one process of 64. */
 	if (!FCGX_IsCGI() || (getpid() & 63) == 0)
-		ccache_sweep(s->conf.cache_dir, time(NULL), 0);
+		ccache_sweep(s->conf.cache_dir, time(NULL), 0,
+		    s->conf.max_lifetime);
 	return 0;
 }
 
@@ -1155,7 +1331,11 @@ server_stop(struct server *s)
 {
 	auth_free(&s->auth);
 	ccache_sweep_end();
+	if (s->hold != NULL)
+		krb5_free_context(s->hold);
+	s->hold = NULL;
 	explicit_bzero(s->secret, sizeof(s->secret));
+	explicit_bzero(s->previous, sizeof(s->previous));
 	free(resp.p);
 	resp.p = NULL;
 }
@@ -1184,6 +1364,28 @@ on_signal(int sig)
 	FCGX_ShutdownPending();
 }
 
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reload = 1;
+}
+
+/* TERM and INT stop after the request in hand; HUP re-reads the secrets. */
+static void
+worker_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: accept returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static int
 run_fastcgi(struct server *s);
 
@@ -1194,6 +1396,11 @@ run_worker(void *arg)
 	struct server *s = arg;
 	char err[1024];
 
+	/* The master's keys may predate a SIGHUP: a new worker reads them. */
+	worker_signals();
+	if (secrets_load(s, err, sizeof(err)) == -1)
+		log_msg(LOG_ERR, "error phase=start reason=\"%s; the keys "
+		    "read at start are used\"", err);
 	auth_free(&s->auth);
 	if (auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
@@ -1203,20 +1410,48 @@ run_worker(void *arg)
 }
 
 /*
+ * Reads and drops what is left of a responder's request body, at most
+ * BODY_MAX bytes within BODY_SECONDS (each read(2) waits at most a
+ * second: SO_RCVTIMEO).  True when the body ended in time.
+ */
+static bool
+drain_body(FCGX_Request *fr)
+{
+	struct timeval tv = { 1, 0 };
+	time_t deadline = time(NULL) + BODY_SECONDS;
+	size_t total = 0;
+	int c;
+
+	/* FCGX_GetStr would wait for a whole buffer: a byte at a time. */
+	(void)setsockopt(fr->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while ((c = FCGX_GetChar(fr->in)) != EOF)
+		if (++total > BODY_MAX || time(NULL) >= deadline)
+			break;
+	tv.tv_sec = 0;		/* a kept connection waits as before */
+	(void)setsockopt(fr->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return c == EOF && FCGX_GetError(fr->in) == 0;
+}
+
+/*
  * libfcgi's FCGX_Finish_r closes with shutdown(2) and then waits for the
- * web server to close its end: a round trip of sleep per request.  For
- * a responder, read what is left of the request (so close(2) sends no
- * reset), detach, and the close is immediate.
+ * web server to close its end (each byte it sends restarts a 2-second
+ * wait): a round trip of sleep per request, and forever for a body that
+ * trickles.  For a responder, read what is left of the body within the
+ * bounds (so close(2) sends no reset), detach, and the close is
+ * immediate.  A body that is too large or too slow is not waited for:
+ * the connection is dropped (a reset), and the worker is free.
  */
 static void
 finish_request(FCGX_Request *fr)
 {
-	char junk[4096];
-
 	/* An Authorizer gets no stdin at all: reading would wait forever. */
 	if (fr->role == FCGI_RESPONDER) {
-		while (FCGX_GetStr(junk, sizeof(junk), fr->in) > 0)
-			;
+		if (!drain_body(fr)) {
+			log_msg(LOG_WARN, "dropped reason=\"request body over "
+			    "%d bytes or %d seconds\"", BODY_MAX,
+			    BODY_SECONDS);
+			fr->keepConnection = 0;
+		}
 		FCGX_Detach(fr);
 	}
 	FCGX_Finish_r(fr);
@@ -1227,20 +1462,17 @@ run_fastcgi(struct server *s)
 {
 	FCGX_Request fr;
 	struct request rq;
-	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART: accept returns */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);	/* no reload: a restart reads the config */
+	worker_signals();
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 		log_msg(LOG_ERR, "error reason=\"FCGX_Init failed\"");
 		return 1;
 	}
 	log_msg(LOG_INFO, "start mode=fastcgi fqdn=%s", s->conf.fqdn);
 	while (!stopping && FCGX_Accept_r(&fr) == 0) {
+		/* A blocked accept(2) is restarted: applied before the next. */
+		if (reload)
+			secrets_reload(s);
 		memset(&rq, 0, sizeof(rq));
 		rq.envp = fr.envp;
 		rq.out = fr.out;

@@ -7,6 +7,8 @@
 #ifndef KREDIR_H
 #define KREDIR_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +32,8 @@
 #define KREDIR_COOKIE_NAME_MAX	64
 #define KREDIR_SESSION_ID_BYTES	16	/* 128 random bits */
 #define KREDIR_SESSION_ID_HEX	(KREDIR_SESSION_ID_BYTES * 2)
+#define KREDIR_LIFETIME_MIN	10	/* [session] max_lifetime, seconds */
+#define KREDIR_LIFETIME_MAX	(7 * 86400)
 #define KREDIR_SECRET_MIN	32
 #define KREDIR_SECRET_MAX	256
 #define KREDIR_COOKIE_MAX	768	/* a whole session cookie value */
@@ -127,8 +131,11 @@ struct config {
 	/* [session] */
 	char		 cache_dir[KREDIR_PATHBUF];
 	char		 secret_file[KREDIR_PATHBUF];
+	char		 secret_previous_file[KREDIR_PATHBUF];	/* "": none */
 	char		 cookie_name[KREDIR_COOKIE_NAME_MAX];
+	unsigned	 max_lifetime;		/* seconds, caps every session */
 	enum cookie_secure secure;
+	char		 cache_group[64];	/* "": caches for kredir alone */
 	/* [success] */
 	enum success_action action;
 	char		 app[KREDIR_TARGET_MAX];
@@ -143,6 +150,7 @@ struct config {
 	char		 user[64];		/* dropped to from root */
 	char		 socket_group[64];	/* of a unix: socket */
 	char		 whoami_path[KREDIR_TARGET_MAX];	/* "": off */
+	char		 logout_path[KREDIR_TARGET_MAX];	/* "": off */
 	char		 metrics_path[KREDIR_TARGET_MAX];	/* "": off */
 	char		 health_path[KREDIR_TARGET_MAX];	/* "": off */
 	bool		 metrics_any;		/* not only loopback peers */
@@ -179,9 +187,9 @@ int	 spn_service_name(const char *service, const char *host, char *out,
 bool	 spn_service_is_host(const char *service);
 /* True if principal "service/host@REALM" names one of our hosts. */
 bool	 spn_principal_is_ours(const struct config *, const char *principal);
-/* The realm part of "user@REALM", or NULL. */
-const char *spn_principal_realm(const char *principal);
-bool	 spn_realm_allowed(const struct config *, const char *principal);
+/* True if realm (n bytes, as krb5 parsed it) is in allow_realms. */
+bool	 spn_realm_is_allowed(const struct config *, const char *realm,
+	    size_t n);
 
 /* http.c: header parsing and building (pure, no I/O) */
 enum negotiate_parse {
@@ -228,8 +236,20 @@ void	 http_html_escape(const char *s, char *out, size_t outlen);
 void	 log_init(enum log_level, const char *progname);
 /* Call in a forked child: its log lines carry its own pid. */
 void	 log_forked(void);
+/*
+ * One line "name[pid]: text".  Every %s argument is a value, written as
+ * log_value() writes it (escaped without quotes when the format itself
+ * quotes it: reason=\"...%s...\"): no client byte can forge a key.
+ */
 void	 log_msg(enum log_level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * A log value: bare when it is 1 or more printable ASCII bytes other than
+ * space, '"', '\\' and '='; else "..." with \", \\ and \xNN escapes.
+ * Returns its length, or 0 (and "") if out is too small.
+ */
+size_t	 log_value(const char *s, char *out, size_t outlen);
+bool	 log_value_is_bare(const char *s, size_t n);
 /* Client bytes made printable: \xNN for anything outside 0x21..0x7e. */
 void	 log_escape(const char *s, char *out, size_t outlen);
 
@@ -354,6 +374,15 @@ int	 farm_health_decide(const struct farm_facts *, const struct config *,
 int	 listen_from_systemd(char *err, size_t errlen);
 /* Opens [server] listen ("ADDR:PORT" or "unix:/path") onto fd 0.  0/-1. */
 int	 listen_open(const struct config *, char *err, size_t errlen);
+/*
+ * The socket's directory, open (O_DIRECTORY), if it is no link, owned by
+ * root or owner and writable by no group or others; else -1 and err.
+ */
+int	 listen_open_dir(const char *dir, uid_t owner, char *err,
+	    size_t errlen);
+/* fchownat(AT_SYMLINK_NOFOLLOW) of name in dfd if it is a socket.  0/-1. */
+int	 listen_own_socket(int dfd, const char *name, uid_t uid, gid_t gid,
+	    char *err, size_t errlen);
 /* Removes a UNIX socket listen_open made (at exit). */
 void	 listen_close(void);
 /* As root, becomes user for good (a warning if none).  0 or -1. */
@@ -410,12 +439,15 @@ struct auth {
 	gss_cred_id_t	 acceptor;	/* acquired once, from the keytab */
 	bool		 any_name;	/* shared-SPN: acceptor for any key */
 	bool		 host_only;	/* keytab: HOST/<fqdn>, no HTTP/ */
+	long		 skew;		/* krb5's clockskew (seconds) */
 };
 
 struct auth_outcome {
 	gss_buffer_desc	 out;		/* token for WWW-Authenticate */
 	gss_cred_id_t	 delegated;	/* GSS_C_NO_CREDENTIAL if none */
-	time_t		 delegated_end;	/* end of the delegated TGT */
+	time_t		 expires;	/* of the session: the service
+					   ticket's end, capped */
+	const char	*page;		/* a 403's text for the user, or NULL */
 	char		 principal[KREDIR_PRINCIPAL_MAX];
 	char		 user[KREDIR_PRINCIPAL_MAX];	/* as reported */
 	bool		 spnego;	/* the token was SPNEGO-wrapped */
@@ -442,6 +474,26 @@ void	 auth_status_text(char *buf, size_t len, OM_uint32 maj,
 	    OM_uint32 min);
 /* True for raw NTLMSSP, or SPNEGO whose mechanism list is only NTLMSSP. */
 bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
+/*
+ * The one gate for every name that becomes a header (X-Remote-User,
+ * Variable-REMOTE_USER), a cookie field or a log value (security rule 4):
+ * 1 to outlen - 1 bytes, no control byte, no DEL, no NUL.  Copies it to
+ * out, or leaves out "" and returns false.
+ */
+bool	 auth_take_name(const gss_buffer_desc *buf, char *out, size_t outlen);
+/*
+ * allow_realms for a principal's text (gss_display_name's form): the realm
+ * is the one krb5_parse_name finds, escapes and all, never the text after
+ * the last '@'.  A name that does not parse, or has no realm, is refused.
+ */
+bool	 auth_realm_allowed(const struct config *, const char *principal);
+/*
+ * The server name of the ticket in an initial krb5 or SPNEGO token, as
+ * "service/host" (printable, no '/', '@' or '\\' inside a component).
+ * 0, or -1 (out "") when there is none or it is malformed.
+ */
+int	 auth_ticket_server(const unsigned char *tok, size_t n, char *out,
+	    size_t outlen);
 
 /* authpac.c: the verified PAC of a complete context */
 /*
@@ -483,14 +535,29 @@ bool	 ident_sweep_orphan(int dfd, const char *name);
 void	 ident_remove_at(int dfd, const char *cache_name);
 
 /* ccache.c: delegated credential caches on disk */
-/* 0 if dir is a directory owned by us with mode 0700, else -1 and err. */
-int	 ccache_check_dir(const char *dir, char *err, size_t errlen);
+/*
+ * 0 if dir is a directory owned by us with mode 0700, or with group
+ * (not (gid_t)-1) mode 0750 and that group; else -1 and err.
+ */
+int	 ccache_check_dir(const char *dir, gid_t group, char *err,
+	    size_t errlen);
 /*
  * Stores cred as the session's cache, replacing any earlier one at once
- * (krb5 writes a temporary file and renames it).  0, or -1 and err.
+ * (krb5 writes a temporary file and renames it), 0600 or 0640 of group
+ * unless group is (gid_t)-1, and records in it when the session expires
+ * (for the sweep).  0, or -1 and err.
  */
 int	 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
-	    char *err, size_t errlen);
+	    time_t expires, gid_t group, char *err, size_t errlen);
+/*
+ * What ccache_store does to the file it wrote, for a cache written another
+ * way (s4u.c): checks that path is a regular file of ours, 0600; gives it
+ * to group 0640 (unless group is (gid_t)-1); records expires in it for the
+ * sweep.  Call it on the temporary name, before the rename.  0, or -1 and
+ * err (the caller removes the file).
+ */
+int	 ccache_seal(const char *path, time_t expires, gid_t group, char *err,
+	    size_t errlen);
 /* "<dir>/krb5cc_<id>" */
 int	 ccache_path(const char *dir, const char *id, char *out, size_t outlen);
 /*
@@ -500,11 +567,14 @@ int	 ccache_path(const char *dir, const char *id, char *out, size_t outlen);
 bool	 ccache_exists(const char *dir, const char *id, char *path,
 	    size_t pathlen);
 /*
- * Removes caches whose tickets have all ended and stale temporary files;
- * looks at max directory entries (0: all) and goes on from there at the
- * next call.  Returns the number removed.
+ * Removes caches whose session has expired (the end ccache_store
+ * recorded; for a cache without one, its tickets' end but at most
+ * lifetime seconds past its mtime) and stale temporary files; looks at
+ * max directory entries (0: all) and goes on from there at the next
+ * call.  Returns the number removed.
  */
-int	 ccache_sweep(const char *dir, time_t now, unsigned max);
+int	 ccache_sweep(const char *dir, time_t now, unsigned max,
+	    unsigned lifetime);
 /* Closes the sweep's directory (at exit). */
 void	 ccache_sweep_end(void);
 
@@ -518,8 +588,15 @@ enum s4u_plan {
 	PLAN_STORE_TARGETS,	/* only the user's tickets for delegate_to */
 	PLAN_STORE_IMPERSONATOR	/* MIT's S4U2Proxy cache (opt-in) */
 };
+/* Where and how a login's cache is stored. */
+struct s4u_session {
+	const char	*dir, *id;	/* cache_dir, the session's id */
+	time_t		 expires;	/* the session's end (rule 1), capped */
+	gid_t		 group;		/* cache_group, or (gid_t)-1 */
+};
 struct s4u_result {
-	time_t		 end;		/* of the stored tickets */
+	time_t		 end;		/* of the session: expires, or the
+					   stored tickets' first end */
 	char		 target[KREDIR_PRINCIPAL_MAX];	/* refused, or "" */
 	char		 why[512];	/* for the log only */
 };
@@ -550,12 +627,15 @@ bool		 s4u_cred_is_proxy(gss_cred_id_t);
 /*
  * Gets the user's tickets for every delegate_to target through cred,
  * then stores the session's cache as plan says (targets only, or the
- * whole impersonator cache).  0; 1 when the KDC refused r->target;
- * -1 on a local failure.  r->why says why, for the log.
+ * whole impersonator cache) under ccache_store's rules (mode, group,
+ * the recorded end, temporary name then rename).  r->end is the
+ * session's end: ss->expires, or earlier when the stored tickets end
+ * earlier.  0; 1 when the KDC refused r->target; -1 on a local failure.
+ * r->why says why, for the log.
  */
 int		 s4u_store(const struct config *, gss_cred_id_t cred,
-		    enum s4u_plan plan, const char *principal, const char *dir,
-		    const char *id, struct s4u_result *r);
+		    enum s4u_plan plan, const char *principal,
+		    const struct s4u_session *ss, struct s4u_result *r);
 /* Which kind of delegation a stored session cache holds. */
 enum deleg_kind	 s4u_cache_kind(const char *path);
 

@@ -55,38 +55,102 @@ listen_from_systemd(char *err, size_t errlen)
 	return move_to_stdin(SD_LISTEN_FDS_START, err, errlen) == 0 ? 1 : -1;
 }
 
+/*
+ * The directory of the socket: whoever can write it could put a link
+ * where the socket is about to be named.  It must be a real directory
+ * (not a symbolic link), owned by root or by owner, writable by no group
+ * and no others (a sticky /tmp is refused too).  Returns an O_DIRECTORY
+ * descriptor, or -1 and err.
+ */
+int
+listen_open_dir(const char *dir, uid_t owner, char *err, size_t errlen)
+{
+	struct stat st;
+	int dfd;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd == -1 || fstat(dfd, &st) == -1) {
+		snprintf(err, errlen, "socket directory %s: %s%s", dir,
+		    strerror(errno), errno == ENOTDIR || errno == ELOOP ?
+		    " (name the directory itself, not a link)" : "");
+		if (dfd != -1)
+			close(dfd);
+		return -1;
+	}
+	if ((st.st_uid != 0 && st.st_uid != owner) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "socket directory %s: owned by uid %u "
+		    "mode %04o: others could swap the socket for a link; use "
+		    "a directory owned by root or kredir's user, writable by "
+		    "no one else (e.g. /run/kredir, mode 0755)", dir,
+		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		close(dfd);
+		return -1;
+	}
+	return dfd;
+}
+
+/*
+ * Gives the socket name in dfd to uid:gid without following a link: the
+ * name must still be a socket, and fchownat(AT_SYMLINK_NOFOLLOW) would
+ * change a link itself, never its target.  0, or -1 and err.
+ */
+int
+listen_own_socket(int dfd, const char *name, uid_t uid, gid_t gid, char *err,
+    size_t errlen)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		snprintf(err, errlen, "socket %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "socket %s: replaced by something that "
+		    "is not a socket; left alone", name);
+		return -1;
+	}
+	if (fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) == -1) {
+		snprintf(err, errlen, "chown socket %s: %s", name,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Binds and listens on dir/name with mode from the start (umask). */
 static int
-open_unix(const char *path, unsigned mode, char *err, size_t errlen)
+bind_unix(int dfd, const char *path, const char *name, unsigned mode,
+    char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int fd;
+	mode_t old;
+	int fd, rc;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
-		return -1;
-	}
 	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
-		goto fail;
-	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISSOCK(st.st_mode)) {
 		snprintf(err, errlen, "listen %s: exists and is not a socket",
 		    path);
-		close(fd);
 		return -1;
 	}
-	if (unlink(path) == -1 && errno != ENOENT)	/* an old socket */
+	if (unlinkat(dfd, name, 0) == -1 && errno != ENOENT)	/* old one */
 		goto fail;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, (mode_t)mode) == -1 || listen(fd, BACKLOG) == -1)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		goto fail;
+	old = umask(~(mode_t)mode & 0777);	/* no chmod by name after */
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc == -1 || listen(fd, BACKLOG) == -1) {
+		close(fd);
+		goto fail;
+	}
 	return fd;
 fail:
 	snprintf(err, errlen, "listen %s: %s", path, strerror(errno));
-	if (fd != -1)
-		close(fd);
 	return -1;
 }
 
@@ -138,23 +202,24 @@ bad:
 }
 
 /*
- * As root, the socket goes to the user kredir becomes and to group (or
- * that user's group), so the web server in that group can connect.
+ * The uid and gid the socket goes to: as root, the user kredir becomes
+ * and group (or that user's group), so the web server in that group can
+ * connect; otherwise no change (-1).  0, or -1 and err.
  */
 static int
-own_socket(const char *path, const char *user, const char *group, char *err,
-    size_t errlen)
+socket_owner(const char *user, const char *group, uid_t *uid, gid_t *gid,
+    char *err, size_t errlen)
 {
-	struct passwd *pw = NULL;
-	struct group *gr = NULL;
-	uid_t uid = (uid_t)-1;
-	gid_t gid = (gid_t)-1;
+	struct passwd *pw;
+	struct group *gr;
 
+	*uid = geteuid() == 0 ? 0 : geteuid();
+	*gid = (gid_t)-1;
 	if (geteuid() != 0)
 		return 0;
 	if (user[0] != '\0' && (pw = getpwnam(user)) != NULL) {
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
 	}
 	if (group[0] != '\0') {
 		if ((gr = getgrnam(group)) == NULL) {
@@ -162,33 +227,56 @@ own_socket(const char *path, const char *user, const char *group, char *err,
 			    group);
 			return -1;
 		}
-		gid = gr->gr_gid;
-	}
-	if (chown(path, uid, gid) == -1) {
-		snprintf(err, errlen, "chown %s: %s", path, strerror(errno));
-		return -1;
+		*gid = gr->gr_gid;
 	}
 	return 0;
 }
 
 static char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
+/* "unix:/dir/name": checked directory, mode at bind, owner without links. */
+static int
+open_unix(const struct config *c, char *err, size_t errlen)
+{
+	const char *path = c->listen + 5, *slash = strrchr(path, '/');
+	char dir[sizeof(unix_path)];
+	uid_t uid;
+	gid_t gid;
+	int dfd, fd = -1;
+
+	if (strlen(path) >= sizeof(unix_path) || slash == NULL ||
+	    slash[1] == '\0') {
+		snprintf(err, errlen, "socket path too long or not a file "
+		    "name: %s", path);
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+	    (int)(slash - path), path);
+	if (socket_owner(c->user, c->socket_group, &uid, &gid, err,
+	    errlen) == -1 ||
+	    (dfd = listen_open_dir(dir, uid, err, errlen)) == -1)
+		return -1;
+	if ((fd = bind_unix(dfd, path, slash + 1, c->socket_mode, err,
+	    errlen)) != -1 && geteuid() == 0 &&
+	    listen_own_socket(dfd, slash + 1, uid, gid, err, errlen) == -1) {
+		close(fd);
+		unlinkat(dfd, slash + 1, 0);
+		fd = -1;
+	}
+	close(dfd);
+	if (fd != -1)
+		strlcpy(unix_path, path, sizeof(unix_path));
+	return fd;
+}
+
 int
 listen_open(const struct config *c, char *err, size_t errlen)
 {
 	int fd;
 
-	if (strncmp(c->listen, "unix:", 5) == 0) {
-		fd = open_unix(c->listen + 5, c->socket_mode, err, errlen);
-		if (fd != -1 && own_socket(c->listen + 5, c->user,
-		    c->socket_group, err, errlen) == -1) {
-			close(fd);
-			unlink(c->listen + 5);
-			return -1;
-		}
-		if (fd != -1)
-			strlcpy(unix_path, c->listen + 5, sizeof(unix_path));
-	} else
+	if (strncmp(c->listen, "unix:", 5) == 0)
+		fd = open_unix(c, err, errlen);
+	else
 		fd = open_tcp(c->listen, err, errlen);
 	if (fd == -1)
 		return -1;

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -45,47 +47,253 @@ log_forked(void)
 }
 
 /*
- * Writes "name[pid]: message\n" to stderr when level is enabled.  A longer
- * line is cut and ends in "..."; control bytes in the message become '?'
- * so that one call is always one line.  errno is preserved.
+ * The line under construction.  A value (any %s argument) is written whole,
+ * or cut with "..." inside its quotes: a cut line still parses.
+ */
+struct line {
+	char	 p[LOG_LINE_MAX];
+	size_t	 n;
+	bool	 inq;		/* inside a quote of the format's own text */
+	bool	 full;		/* cut: nothing more is added */
+};
+
+/* True if k more bytes leave room for the cut's "..." (and a '"'). */
+static bool
+line_fits(const struct line *l, size_t k, bool quoted)
+{
+	return l->n + k + 3 + (quoted ? 1 : 0) <= LOG_LINE_MAX - 1;
+}
+
+static void
+line_cut(struct line *l, bool quoted)
+{
+	memcpy(l->p + l->n, "...", 3);
+	l->n += 3;
+	if (quoted)
+		l->p[l->n++] = '"';
+	l->full = true;
+}
+
+/* Literal text of the format: ours, but a control byte becomes '?'. */
+static void
+line_text(struct line *l, const char *s, size_t k)
+{
+	for (size_t i = 0; i < k && !l->full; i++) {
+		if (!line_fits(l, 1, l->inq || s[i] == '"')) {
+			line_cut(l, l->inq);
+			return;
+		}
+		if (s[i] == '"')
+			l->inq = !l->inq;
+		l->p[l->n++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ?
+		    '?' : s[i];
+	}
+}
+
+/* One byte as it is written inside quotes: 1, 2 or 4 bytes. */
+static size_t
+escape_byte(unsigned char c, char out[4])
+{
+	static const char	 hex[] = "0123456789abcdef";
+
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		return 2;
+	}
+	if (c < 0x20 || c > 0x7e) {
+		out[0] = '\\';
+		out[1] = 'x';
+		out[2] = hex[c >> 4];
+		out[3] = hex[c & 0xf];
+		return 4;
+	}
+	out[0] = (char)c;
+	return 1;
+}
+
+bool
+log_value_is_bare(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f ||
+		    s[i] == '"' || s[i] == '\\' || s[i] == '=')
+			return false;
+	return true;
+}
+
+/*
+ * A value: bare when it can be, else quoted with escapes; inside a quote
+ * of the format ("reason=\"... %s ...\"") escaped without more quotes.
+ */
+static void
+line_value(struct line *l, const char *s, size_t k)
+{
+	bool	 quoted = !l->inq && !log_value_is_bare(s, k);
+	bool	 closing = quoted || l->inq;
+	char	 e[4];
+	size_t	 m;
+
+	if (quoted) {
+		if (!line_fits(l, 1, true)) {
+			line_cut(l, false);
+			return;
+		}
+		l->p[l->n++] = '"';
+	}
+	for (size_t i = 0; i < k; i++) {
+		m = escape_byte((unsigned char)s[i], e);
+		if (!line_fits(l, m, closing)) {
+			line_cut(l, closing);
+			return;
+		}
+		memcpy(l->p + l->n, e, m);
+		l->n += m;
+	}
+	if (quoted)
+		l->p[l->n++] = '"';
+}
+
+/* A number conversion (spec is "%...d" etc.) as text. */
+static void
+line_number(struct line *l, const char *spec, const char *len, char conv,
+    va_list *ap)
+{
+	char	 tmp[80];
+	bool	 sign = conv == 'd' || conv == 'i';
+
+	if (conv == 'p')
+		snprintf(tmp, sizeof(tmp), spec, va_arg(*ap, void *));
+	else if (strcmp(len, "ll") == 0)
+		snprintf(tmp, sizeof(tmp), spec, sign ?
+		    va_arg(*ap, long long) : (long long)va_arg(*ap,
+		    unsigned long long));
+	else if (strcmp(len, "l") == 0)
+		snprintf(tmp, sizeof(tmp), spec, sign ? va_arg(*ap, long) :
+		    (long)va_arg(*ap, unsigned long));
+	else if (strcmp(len, "z") == 0)
+		snprintf(tmp, sizeof(tmp), spec, sign ? (size_t)va_arg(*ap,
+		    ssize_t) : va_arg(*ap, size_t));
+	else if (strcmp(len, "j") == 0)
+		snprintf(tmp, sizeof(tmp), spec, sign ? va_arg(*ap, intmax_t) :
+		    (intmax_t)va_arg(*ap, uintmax_t));
+	else
+		snprintf(tmp, sizeof(tmp), spec, va_arg(*ap, int));
+	line_text(l, tmp, strlen(tmp));
+}
+
+/*
+ * One conversion at fmt (a '%'): %s is a value, numbers are text.  The
+ * compiler checked the arguments' types (format attribute).  Returns
+ * the format after the conversion.
+ */
+static const char *
+line_conversion(struct line *l, const char *fmt, va_list *ap)
+{
+	char		 spec[32], len[3] = "";
+	const char	*q = fmt + 1, *s;
+	int		 prec = -1;
+	size_t		 n;
+
+	if (*q == '%') {
+		line_text(l, "%", 1);
+		return q + 1;
+	}
+	q += strspn(q, "-+ #0");
+	q += strspn(q, "0123456789");
+	if (*q == '.') {
+		if (*++q == '*') {
+			prec = va_arg(*ap, int);
+			q++;
+		} else {
+			prec = atoi(q);
+			q += strspn(q, "0123456789");
+		}
+	}
+	n = strspn(q, "hljzt");
+	if (n < sizeof(len))
+		memcpy(len, q, n), len[n] = '\0';
+	q += n;
+	if (*q == 's') {
+		if ((s = va_arg(*ap, const char *)) == NULL)
+			s = "(null)";
+		line_value(l, s, prec >= 0 ? strnlen(s, (size_t)prec) :
+		    strlen(s));
+	} else if (*q != '\0' && (size_t)(q - fmt) + 2 < sizeof(spec)) {
+		memcpy(spec, fmt, (size_t)(q - fmt) + 1);
+		spec[q - fmt + 1] = '\0';
+		line_number(l, spec, len, *q, ap);
+	}
+	return *q != '\0' ? q + 1 : q;
+}
+
+/*
+ * Writes "name[pid]: message\n" to stderr when level is enabled.  Every
+ * %s argument is a value and is written as log_value() does (inside a
+ * quote of the format: escaped, unquoted); the format's own control bytes
+ * become '?', so one call is always one line.  A longer line is cut at
+ * a value's boundary or inside its quotes, with "...".  errno is kept.
  */
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
-	char		 line[LOG_LINE_MAX];
-	va_list		 ap;
-	size_t		 len, i, start;
-	ssize_t		 w;
-	int		 n, saved = errno;
+	struct line		 l;
+	const char		*pct;
+	va_list			 ap;
+	ssize_t			 w;
+	int			 saved = errno;
 
 	if (level > log_maxlevel)
 		return;
-	n = snprintf(line, sizeof(line), "%s[%ld]: ", log_name,
+	memset(&l, 0, sizeof(l));
+	l.n = (size_t)snprintf(l.p, sizeof(l.p), "%s[%ld]: ", log_name,
 	    (long)(log_pid != 0 ? log_pid : getpid()));
-	if (n < 0 || (size_t)n >= sizeof(line))
-		goto done;
-	start = (size_t)n;
 	va_start(ap, fmt);
-	n = vsnprintf(line + start, sizeof(line) - start, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		goto done;
-	len = start + (size_t)n;
-	if (len >= sizeof(line)) {
-		/* Cut: "...\n" takes the last 4 bytes; no NUL is sent. */
-		len = sizeof(line) - 4;
-		memcpy(line + len, "...", 3);
-		len += 3;
+	while (*fmt != '\0' && !l.full) {
+		if ((pct = strchr(fmt, '%')) == NULL)
+			pct = fmt + strlen(fmt);
+		line_text(&l, fmt, (size_t)(pct - fmt));
+		fmt = *pct == '%' ? line_conversion(&l, pct, &ap) : pct;
 	}
-	for (i = start; i < len; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
-	line[len++] = '\n';
+	va_end(ap);
+	l.p[l.n++] = '\n';
 	do
-		w = write(STDERR_FILENO, line, len);
+		w = write(STDERR_FILENO, l.p, l.n);
 	while (w == -1 && errno == EINTR);
-done:
 	errno = saved;
+}
+
+size_t
+log_value(const char *s, char *out, size_t outlen)
+{
+	char	 e[4];
+	size_t	 o = 0, m, n = s != NULL ? strlen(s) : 0;
+	bool	 bare = log_value_is_bare(s, n);
+
+	if (outlen < 3 || (bare && n >= outlen)) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return 0;
+	}
+	if (bare) {
+		memcpy(out, s, n + 1);
+		return n;
+	}
+	out[o++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		m = escape_byte((unsigned char)s[i], e);
+		if (o + m + 2 > outlen) {
+			out[0] = '\0';
+			return 0;
+		}
+		memcpy(out + o, e, m);
+		o += m;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return o;
 }
 
 /*

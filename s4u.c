@@ -10,8 +10,6 @@
  * MIT's own impersonator cache (evidence ticket + the node's TGT) is
  * stored only when configured (constrained_cache = impersonator).
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,7 +429,6 @@ write_tmp(krb5_context kc, const char *tmp, krb5_ccache mcc,
 {
 	char name[KREDIR_PATHBUF + 96];		/* "FILE:" + tmp */
 	krb5_ccache fcc = NULL;
-	struct stat st;
 	int rc = -1;
 
 	snprintf(name, sizeof(name), "FILE:%s", tmp);
@@ -443,12 +440,6 @@ write_tmp(krb5_context kc, const char *tmp, krb5_ccache mcc,
 	}
 	if (copy_targets(kc, mcc, fcc, user, targets, n, r) == -1)
 		goto done;
-	if (lstat(tmp, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-		snprintf(r->why, sizeof(r->why), "stored cache has mode %04o",
-		    (unsigned)(st.st_mode & 07777));
-		goto done;
-	}
 	rc = 0;
 done:
 	if (fcc != NULL)
@@ -456,10 +447,24 @@ done:
 	return rc;
 }
 
+/*
+ * The session ends with the first of: its own end (rule 1, max_lifetime)
+ * and the backends' tickets.  The file then gets ccache_store's rules:
+ * 0600 or 0640 of cache_group, that end recorded for the sweep.
+ */
+static int
+seal_tmp(const char *tmp, const struct s4u_session *ss, struct s4u_result *r)
+{
+	if (r->end == 0 || ss->expires < r->end)
+		r->end = ss->expires;
+	return ccache_seal(tmp, r->end, ss->group, r->why, sizeof(r->why));
+}
+
 /* The session's cache file: the targets' tickets only, renamed in place. */
 static int
 store_targets(const struct config *c, gss_cred_id_t cred,
-    const char *principal, const char *path, struct s4u_result *r)
+    const char *principal, const struct s4u_session *ss, const char *path,
+    struct s4u_result *r)
 {
 	krb5_principal targets[KREDIR_MAX_TARGETS] = { NULL };
 	krb5_principal user = NULL;
@@ -484,7 +489,8 @@ store_targets(const struct config *c, gss_cred_id_t cred,
 		goto done;
 	}
 	close(fd);
-	if (write_tmp(kc, tmp, mcc, user, targets, c->ntargets, r) == -1)
+	if (write_tmp(kc, tmp, mcc, user, targets, c->ntargets, r) == -1 ||
+	    seal_tmp(tmp, ss, r) == -1)
 		goto done;
 	if (rename(tmp, path) == -1) {
 		snprintf(r->why, sizeof(r->why), "rename: %s", strerror(errno));
@@ -506,26 +512,27 @@ done:
 
 int
 s4u_store(const struct config *c, gss_cred_id_t cred, enum s4u_plan plan,
-    const char *principal, const char *dir, const char *id,
+    const char *principal, const struct s4u_session *ss,
     struct s4u_result *r)
 {
 	char path[KREDIR_PATHBUF + 64];
 	OM_uint32 maj, min, life = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (ccache_path(dir, id, path, sizeof(path)) == -1) {
+	if (ccache_path(ss->dir, ss->id, path, sizeof(path)) == -1) {
 		snprintf(r->why, sizeof(r->why), "bad session id");
 		return -1;
 	}
 	if (fetch_all(c, cred, r) == -1)
 		return 1;		/* the KDC said no */
 	if (plan == PLAN_STORE_TARGETS)
-		return store_targets(c, cred, principal, path, r);
-	if (ccache_store(dir, id, cred, r->why, sizeof(r->why)) == -1)
-		return -1;
+		return store_targets(c, cred, principal, ss, path, r);
 	maj = gss_inquire_cred(&min, cred, NULL, &life, NULL, NULL);
-	r->end = time(NULL) + (GSS_ERROR(maj) ? 0 : (time_t)life);
-	return 0;
+	r->end = ss->expires;
+	if (!GSS_ERROR(maj) && time(NULL) + (time_t)life < r->end)
+		r->end = time(NULL) + (time_t)life;
+	return ccache_store(ss->dir, ss->id, cred, r->end, ss->group, r->why,
+	    sizeof(r->why));
 }
 
 enum deleg_kind
@@ -574,11 +581,8 @@ display_user(gss_name_t name, char *out, size_t outlen)
 	OM_uint32 min;
 
 	out[0] = '\0';
-	if (!GSS_ERROR(gss_display_name(&min, name, &buf, NULL)) &&
-	    buf.length < outlen && memchr(buf.value, '\0', buf.length) == NULL) {
-		memcpy(out, buf.value, buf.length);
-		out[buf.length] = '\0';
-	}
+	if (!GSS_ERROR(gss_display_name(&min, name, &buf, NULL)))
+		(void)auth_take_name(&buf, out, outlen);
 	gss_release_buffer(&min, &buf);
 }
 

@@ -173,25 +173,15 @@ spn_principal_is_ours(const struct config *c, const char *principal)
 	return c->mode == MODE_SHARED_SPN && is_vhost(c, host);
 }
 
-const char *
-spn_principal_realm(const char *principal)
-{
-	const char *at = strrchr(principal, '@');
-
-	return at != NULL && at[1] != '\0' ? at + 1 : NULL;
-}
-
+/* A realm as krb5 parsed it (n bytes, NULs possible) against the list. */
 bool
-spn_realm_allowed(const struct config *c, const char *principal)
+spn_realm_is_allowed(const struct config *c, const char *realm, size_t n)
 {
-	const char *realm;
-
 	if (c->nrealms == 0)
 		return true;
-	if ((realm = spn_principal_realm(principal)) == NULL)
-		return false;
 	for (size_t i = 0; i < c->nrealms; i++)
-		if (strcmp(c->realms[i], realm) == 0)
+		if (strlen(c->realms[i]) == n &&
+		    memcmp(c->realms[i], realm, n) == 0)
 			return true;
 	return false;
 }

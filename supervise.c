@@ -1,8 +1,9 @@
 /*
  * supervise.c: a small pre-forking master.  It keeps n workers on the
  * inherited listening socket, restarts any that die (a worker that dies
- * young is restarted after a pause, not in a tight loop), and on SIGTERM
- * or SIGINT passes the signal on and waits for them to finish.
+ * young is restarted after a pause, not in a tight loop), passes SIGHUP
+ * on (the workers re-read the secrets), and on SIGTERM or SIGINT passes
+ * the signal on and waits for them to finish.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -22,13 +23,33 @@ struct worker {
 	time_t	 started;
 };
 
-static volatile sig_atomic_t master_stop;
+static volatile sig_atomic_t master_stop, master_hup;
 
 static void
 on_master_signal(int sig)
 {
 	(void)sig;
 	master_stop = 1;
+}
+
+static void
+on_master_hup(int sig)
+{
+	(void)sig;
+	master_hup = 1;
+}
+
+/* SIGHUP: every worker re-reads the secrets (kredir.c). */
+static void
+forward_hup(const struct worker *w, unsigned n)
+{
+	unsigned sent = 0;
+
+	master_hup = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (w[i].pid > 0 && kill(w[i].pid, SIGHUP) == 0)
+			sent++;
+	log_msg(LOG_INFO, "reload master workers=%u signal=forwarded", sent);
 }
 
 static pid_t
@@ -89,7 +110,8 @@ supervise(unsigned n, int (*fn)(void *), void *arg)
 	sa.sa_handler = on_master_signal;	/* no SA_RESTART */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	signal(SIGHUP, SIG_IGN);	/* no reload: a restart reads the config */
+	sa.sa_handler = on_master_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	log_msg(LOG_INFO, "start master workers=%u", n);
 	while (!master_stop) {
 		for (unsigned i = 0; i < n && !master_stop; i++) {
@@ -101,9 +123,13 @@ supervise(unsigned n, int (*fn)(void *), void *arg)
 				sleep(1);
 			}
 		}
+		if (master_hup)
+			forward_hup(w, n);
 		pid = waitpid(-1, &status, 0);
 		if (pid > 0)
 			reap(w, n, pid, status);
+		if (master_hup)
+			forward_hup(w, n);
 	}
 	stop_workers(w, n);
 	return 0;

@@ -5,7 +5,8 @@
  * answer is complete (a closed loop).  Three kinds of request:
  *
  *   get        a plain GET (the redirect)
- *   cookie     a GET with a Cookie header (the session hit)
+ *   cookie     a GET with a Cookie header (the session hit); -C @FILE
+ *              takes one Cookie value a line and walks through them
  *   negotiate  a GET with "Authorization: Negotiate <token>", a fresh
  *              SPNEGO context per request (a reused token is a replay),
  *              optionally delegating (-D), always asking for mutual
@@ -86,6 +87,7 @@ struct conn {
 	gss_ctx_id_t	 ctx;		/* inline negotiate: for the mutual token */
 	bool		 counted;	/* sent after warmup */
 	unsigned long	 served;	/* answers on this connection */
+	unsigned long	 sent;		/* requests built for it */
 };
 
 struct worker {
@@ -109,6 +111,8 @@ static gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
 static gss_name_t target = GSS_C_NO_NAME;
 static gss_OID_desc oid_spnego = { 6, "\x2b\x06\x01\x05\x05\x02" };
 static char **tokens;		/* prebuilt "Negotiate <b64>" values */
+static char **cookies;		/* -C @file: one Cookie value a line */
+static size_t ncookies;
 static unsigned long ntokens, next_token;	/* next_token: atomic */
 static unsigned long issued;			/* atomic, count mode */
 static double t_start, t_measure, t_end;	/* t_end: duration mode */
@@ -380,6 +384,7 @@ static bool
 request_build(struct conn *c)
 {
 	char *tok = NULL;
+	const char *cookie = opt.cookie;
 	unsigned long i;
 	int n;
 
@@ -395,12 +400,14 @@ request_build(struct conn *c)
 		} else
 			tok = token_new(&c->ctx);
 	}
+	if (ncookies > 0)	/* each connection walks the list from its own place */
+		cookie = cookies[((size_t)(c - conns) * 7 + c->sent++) % ncookies];
 	n = snprintf(c->w, WBUF, "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "User-Agent: kredir-bench\r\nAccept: */*\r\n%s%s%s%s%s%s\r\n",
 	    opt.path, opt.host, tok != NULL ? "Authorization: " : "",
 	    tok != NULL ? tok : "", tok != NULL ? "\r\n" : "",
 	    opt.mode == MODE_COOKIE ? "Cookie: " : "",
-	    opt.mode == MODE_COOKIE ? opt.cookie : "",
+	    opt.mode == MODE_COOKIE ? cookie : "",
 	    opt.mode == MODE_COOKIE ? "\r\n" : "");
 	free(tok);
 	if (n < 0 || n >= WBUF)
@@ -728,12 +735,40 @@ report(double elapsed)
 
 /* ------------------------------------------------------------ main */
 
+/* -C @FILE: every non-empty line is one Cookie header value. */
+static void
+cookies_load(const char *path)
+{
+	char line[4096];
+	size_t cap = 0, n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		die(2, "cannot open %s", path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if ((n = strcspn(line, "\r\n")) == 0)
+			continue;
+		line[n] = '\0';
+		if (ncookies == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((cookies = realloc(cookies, cap * sizeof(*cookies)))
+			    == NULL)
+				die(2, "out of memory");
+		}
+		if ((cookies[ncookies++] = strdup(line)) == NULL)
+			die(2, "out of memory");
+	}
+	fclose(f);
+	if (ncookies == 0)
+		die(2, "%s holds no cookie", path);
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr,
 	    "usage: load -p port -H host -m get|cookie|negotiate [-a addr]\n"
-	    "            [-P path] [-C cookie] [-s HTTP@fqdn] [-D] [-b]\n"
+	    "            [-P path] [-C cookie|@file] [-s HTTP@fqdn] [-D] [-b]\n"
 	    "            [-c conns] [-t 1|2] [-d seconds | -n requests]\n"
 	    "            [-w warmup-seconds] [-x status] [-l label]\n");
 	exit(2);
@@ -805,6 +840,8 @@ main(int argc, char *argv[])
 	unsigned t, per;
 
 	parse_args(argc, argv);
+	if (opt.cookie != NULL && opt.cookie[0] == '@')
+		cookies_load(opt.cookie + 1);
 	signal(SIGPIPE, SIG_IGN);
 	if (opt.mode == MODE_NEGOTIATE)
 		gss_setup();

@@ -205,6 +205,42 @@ def pac():
     return out
 
 
+KRB5_MS_OID = bytes([0x06, 0x09, 0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01,
+                     0x02, 0x02])
+
+
+def ap_req(names, oid=KRB5_OID):
+    """A krb5 GSS token whose ticket's sname has these components."""
+    sname = der(0x30, der(0xa0, der(0x02, b"\x03")) + der(0xa1, der(
+        0x30, b"".join(der(0x1b, n) for n in names))))
+    tkt = der(0x61, der(0x30, der(0xa0, der(0x02, b"\x05")) +
+                        der(0xa1, der(0x1b, b"KREDIR.TEST")) +
+                        der(0xa2, sname) +
+                        der(0xa3, der(0x30, der(0xa0, der(0x02, b"\x12")) +
+                                      der(0xa2, der(0x04, b"\0" * 200))))))
+    ap = der(0x6e, der(0x30, der(0xa0, der(0x02, b"\x05")) +
+                       der(0xa1, der(0x02, b"\x0e")) +
+                       der(0xa2, der(0x03, b"\x00\x20\x00\x00\x00")) +
+                       der(0xa3, tkt) +
+                       der(0xa4, der(0x30, der(0xa0, der(0x02, b"\x12")) +
+                                     der(0xa2, der(0x04, b"\0" * 100))))))
+    return der(0x60, oid + b"\x01\x00" + ap)
+
+
+def ticket():
+    out = []
+    for names in [[b"HTTP", b"node1.kredir.test"],
+                  [b"host", b"node1.kredir.test"],
+                  [b"cifs", b"www.kredir.test"], [b"krbtgt"],
+                  [b"HTTP", b"a", b"b"]]:
+        tok = ap_req(names)
+        out += [tok, neg_init([KRB5_OID], tok),
+                neg_init([KRB5_OID, NTLM_OID], tok)]
+    out += [ap_req([b"HTTP", b"node1.kredir.test"], KRB5_MS_OID)]
+    out += list(TOKENS)
+    return out
+
+
 def main():
     write("negotiate", negotiate())
     write("host", host())
@@ -214,6 +250,7 @@ def main():
     write("ntlm", ntlm())
     write("pac", pac())
     write("basic", basic())
+    write("ticket", ticket())
     return 0
 
 

@@ -28,6 +28,7 @@ apache2
 libapache2-mod-auth-gssapi
 haproxy
 strace
+passwd
 valgrind
 mandoc
 openssl

@@ -190,7 +190,9 @@ kt_resolve() {
 
 # ---------------------------------------------------------------- realm
 
-# kt_realm_start: writes krb5.conf + kdc.conf, creates the database,
+# kt_realm_start: writes krb5.conf + kdc.conf (plus KT_KDC_REALM_EXTRA,
+# a line for the realm's kdc.conf block, e.g. "disable_pac = true"),
+# creates the database,
 # starts krb5kdc -n and waits for it.  Exports KRB5_CONFIG for the test's
 # own clients (kinit, curl, klist, python); daemons get it via KT_ENV.
 kt_realm_start() {
@@ -239,6 +241,7 @@ kt_realm_start() {
 	        max_life = 10h
 	        max_renewable_life = 7d
 	        supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
+	        ${KT_KDC_REALM_EXTRA:-}
 	    }
 
 	[logging]

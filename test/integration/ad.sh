@@ -476,6 +476,20 @@ kt_expect_match "node3: start warning: keytab holds only HOST/node3: register an
     "$(grep -E 'kredir\[[0-9]+\]: warning' "$LOG3")"
 kt_get "http://$FQDN3:$HTTP/" "${NEG[@]}"
 login_checks "node3 (HOST/-only account), AD-issued HTTP/$FQDN3 ticket" "alice@$R" "$LOG3"
+# The same account's key opens its tickets for every other service (host/,
+# cifs/ ...): a relayed SMB token must not become a web session.
+for svc in host cifs; do
+	tok=$(KRB5CCNAME=$ALICE_CC "$PY" "$CLIENTS/gss_token.py" \
+	    "$svc@$FQDN3" 2>>"$KT_DIR/gss.err")
+	[ -n "$tok" ] || kt_die "no $svc/$FQDN3 ticket from the AD KDC"
+	before=$(kt_log_count "$LOG3" rejected)
+	kt_get "http://$FQDN3:$HTTP/" -H "Authorization: Negotiate $tok"
+	kt_expect_status "node3 (HOST/-only account): a $svc/$FQDN3 ticket is refused (401)" 401
+	kt_wait_log "$LOG3" rejected $((before + 1)) >/dev/null
+	kt_expect_match "node3: the $svc/ ticket is logged as not for HTTP/$FQDN3" \
+	    "rejected host=$FQDN3 reason=\"ticket for $svc/$FQDN3, not for HTTP/$FQDN3\"" \
+	    "$(grep -E 'kredir\[[0-9]+\]: rejected' "$LOG3" | tail -n 1)"
+done
 
 # ============================================================ enctypes
 LOGL=$SL/kredir.log

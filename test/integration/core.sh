@@ -186,8 +186,9 @@ before=$(kt_log_count "$LOG1" redirect)
 st=$(raw_request "$KT_VIP_ADDR" "$HTTP1" \
     $'GET /esc\xff"x HTTP/1.0\r\nHost: www.kredir.test\r\n\r\n')
 kt_wait_log "$LOG1" redirect $((before + 1)) >/dev/null
-line=$(grep -a -F 'uri=/esc' "$LOG1" | tail -n 1)
-if [ -n "$line" ] && ! LC_ALL=C grep -q $'\xff' <<<"$line"; then
+line=$(grep -a -F 'uri="/esc' "$LOG1" | tail -n 1)
+if [ -n "$line" ] && ! LC_ALL=C grep -q $'\xff' <<<"$line" &&
+    grep -q -F 'uri="/esc\xff\"x" to=' <<<"$line"; then
 	kt_pass "byte 0xff in the request URI is escaped in the log"
 else
 	kt_fail "byte 0xff in the request URI is escaped in the log" \

@@ -72,7 +72,7 @@ user disable dave
 user create frank $FRANK_PW --must-change-at-next-login
 $(ka_computer_lines NODE1 "$(pw node1)" "HTTP/node1.$D")
 $(ka_computer_lines NODE2 "$(pw node2)" "HTTP/node2.$D")
-$(ka_computer_lines NODE3 "$(pw node3)" "HTTP/$FQDN3")
+$(ka_computer_lines NODE3 "$(pw node3)" "HTTP/$FQDN3" "cifs/$FQDN3")
 $(ka_computer_lines NODE5 "$(pw node5)" "HTTP/$FQDN5")
 $(ka_computer_lines NODE6 "$(pw node6)" "HTTP/node6.$D")
 delegation add-service NODE5\$ HTTP/$BACKEND
@@ -186,7 +186,7 @@ kt_expect_eq "constrained: the application was told delegation: constrained" \
 kt_expect_eq "constrained: the backend (Apache + mod_auth_gssapi) saw alice" \
     "alice@$R" "$(kf_body_field "$L.body" 'backend saw')"
 kt_expect_match "constrained: logged authenticated ... delegated=yes ... delegation=constrained" \
-    "authenticated principal=alice@$R delegated=yes host=node[12]\.$D delegation=constrained\$" \
+    "authenticated principal=alice@$R delegated=yes host=node[12]\.$D delegation=constrained cache=targets login=negotiate\$" \
     "$(last_log authenticated)"
 mapfile -t files < <(caches)
 kt_expect_eq "constrained: one session cache was stored" 1 "${#files[@]}"
@@ -253,7 +253,7 @@ farm_login "impersonator"
 kt_expect_eq "constrained_cache = impersonator: ends 200, the backend saw alice" \
     "200 alice@$R" "$KF_CODE $(kf_body_field "$L.body" 'backend saw')"
 kt_expect_match "impersonator: logged delegation=constrained cache=impersonator" \
-    "authenticated principal=alice@$R delegated=yes host=node[12]\.$D delegation=constrained cache=impersonator" \
+    "authenticated principal=alice@$R delegated=yes host=node[12]\.$D delegation=constrained cache=impersonator login=negotiate\$" \
     "$(last_log authenticated)"
 mapfile -t files < <(caches)
 kl=$(klist -c "FILE:${files[0]:-/nonexistent}" 2>&1)
@@ -347,6 +347,92 @@ if grep -q "HTTP/$BACKEND@$R" <<<"$kl" && ! grep -q krbtgt <<<"$kl"; then
 else
 	kt_fail "delegation = constrained: the forwarded TGT is not stored, the backend's ticket is" "$kl"
 fi
+
+# The cache s4u.c writes itself follows ccache_store's rules: 0640 of
+# cache_group, and the session's end recorded in it for the sweep: the
+# first of the service ticket's end (less the clock skew), the backend
+# ticket's end and max_lifetime.
+chgrp www-data "$S3/ccache"
+chmod 0750 "$S3/ccache"
+KT_INI_FQDN=$FQDN3 KT_INI_PORT="" KT_INI_KEYTAB=$S3/http.keytab \
+    KT_INI_STATE=$S3 kt_kredir_ini "$S3/kredir.ini" 'kerberos.account=NODE3$' \
+    "kerberos.delegate_to=HTTP/$BACKEND" session.cache_group=www-data \
+    session.max_lifetime=600
+cgi --no-delegate
+now=$(date +%s)
+cc=$(cgi_header X-Kredir-Ccache)
+cc=${cc#FILE:}
+kt_expect_eq "cache_group, constrained: 200, the cache is 0640 of the group" \
+    "200 constrained 640 $(id -un):www-data" \
+    "$CGI_STATUS $(cgi_header X-Kredir-Delegation) $(stat -c '%a %U:%G' "$cc" 2>&1)"
+recorded=$(klist -C -c "FILE:$cc" 2>/dev/null | sed -n 's/^config: kredir_expires = //p')
+if [ -n "$recorded" ] && [ "$recorded" -gt "$now" ] &&
+    [ "$recorded" -le $((now + 600)) ]; then
+	kt_pass "constrained cache: records the session's end, capped by max_lifetime (600 s)"
+else
+	kt_fail "constrained cache: records the session's end, capped by max_lifetime (600 s)" \
+	    "recorded '$recorded', now $now"
+fi
+# tkt_end CCACHE SPN: a ticket's end (klist's "Expires") in epoch seconds.
+tkt_end() {
+	local t
+	t=$(klist -c "$1" 2>/dev/null | awk -v s="$2" '$5 == s { print $3, $4 }' |
+	    tail -n 1)
+	[ -n "$t" ] && date -d "$t" +%s
+}
+KT_INI_FQDN=$FQDN3 KT_INI_PORT="" KT_INI_KEYTAB=$S3/http.keytab \
+    KT_INI_STATE=$S3 kt_kredir_ini "$S3/kredir.ini" 'kerberos.account=NODE3$' \
+    "kerberos.delegate_to=HTTP/$BACKEND" session.cache_group=www-data
+cgi --no-delegate
+cc=$(cgi_header X-Kredir-Ccache)
+cc=${cc#FILE:}
+recorded=$(klist -C -c "FILE:$cc" 2>/dev/null | sed -n 's/^config: kredir_expires = //p')
+svc_end=$(tkt_end "$ALICE_CC" "HTTP/$FQDN3@$R") ||
+    kt_die "no ticket for HTTP/$FQDN3 in alice's cache"
+be_end=$(tkt_end "FILE:$cc" "HTTP/$BACKEND@$R") ||
+    kt_die "no backend ticket in the constrained cache"
+if [ -n "$recorded" ] && [ "$recorded" -gt "$(date +%s)" ] &&
+    [ "$recorded" -le "$be_end" ] && [ "$recorded" -le "$svc_end" ]; then
+	kt_pass "constrained cache: the session ends by the service and backend tickets' ends"
+else
+	kt_fail "constrained cache: the session ends by the service and backend tickets' ends" \
+	    "recorded '$recorded', service ticket $svc_end, backend ticket $be_end"
+fi
+
+# Security rule 3 with an account: the acceptor holds NODE3$'s key, which
+# also opens tickets for the account's other SPNs (cifs/node3).  Only
+# HTTP/node3 logs in.
+before=$(kt_log_count "$S3/kredir.log" rejected)
+cgi "cifs@$FQDN3"
+kt_expect_eq "account set: a ticket for cifs/$FQDN3 (NODE3\$'s other SPN) is refused (401)" \
+    401 "$CGI_STATUS"
+kt_expect_match "cifs/ ticket: logged rejected with the ticket's own service" \
+    "rejected host=$FQDN3 reason=\"ticket for cifs/$FQDN3, not for HTTP/$FQDN3\"" \
+    "$(grep -E 'kredir\[[0-9]+\]: rejected' "$S3/kredir.log" | tail -n 1)"
+kt_expect_eq "cifs/ ticket: one rejected line, no cache" \
+    "$((before + 1)) " \
+    "$(kt_log_count "$S3/kredir.log" rejected) $(cgi_header X-Kredir-Ccache)"
+
+# Security rule 2 with an account: a forged KRB-CRED naming another user
+# is refused; the constrained logins above passed the same comparison.
+[ -x "$KT_ROOT/test/clients/craft_token" ] ||
+    kt_die "no test/clients/craft_token: run make test/clients/craft_token"
+tok=$(KRB5CCNAME=$ALICE_CC "$KT_ROOT/test/clients/craft_token" \
+    -c "administrator@$R" "HTTP/$FQDN3@$R" 2>>"$KT_DIR/gss.err") ||
+    kt_die "craft_token failed: $(tail -n 2 "$KT_DIR/gss.err")"
+ncache=$(find "$S3/ccache" -name 'krb5cc_*' ! -name '*.*' | wc -l)
+env -i PATH="$KT_PATH" "${KT_ENV[@]}" KREDIR_CONFIG="$S3/kredir.ini" \
+    GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 REQUEST_METHOD=GET \
+    REQUEST_URI=/ SCRIPT_NAME=/ HTTP_HOST="$FQDN3" \
+    HTTP_AUTHORIZATION="Negotiate $tok" "$KT_BIN" </dev/null \
+    >"$KT_DIR/cgi.out" 2>>"$S3/kredir.log"
+kt_expect_match "account set, a KRB-CRED forged for another user: 403, says so" \
+    '^Status: 403 .*another user' "$(tr -d '\r' <"$KT_DIR/cgi.out" | tr '\n' ' ')"
+kt_expect_match "forged KRB-CRED: logged forbidden, the credential's name" \
+    "forbidden principal=alice@$R reason=\"the delegated credential names administrator@$R" \
+    "$(grep -E 'kredir\[[0-9]+\]: forbidden' "$S3/kredir.log" | tail -n 1)"
+kt_expect_eq "forged KRB-CRED: no cache stored" "$ncache" \
+    "$(find "$S3/ccache" -name 'krb5cc_*' ! -name '*.*' | wc -l)"
 
 # An account whose keys the keytab lacks: kredir says so at start.
 KT_INI_FQDN=$FQDN3 KT_INI_PORT="" KT_INI_KEYTAB=$S3/http.keytab \
@@ -460,7 +546,7 @@ kt_expect_eq "password login: the cache reaches the backend as alice" \
     "alice@$R" "$(KRB5CCNAME=FILE:$cc curl -sS --max-time 10 --negotiate -u : \
         "${KT_RESOLVE[@]}" "$KF_URL_BACKEND" 2>&1)"
 kt_expect_match "password login: logged authenticated ... login=password" \
-    "authenticated principal=alice@$R delegated=yes host=$FQDN6 delegation=unconstrained login=password" \
+    "authenticated principal=alice@$R delegated=yes host=$FQDN6 delegation=unconstrained cache=tgt login=password\$" \
     "$(grep -E 'kredir\[[0-9]+\]: authenticated' "$S6/kredir.log" | tail -n 1)"
 
 kt_get "$URL6/" "${TLS[@]}" -u "alice:not-$ALICE_PW"

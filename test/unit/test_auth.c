@@ -66,8 +66,185 @@ test_ntlm_detection(void)
 	CU_ASSERT_FALSE(auth_token_is_ntlm((const unsigned char *)"", 0));
 }
 
+/* DER: tag, length, contents; appends to b (no bounds: small tests). */
+struct der {
+	unsigned char	 p[1024];
+	size_t		 n;
+};
+
+static void
+der_put(struct der *b, unsigned char tag, const void *v, size_t n)
+{
+	b->p[b->n++] = tag;
+	if (n >= 256) {
+		b->p[b->n++] = 0x82;
+		b->p[b->n++] = (unsigned char)(n >> 8);
+	} else if (n >= 128)
+		b->p[b->n++] = 0x81;
+	b->p[b->n++] = (unsigned char)n;
+	memcpy(b->p + b->n, v, n);
+	b->n += n;
+}
+
+/* b = tag { b } */
+static void
+der_wrap(struct der *b, unsigned char tag)
+{
+	struct der in = *b;
+
+	b->n = 0;
+	der_put(b, tag, in.p, in.n);
+}
+
+/* A krb5 GSS token whose ticket is for sname (components c0, c1). */
+static void
+make_apreq(struct der *tok, const char *c0, const char *c1, bool spnego)
+{
+	static const unsigned char krb5_oid[] = { KRB5 }, spnego_oid[] = {
+	    SPNEGO }, five[] = { 2, 1, 5 }, fourteen[] = { 2, 1, 14 },
+	    three[] = { 2, 1, 3 }, opts[] = { 3, 5, 0, 0, 0, 0, 0 };
+	struct der names = { .n = 0 }, sname = { .n = 0 }, tkt = { .n = 0 };
+	struct der ap = { .n = 0 };
+
+	der_put(&names, 0x1b, c0, strlen(c0));
+	if (c1 != NULL)
+		der_put(&names, 0x1b, c1, strlen(c1));
+	der_wrap(&names, 0x30);
+	der_wrap(&names, 0xa1);
+	der_put(&sname, 0xa0, three, sizeof(three));
+	memcpy(sname.p + sname.n, names.p, names.n);
+	sname.n += names.n;
+	der_wrap(&sname, 0x30);
+	der_wrap(&sname, 0xa2);
+	der_put(&tkt, 0xa0, five, sizeof(five));
+	der_put(&tkt, 0xa1, "\x1b\x0bKREDIR.TEST", 13);
+	memcpy(tkt.p + tkt.n, sname.p, sname.n);
+	tkt.n += sname.n;
+	der_put(&tkt, 0xa3, "\x30\x00", 2);		/* enc-part */
+	der_wrap(&tkt, 0x30);
+	der_wrap(&tkt, 0x61);
+	der_wrap(&tkt, 0xa3);
+	der_put(&ap, 0xa0, five, sizeof(five));
+	der_put(&ap, 0xa1, fourteen, sizeof(fourteen));
+	der_put(&ap, 0xa2, opts, sizeof(opts));
+	memcpy(ap.p + ap.n, tkt.p, tkt.n);
+	ap.n += tkt.n;
+	der_put(&ap, 0xa4, "\x30\x00", 2);		/* authenticator */
+	der_wrap(&ap, 0x30);
+	der_wrap(&ap, 0x6e);
+	tok->n = 0;
+	memcpy(tok->p, krb5_oid, sizeof(krb5_oid));
+	tok->n = sizeof(krb5_oid);
+	tok->p[tok->n++] = 1;				/* TOK_ID AP-REQ */
+	tok->p[tok->n++] = 0;
+	memcpy(tok->p + tok->n, ap.p, ap.n);
+	tok->n += ap.n;
+	der_wrap(tok, 0x60);
+	if (!spnego)
+		return;
+	der_wrap(tok, 0x04);				/* mechToken */
+	der_wrap(tok, 0xa2);
+	memmove(tok->p + 15, tok->p, tok->n);		/* mechTypes first */
+	memcpy(tok->p, "\xa0\x0d\x30\x0b", 4);
+	memcpy(tok->p + 4, krb5_oid, sizeof(krb5_oid));
+	tok->n += 15;
+	der_wrap(tok, 0x30);
+	der_wrap(tok, 0xa0);
+	memmove(tok->p + sizeof(spnego_oid), tok->p, tok->n);
+	memcpy(tok->p, spnego_oid, sizeof(spnego_oid));
+	tok->n += sizeof(spnego_oid);
+	der_wrap(tok, 0x60);
+}
+
+/* The ticket's server name, read from the token (security rule 3). */
+static void
+test_ticket_server(void)
+{
+	static const struct {
+		const char	*c0, *c1, *want;	/* want NULL: refused */
+	} t[] = {
+		{ "HTTP", "node1.kredir.test", "HTTP/node1.kredir.test" },
+		{ "host", "node1.kredir.test", "host/node1.kredir.test" },
+		{ "cifs", "node1.kredir.test", "cifs/node1.kredir.test" },
+		{ "krbtgt", NULL, "krbtgt" },
+		{ "HTTP", "node1/evil", NULL },
+		{ "HTTP", "node1@EVIL", NULL },
+		{ "HTTP", "node1\\x", NULL },
+		{ "HTTP", "a\nb", NULL },
+		{ "HTTP", "", NULL },
+	};
+	struct der tok;
+	char out[256];
+	int rc;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		for (int sp = 0; sp < 2; sp++) {
+			make_apreq(&tok, t[i].c0, t[i].c1, sp == 1);
+			rc = auth_ticket_server(tok.p, tok.n, out, sizeof(out));
+			CHECK(t[i].want != NULL ? rc == 0 &&
+			    strcmp(out, t[i].want) == 0 : rc == -1 &&
+			    out[0] == '\0', "row %zu%s: rc %d, [%s]", i,
+			    sp ? " (SPNEGO)" : "", rc, out);
+			/* every truncation is refused, never over-read */
+			for (size_t k = 0; k < tok.n; k++)
+				CHECK(auth_ticket_server(tok.p, k, out,
+				    sizeof(out)) == -1, "row %zu cut at %zu",
+				    i, k);
+		}
+	make_apreq(&tok, "HTTP", "node1.kredir.test", false);
+	CHECK(auth_ticket_server(tok.p, tok.n, out, 22) == -1 &&
+	    auth_ticket_server(tok.p, tok.n, out, 23) == 0, "out's size");
+	CHECK(auth_ticket_server(ntlm_only, sizeof(ntlm_only), out,
+	    sizeof(out)) == -1, "SPNEGO with an NTLM mechToken");
+}
+
+/* allow_realms compares the realm krb5 parses, not the text after '@'. */
+static void
+test_realm_allowed(void)
+{
+	static const struct {
+		const char	*principal;
+		bool		 allowed;
+	} t[] = {
+		{ "alice@KREDIR.TEST", true },
+		{ "alice@EVIL.TEST", false },
+		{ "alice@kredir.test", false },
+		{ "alice", false },
+		{ "alice@", false },
+		{ "", false },
+		{ "HTTP/node1.kredir.test@KREDIR.TEST", true },
+		/* an escaped '@' belongs to the name, not the realm */
+		{ "alice\\@EVIL.ORG@KREDIR.TEST", true },
+		{ "alice@EVIL\\@KREDIR.TEST", false },
+		{ "alice@EVIL.ORG\\@KREDIR.TEST", false },
+		{ "alice\\@KREDIR.TEST@EVIL.ORG", false },
+		/* an enterprise name as text: two realms, malformed */
+		{ "alice@corp.example@AD.TEST", false },
+		{ "alice\\@corp.example@AD.TEST", true },
+		{ "alice@KREDIR.TEST\\0", false },
+		{ "alice@KREDIR.TEST\\", false },
+		{ "alice@KREDIR\\.TEST", true },	/* "\\." is "." */
+	};
+	struct config c;
+
+	config_defaults(&c);
+	CHECK(auth_realm_allowed(&c, "alice@ANY.REALM"), "no list: any realm");
+	strcpy(c.realms[0], "KREDIR.TEST");
+	strcpy(c.realms[1], "AD.TEST");
+	c.nrealms = 2;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CHECK(auth_realm_allowed(&c, t[i].principal) == t[i].allowed,
+		    "row %zu: %s should be %s", i, t[i].principal,
+		    t[i].allowed ? "allowed" : "refused");
+	CHECK(spn_realm_is_allowed(&c, "KREDIR.TEST", 11) &&
+	    !spn_realm_is_allowed(&c, "KREDIR.TEST\0x", 13) &&
+	    !spn_realm_is_allowed(&c, "KREDIR.TES", 10), "lengths count");
+}
+
 void
 suite_auth(void)
 {
-	UNIT_SUITE("auth", UNIT_TEST(test_ntlm_detection));
+	UNIT_SUITE("auth", UNIT_TEST(test_ntlm_detection),
+	    UNIT_TEST(test_realm_allowed),
+	    UNIT_TEST(test_ticket_server));
 }

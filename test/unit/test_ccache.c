@@ -92,18 +92,44 @@ test_check_dir(void)
 	char err[256], file[128];
 
 	make_dir();
-	CU_ASSERT_EQUAL(ccache_check_dir(dir, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ccache_check_dir(dir, (gid_t)-1, err, sizeof(err)), 0);
 	chmod(dir, 0755);
-	CU_ASSERT_EQUAL(ccache_check_dir(dir, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(ccache_check_dir(dir, (gid_t)-1, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "must be 0700"));
 	chmod(dir, 0700);
-	CU_ASSERT_EQUAL(ccache_check_dir("/nonexistent/dir", err,
+	CU_ASSERT_EQUAL(ccache_check_dir("/nonexistent/dir", (gid_t)-1, err,
 	    sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
 	make_file("plain", time(NULL));
 	snprintf(file, sizeof(file), "%s/plain", dir);
-	CU_ASSERT_EQUAL(ccache_check_dir(file, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(ccache_check_dir(file, (gid_t)-1, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a directory"));
+	remove_dir();
+}
+
+/* With cache_group: 0750 and that group, nothing else. */
+static void
+test_check_dir_group(void)
+{
+	char err[256];
+	gid_t g = getegid() == 0 ? 65534 : getegid();
+
+	make_dir();
+	CHECK(ccache_check_dir(dir, g, err, sizeof(err)) == -1,
+	    "0700 is refused with a group");
+	CHECK(strstr(err, "must be 0750") != NULL, "err: %s", err);
+	CU_ASSERT_EQUAL(chmod(dir, 0750), 0);
+	if (getegid() == 0)
+		CU_ASSERT_EQUAL(chown(dir, (uid_t)-1, g), 0);
+	CHECK(ccache_check_dir(dir, g, err, sizeof(err)) == 0, "err: %s", err);
+	CHECK(ccache_check_dir(dir, (gid_t)-1, err, sizeof(err)) == -1,
+	    "0750 is refused without a group");
+	CHECK(ccache_check_dir(dir, g + 1, err, sizeof(err)) == -1,
+	    "another group is refused");
+	CHECK(strstr(err, "chgrp") != NULL, "err: %s", err);
+	CU_ASSERT_EQUAL(chmod(dir, 0770), 0);
+	CHECK(ccache_check_dir(dir, g, err, sizeof(err)) == -1,
+	    "a group-writable directory is refused");
 	remove_dir();
 }
 
@@ -152,30 +178,81 @@ test_sweep(void)
 	make_cache("krb5cc_" ID2, now - 10);		/* ended */
 	make_file("krb5cc_" ID3 ".AbC123", now - 10); /* fresh temp */
 	make_file("unrelated", now - 100000);		/* not ours */
-	CU_ASSERT_EQUAL(ccache_sweep(dir, now, 0), 1);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now, 0, 36000), 1);
 	CU_ASSERT_TRUE(exists("krb5cc_" ID1));
 	CU_ASSERT_FALSE(exists("krb5cc_" ID2));
 	CU_ASSERT_TRUE(exists("krb5cc_" ID3 ".AbC123"));
 	CU_ASSERT_TRUE(exists("unrelated"));
 	/* a temporary file whose ctime is a minute old is debris */
-	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 120, 0), 1);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 120, 0, 36000), 1);
 	CU_ASSERT_FALSE(exists("krb5cc_" ID3 ".AbC123"));
 	CU_ASSERT_TRUE(exists("krb5cc_" ID1));
-	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 3600, 0), 1);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 3600, 0, 36000), 1);
 	CU_ASSERT_FALSE(exists("krb5cc_" ID1));
 	/* unreadable caches get a day's grace (they may be mid-write) */
 	make_file("krb5cc_" ID1, now);
-	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 3600, 0), 0);
-	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 2 * 86400, 0), 1);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 3600, 0, 36000), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 2 * 86400, 0, 36000), 1);
 	/* bounded: a batch of one entry looks at one entry per call */
 	make_cache("krb5cc_" ID1, now - 1);
 	make_cache("krb5cc_" ID2, now - 1);
 	for (int i = 0; i < 10; i++) {
-		int n = ccache_sweep(dir, now, 1);
+		int n = ccache_sweep(dir, now, 1, 36000);
 		CU_ASSERT(n <= 1);
 		removed += n;
 	}
 	CU_ASSERT_EQUAL(removed, 2);
+	ccache_sweep_end();
+	remove_dir();
+}
+
+/* The end kredir records in a cache (as ccache_store does). */
+static void
+record(const char *name, time_t expires)
+{
+	char res[256], val[24];
+	krb5_context kc;
+	krb5_ccache cc;
+	krb5_data d;
+
+	snprintf(res, sizeof(res), "FILE:%s/%s", dir, name);
+	snprintf(val, sizeof(val), "%lld", (long long)expires);
+	d.magic = KV5M_DATA;
+	d.data = val;
+	d.length = (unsigned)strlen(val);
+	if (krb5_init_context(&kc) != 0 || krb5_cc_resolve(kc, res, &cc) != 0 ||
+	    krb5_cc_set_config(kc, cc, NULL, "kredir_expires", &d) != 0)
+		abort();
+	krb5_cc_close(kc, cc);
+	krb5_free_context(kc);
+}
+
+/*
+ * A session never outlives what kredir recorded, whatever end time the
+ * client wrote into its forwarded TGT; a cache without a record lives at
+ * most max_lifetime past its mtime (security rule 1).
+ */
+static void
+test_sweep_lifetime(void)
+{
+	time_t now = time(NULL), forged = now + 68L * 365 * 86400;
+
+	make_dir();
+	make_cache("krb5cc_" ID1, forged);
+	record("krb5cc_" ID1, now + 100);
+	make_cache("krb5cc_" ID2, forged);	/* no record */
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 50, 0, 600), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 101, 0, 600), 1);
+	CU_ASSERT_FALSE(exists("krb5cc_" ID1));
+	CU_ASSERT_TRUE(exists("krb5cc_" ID2));
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 599, 0, 600), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 601, 0, 600), 1);
+	CU_ASSERT_FALSE(exists("krb5cc_" ID2));
+	/* the record wins over the tickets both ways */
+	make_cache("krb5cc_" ID3, now - 10);
+	record("krb5cc_" ID3, now + 100);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now, 0, 600), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 100, 0, 600), 1);
 	ccache_sweep_end();
 	remove_dir();
 }
@@ -185,7 +262,9 @@ suite_ccache(void)
 {
 	UNIT_SUITE("ccache",
 	    UNIT_TEST(test_check_dir),
+	    UNIT_TEST(test_check_dir_group),
 	    UNIT_TEST(test_path),
 	    UNIT_TEST(test_exists),
-	    UNIT_TEST(test_sweep));
+	    UNIT_TEST(test_sweep),
+	    UNIT_TEST(test_sweep_lifetime));
 }

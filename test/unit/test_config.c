@@ -54,6 +54,8 @@ static const char good[] =
     "secret_file = /etc/kredir/key\n"
     "cookie = my_session\n"
     "secure = yes\n"
+    "cache_group = kredir-app\n"
+    "secret_previous_file = key.previous\n"
     "[success]\n"
     "action = headers\n"
     "app = /app/\n"
@@ -86,6 +88,8 @@ test_good_file(void)
 	CU_ASSERT_TRUE(c.local_name);
 	CU_ASSERT_STRING_EQUAL(c.cache_dir, "/run/kredir/cc");
 	CU_ASSERT_STRING_EQUAL(c.cookie_name, "my_session");
+	CU_ASSERT_STRING_EQUAL(c.cache_group, "kredir-app");
+	CU_ASSERT_STRING_EQUAL(c.secret_previous_file, "./key.previous");
 	CU_ASSERT_EQUAL(c.secure, SECURE_YES);
 	CU_ASSERT_EQUAL(c.action, SUCCESS_HEADERS);
 	CU_ASSERT_EQUAL(c.log_level, LOG_DEBUG);
@@ -107,10 +111,13 @@ test_defaults(void)
 	CU_ASSERT_STRING_EQUAL(c.service, "HTTP");
 	CU_ASSERT_TRUE(c.require_delegation);
 	CU_ASSERT_EQUAL(c.max_token, KREDIR_MAX_TOKEN);
-	CU_ASSERT_STRING_EQUAL(c.cookie_name, "kredir_session");
+	CU_ASSERT_STRING_EQUAL(c.cookie_name, "__Host-kredir_session");
 	CU_ASSERT_EQUAL(c.action, SUCCESS_REDIRECT);
 	CU_ASSERT_STRING_EQUAL(c.keytab, "/etc/kredir/http.keytab");
 	CU_ASSERT_STRING_EQUAL(c.health_path, "");	/* off */
+	CU_ASSERT_STRING_EQUAL(c.cache_group, "");
+	CU_ASSERT_STRING_EQUAL(c.secret_previous_file, "");
+	CU_ASSERT_STRING_EQUAL(c.logout_path, "");
 }
 
 static void
@@ -234,6 +241,24 @@ static const struct {
 	    "virtual_hosts = a.x b.x c.x d.x e.x f.x g.x h.x\n"
 	    "virtual_hosts = i.x j.x k.x l.x m.x o.x p.x q.x\n"
 	    "virtual_hosts = r.x\n", "t.ini:5: more than 16 virtual hosts\n" },
+	{ "[node]\nfqdn = n.x\nscheme = http\n[session]\ncookie = __Host-s\n",
+	    "t.ini:0: cookie __Host-s must be Secure: set [session] secure = "
+	    "yes, or [node] scheme = https\n" },
+	{ "[node]\nfqdn = n.x\n[session]\ncookie = __Secure-s\nsecure = no\n",
+	    "t.ini:0: cookie __Secure-s must be Secure: set [session] secure = "
+	    "yes, or [node] scheme = https\n" },
+	{ "[node]\nfqdn = n.x\n[session]\ncookie = __host-s\nsecure = no\n",
+	    "t.ini:0: cookie __host-s must be Secure: set [session] secure = "
+	    "yes, or [node] scheme = https\n" },
+	{ "[node]\nfqdn = n.x\n[session]\nsecret_file = /k\n"
+	    "secret_previous_file = /k\n", "t.ini:0: secret_previous_file is "
+	    "secret_file: name the file the previous key was moved to\n" },
+	{ "[node]\nfqdn = n.x\n[server]\nlogout_path = /x\nwhoami_path = /x\n",
+	    "t.ini:0: logout_path /x is also whoami_path or metrics_path\n" },
+	{ "[node]\nfqdn = n.x\n[server]\nlogout_path = /out?x\n",
+	    "t.ini:4: '/out?x': a path without a query\n" },
+	{ "[node]\nfqdn = n.x\n[session]\ncache_group = a b\n",
+	    "t.ini:4: 'a b' is not a user or group name\n" },
 };
 
 static void
@@ -286,6 +311,37 @@ test_word_errors(void)
 		CHECK(n == 1 && strcmp(errs, w[i].expect) == 0,
 		    "word case %zu: %d errors, got '%s', want '%s'", i, n,
 		    errs, w[i].expect);
+	}
+}
+
+/* The cookie's default name and the __Host-/__Secure- prefixes. */
+static void
+test_cookie_prefix(void)
+{
+	static const struct {
+		const char	*text;
+		const char	*name;
+	} good_rows[] = {
+		{ "", "__Host-kredir_session" },
+		{ "[node]\nscheme = http\n", "kredir_session" },
+		{ "[session]\nsecure = no\n", "kredir_session" },
+		{ "[node]\nscheme = http\n[session]\nsecure = yes\n"
+		    "cookie = __Host-s\n", "__Host-s" },
+		{ "[session]\ncookie = __Secure-s\n", "__Secure-s" },
+		{ "[session]\ncookie = plain\n", "plain" },
+	};
+	struct config c;
+	char text[256], errs[1024];
+
+	for (size_t i = 0; i < sizeof(good_rows) / sizeof(good_rows[0]); i++) {
+		snprintf(text, sizeof(text), "[node]\nfqdn = n.x\n%s",
+		    good_rows[i].text);
+		/* "[node]" twice is fine for inih: the same section again */
+		CHECK(load(&c, text, errs, sizeof(errs)) == 0, "row %zu: %s",
+		    i, errs);
+		CHECK(strcmp(c.cookie_name, good_rows[i].name) == 0,
+		    "row %zu: cookie %s, want %s", i, c.cookie_name,
+		    good_rows[i].name);
 	}
 }
 
@@ -402,6 +458,40 @@ test_missing_file(void)
 	    "No such file or directory\n");
 }
 
+/* [session] max_lifetime: seconds, or with s, m or h (security rule 1). */
+static void
+test_max_lifetime(void)
+{
+	static const struct {
+		const char	*v;
+		unsigned	 want;	/* 0: refused */
+	} t[] = {
+		{ "36000", 36000 }, { "10h", 36000 }, { "90m", 5400 },
+		{ "45s", 45 }, { "10", 10 }, { "7d", 0 }, { "168h", 604800 },
+		{ "169h", 0 }, { "9", 0 }, { "0", 0 }, { "h", 0 }, { "", 0 },
+		{ "10hs", 0 }, { "10x", 0 }, { "-5", 0 }, { "1 h", 0 },
+		{ "99999999999h", 0 }, { "10H", 0 },
+	};
+	struct config c;
+	char text[256], errs[1024];
+	int n;
+
+	CU_ASSERT_EQUAL(load(&c, "[node]\nfqdn = node1.kredir.test\n",
+	    errs, sizeof(errs)), 0);
+	CHECK(c.max_lifetime == 36000, "default 10 h: %u", c.max_lifetime);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "[node]\nfqdn = node1.kredir.test\n"
+		    "[session]\nmax_lifetime = %s\n", t[i].v);
+		n = load(&c, text, errs, sizeof(errs));
+		if (t[i].want == 0)
+			CHECK(n == 1 && strstr(errs, "t.ini:4:") != NULL,
+			    "'%s' refused at line 4: %s", t[i].v, errs);
+		else
+			CHECK(n == 0 && c.max_lifetime == t[i].want,
+			    "'%s': %d errors, %u s", t[i].v, n, c.max_lifetime);
+	}
+}
+
 void
 suite_config(void)
 {
@@ -412,9 +502,11 @@ suite_config(void)
 	    UNIT_TEST(test_bad_files),
 	    UNIT_TEST(test_word_errors),
 	    UNIT_TEST(test_every_error_reported),
+	    UNIT_TEST(test_cookie_prefix),
 	    UNIT_TEST(test_long_line),
 	    UNIT_TEST(test_nul_and_crlf),
 	    UNIT_TEST(test_nul_byte),
 	    UNIT_TEST(test_long_file_name),
-	    UNIT_TEST(test_missing_file));
+	    UNIT_TEST(test_missing_file),
+	    UNIT_TEST(test_max_lifetime));
 }

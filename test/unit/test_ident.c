@@ -167,13 +167,14 @@ test_ident_sweep(void)
 	path_of("krb5cc_" ID2, p, sizeof(p));
 	fd = open(p, O_WRONLY | O_CREAT, 0600);	/* not a cache: kept a day */
 	close(fd);
-	CU_ASSERT_EQUAL(ccache_sweep(dir, time(NULL), 0), 1);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, time(NULL), 0, 36000), 1);
 	path_of("krb5cc_" ID ".groups", p, sizeof(p));
 	CU_ASSERT_EQUAL(access(p, F_OK), -1);
 	path_of("krb5cc_" ID2 ".groups", p, sizeof(p));
 	CU_ASSERT_EQUAL(access(p, F_OK), 0);
 	/* the unreadable cache's day is over: both go */
-	CU_ASSERT_EQUAL(ccache_sweep(dir, time(NULL) + 2 * 86400, 0), 1);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, time(NULL) + 2 * 86400, 0,
+	    36000), 1);
 	CU_ASSERT_EQUAL(access(p, F_OK), -1);
 	ccache_sweep_end();
 	teardown();

@@ -118,10 +118,153 @@ test_log_msg(void)
 	CHECK(n == (size_t)(p - text) + pn + 3, "nothing else: %zu bytes", n);
 }
 
+/* Values a log parser can trust (security rule 7). */
+static void
+test_log_value(void)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} t[] = {
+		{ "alice@KREDIR.TEST", "alice@KREDIR.TEST" },
+		{ "HTTP/node1.kredir.test@KREDIR.TEST",
+		    "HTTP/node1.kredir.test@KREDIR.TEST" },
+		{ "", "\"\"" },
+		{ NULL, "\"\"" },
+		{ "mal reason=x principal=admin@KREDIR.TEST",
+		    "\"mal reason=x principal=admin@KREDIR.TEST\"" },
+		{ "a=b", "\"a=b\"" },
+		{ "a\"b", "\"a\\\"b\"" },
+		{ "a\\b", "\"a\\\\b\"" },
+		{ "evil\r\nX-Remote-User: admin", "\"evil\\x0d\\x0aX-Remote-User: "
+		    "admin\"" },
+		{ "\x7f\x80\xff", "\"\\x7f\\x80\\xff\"" },
+		{ "jos\xc3\xa9", "\"jos\\xc3\\xa9\"" },
+		{ "\t", "\"\\x09\"" },
+	};
+	char	 out[128];
+	size_t	 n;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = log_value(t[i].in, out, sizeof(out));
+		CHECK(strcmp(out, t[i].want) == 0 && n == strlen(out),
+		    "row %zu: got [%s], want [%s]", i, out, t[i].want);
+	}
+	CHECK(log_value("abc", out, 3) == 0 && out[0] == '\0', "bare, short");
+	CHECK(log_value("abc", out, 4) == 3, "bare, fits");
+	CHECK(log_value("a b", out, 5) == 0 && out[0] == '\0', "quoted, short");
+	CHECK(log_value("a b", out, 6) == 5, "quoted, fits");
+	CHECK(!log_value_is_bare("a=b", 3) && log_value_is_bare("a=b", 1),
+	    "length bounds the check");
+}
+
+/* Runs fn with stderr in a temporary file; its text into buf. */
+static void
+capture(void (*fn)(void), char *buf, size_t len)
+{
+	char	 path[] = "/tmp/kredir-logv-XXXXXX";
+	int	 fd, saved;
+	ssize_t	 n;
+
+	if ((fd = mkstemp(path)) == -1 || unlink(path) == -1 ||
+	    (saved = dup(STDERR_FILENO)) == -1 ||
+	    dup2(fd, STDERR_FILENO) == -1)
+		abort();
+	log_init(LOG_INFO, "kredir");
+	fn();
+	if (dup2(saved, STDERR_FILENO) == -1 || lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	n = read(fd, buf, len - 1);
+	close(saved);
+	close(fd);
+	if (n < 0)
+		abort();
+	buf[n] = '\0';
+}
+
+/* The text of the first line after "kredir[pid]: ", newline dropped. */
+static const char *
+body(char *text)
+{
+	char	*p = strstr(text, "]: "), *nl;
+
+	if (p == NULL)
+		return "";
+	if ((nl = strchr(p, '\n')) != NULL)
+		*nl = '\0';
+	return p + 3;
+}
+
+static void
+forged_lines(void)
+{
+	log_msg(LOG_WARN, "forbidden principal=%s reason=\"%s\"",
+	    "mal reason=x principal=admin@KREDIR.TEST", "bad \"realm\" \\ ok");
+}
+
+static void
+numbers_line(void)
+{
+	log_msg(LOG_INFO, "n=%d u=%u z=%zu l=%ld ll=%lld x=%x pct=%% s=%.3s "
+	    "p=%.*s", -7, 7u, (size_t)12, -5L, 1LL << 40, 255u, "abcdef", 2,
+	    "a\nb");
+}
+
+static void
+long_quoted(void)
+{
+	char	 big[3000];
+
+	memset(big, ' ', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_msg(LOG_INFO, "event principal=%s after=1", big);
+}
+
+static void
+long_in_quote(void)
+{
+	char	 big[3000];
+
+	memset(big, '"', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_msg(LOG_INFO, "event reason=\"x %s y\" after=1", big);
+}
+
+static void
+test_log_msg_values(void)
+{
+	char		 text[8192];
+	const char	*b;
+	size_t		 n;
+
+	capture(forged_lines, text, sizeof(text));
+	b = body(text);
+	CHECK(strcmp(b, "forbidden principal=\"mal reason=x principal=admin@"
+	    "KREDIR.TEST\" reason=\"bad \\\"realm\\\" \\\\ ok\"") == 0,
+	    "a principal cannot add keys: [%s]", b);
+	capture(numbers_line, text, sizeof(text));
+	b = body(text);
+	CHECK(strcmp(b, "n=-7 u=7 z=12 l=-5 ll=1099511627776 x=ff pct=% "
+	    "s=abc p=\"a\\x0a\"") == 0, "numbers and precision: [%s]", b);
+	capture(long_quoted, text, sizeof(text));
+	n = strlen(text);
+	CHECK(n == 2048 && memcmp(text + n - 5, "...\"\n", 5) == 0 &&
+	    strstr(text, "after=") == NULL, "cut inside the quotes: %zu [%s]",
+	    n, text + n - 8);
+	capture(long_in_quote, text, sizeof(text));
+	n = strlen(text);
+	CHECK(n <= 2048 && memcmp(text + n - 5, "...\"\n", 5) == 0 &&
+	    text[n - 6] == '"' && text[n - 7] == '\\',
+	    "cut inside the format's quotes, escapes whole: %zu [%s]", n,
+	    text + n - 10);
+}
+
 void
 suite_log(void)
 {
 	UNIT_SUITE("log",
 	    UNIT_TEST(test_log_escape),
-	    UNIT_TEST(test_log_msg));
+	    UNIT_TEST(test_log_msg),
+	    UNIT_TEST(test_log_value),
+	    UNIT_TEST(test_log_msg_values));
 }

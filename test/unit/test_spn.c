@@ -159,25 +159,6 @@ test_principals(void)
 	    "HTTP/www.kredir.test@KREDIR.TEST"));
 }
 
-static void
-test_realms(void)
-{
-	struct config c;
-
-	make_config(&c, MODE_REDIRECT);
-	CU_ASSERT_STRING_EQUAL(spn_principal_realm("alice@KREDIR.TEST"),
-	    "KREDIR.TEST");
-	CU_ASSERT_PTR_NULL(spn_principal_realm("alice"));
-	CU_ASSERT_PTR_NULL(spn_principal_realm("alice@"));
-	CU_ASSERT_TRUE(spn_realm_allowed(&c, "alice@ANY.REALM"));
-	strcpy(c.realms[0], "KREDIR.TEST");
-	c.nrealms = 1;
-	CU_ASSERT_TRUE(spn_realm_allowed(&c, "alice@KREDIR.TEST"));
-	CU_ASSERT_FALSE(spn_realm_allowed(&c, "alice@EVIL.TEST"));
-	CU_ASSERT_FALSE(spn_realm_allowed(&c, "alice@kredir.test"));
-	CU_ASSERT_FALSE(spn_realm_allowed(&c, "alice"));
-}
-
 void
 suite_spn(void)
 {
@@ -185,6 +166,5 @@ suite_spn(void)
 	    UNIT_TEST(test_canonicalize_table),
 	    UNIT_TEST(test_canonicalize_lengths),
 	    UNIT_TEST(test_route),
-	    UNIT_TEST(test_principals),
-	    UNIT_TEST(test_realms));
+	    UNIT_TEST(test_principals));
 }
