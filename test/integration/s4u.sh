@@ -287,12 +287,14 @@ kt_expect_eq "erin: no cache stored" 0 "$(caches | wc -l)"
 KT_INI_FQDN=$FQDN3 KT_INI_PORT="" KT_INI_KEYTAB=$S3/http.keytab \
     KT_INI_STATE=$S3 kt_kredir_ini "$S3/kredir.ini" 'kerberos.account=NODE3$' \
     "kerberos.delegate_to=HTTP/$BACKEND" server.whoami_path=/whoami
-# cgi NAME [gss_token.py args]: one request with a fresh token; status in
-# CGI_STATUS, the answer in $KT_DIR/cgi.out, the log in $S3/kredir.log.
+# cgi [gss_token.py args]: one request with a fresh token (for CGI_TARGET,
+# service@host, HTTP@node3 by default); status in CGI_STATUS, the answer
+# in $KT_DIR/cgi.out, the log in $S3/kredir.log.
 cgi() {
 	local tok
 	tok=$(KRB5CCNAME=$ALICE_CC "$PY" "$CLIENTS/gss_token.py" "$@" \
-	    "HTTP@$FQDN3" 2>>"$KT_DIR/gss.err") || kt_die "gss_token.py failed"
+	    "${CGI_TARGET:-HTTP@$FQDN3}" 2>>"$KT_DIR/gss.err") ||
+	    kt_die "gss_token.py failed: $(tail -n 2 "$KT_DIR/gss.err")"
 	env -i PATH="$KT_PATH" "${KT_ENV[@]}" KREDIR_CONFIG="$S3/kredir.ini" \
 	    GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
 	    REQUEST_METHOD=GET REQUEST_URI="${CGI_URI:-/}" SCRIPT_NAME=/ \
@@ -403,7 +405,7 @@ fi
 # also opens tickets for the account's other SPNs (cifs/node3).  Only
 # HTTP/node3 logs in.
 before=$(kt_log_count "$S3/kredir.log" rejected)
-cgi "cifs@$FQDN3"
+CGI_TARGET=cifs@$FQDN3 cgi
 kt_expect_eq "account set: a ticket for cifs/$FQDN3 (NODE3\$'s other SPN) is refused (401)" \
     401 "$CGI_STATUS"
 kt_expect_match "cifs/ ticket: logged rejected with the ticket's own service" \
@@ -433,6 +435,8 @@ kt_expect_match "forged KRB-CRED: logged forbidden, the credential's name" \
     "$(grep -E 'kredir\[[0-9]+\]: forbidden' "$S3/kredir.log" | tail -n 1)"
 kt_expect_eq "forged KRB-CRED: no cache stored" "$ncache" \
     "$(find "$S3/ccache" -name 'krb5cc_*' ! -name '*.*' | wc -l)"
+
+chmod 0700 "$S3/ccache"		# without cache_group again
 
 # An account whose keys the keytab lacks: kredir says so at start.
 KT_INI_FQDN=$FQDN3 KT_INI_PORT="" KT_INI_KEYTAB=$S3/http.keytab \
@@ -585,12 +589,31 @@ kt_expect_match "plain http, right password: 403, passwords over https only" \
 kt_expect_match "plain http: logged basic-refused ... plain http" \
     "basic-refused host=$FQDN6 reason=\"a password over plain http" \
     "$(grep -E 'kredir\[[0-9]+\]: basic-refused' "$S6/kredir.log" | tail -n 1)"
+# Its own state: cache_group (0750 of www-data) and max_lifetime.
+S6P=$KT_DIR/node6p
+kt_session_files "$S6P"
+chgrp www-data "$S6P/ccache"
+chmod 0750 "$S6P/ccache"
 KT_INI_FQDN=$FQDN6 KT_INI_PORT=$P6 KT_INI_KEYTAB=$S6/http.keytab \
-    KT_INI_STATE=$S6 kt_kredir_ini "$S6/plain.ini" basic.enable=yes \
-    basic.allow_plain_http=yes
+    KT_INI_STATE=$S6P kt_kredir_ini "$S6/plain.ini" basic.enable=yes \
+    basic.allow_plain_http=yes session.cache_group=www-data \
+    session.max_lifetime=600
 plain "$S6/plain.ini" "$BASIC_ALICE"
+now=$(date +%s)
 kt_expect_eq "plain http with allow_plain_http = yes: 200 alice" "200 alice@$R" \
     "$PLAIN_STATUS $(tr -d '\r' <"$KT_DIR/plain.out" | sed -n 's/^X-Remote-User: //p')"
+cc=$(tr -d '\r' <"$KT_DIR/plain.out" | sed -n 's/^X-Kredir-Ccache: FILE://p')
+kt_expect_eq "password login with cache_group: the cache is 0640 of the group" \
+    "640 $(id -un):www-data" "$(stat -c '%a %U:%G' "$cc" 2>&1)"
+recorded=$(klist -C -c "FILE:$cc" 2>/dev/null | sed -n 's/^config: kredir_expires = //p')
+tgt_end=$(tkt_end "FILE:$cc" "krbtgt/$R@$R") || kt_die "no TGT in the password login's cache"
+if [ -n "$recorded" ] && [ "$recorded" -gt "$now" ] &&
+    [ "$recorded" -le $((now + 600)) ] && [ "$recorded" -le "$tgt_end" ]; then
+	kt_pass "password login: the session ends with the TGT, capped by max_lifetime (600 s)"
+else
+	kt_fail "password login: the session ends with the TGT, capped by max_lifetime (600 s)" \
+	    "recorded '$recorded', now $now, TGT $tgt_end"
+fi
 KT_INI_FQDN=$FQDN6 KT_INI_PORT=$P6 KT_INI_KEYTAB=$S6/http.keytab \
     KT_INI_STATE=$S6 kt_kredir_ini "$S6/nobasic.ini"
 plain "$S6/nobasic.ini" "$BASIC_ALICE"
@@ -598,7 +621,7 @@ kt_expect_eq "[basic] not enabled: a Basic header is only challenged (401)" \
     401 "$PLAIN_STATUS"
 
 leak=$(grep -r -l -a -F -e "$ALICE_PW" -e "$(printf 'alice:%s' "$ALICE_PW" | base64 -w0)" \
-    "$S6" "$KT_DIR"/node[1235] "$KT_DIR/backend" 2>/dev/null)
+    "$S6" "$S6P" "$KT_DIR"/node[1235] "$KT_DIR/backend" 2>/dev/null)
 kt_expect_eq "the password (or its base64) is in no log, cache or file" "" "$leak"
 
 # ============================================================ the end
