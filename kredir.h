@@ -674,7 +674,8 @@ struct basic {
 /*
  * Checks "Authorization: Basic" with the KDC (AS-REQ) and verifies the
  * TGT against our keytab; fills o as a Negotiate login with a forwarded
- * TGT would be.  The password is wiped.  Call auth_outcome_free(o), then
+ * TGT would be (o->expires: the TGT's end, capped by max_lifetime; the
+ * names through auth_take_name).  The password is wiped.  Call auth_outcome_free(o), then
  * basic_free(b), whatever the result.
  */
 /*
