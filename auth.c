@@ -221,14 +221,51 @@ profile_clockskew(void)
 	return skew;
 }
 
-int
-auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
+/*
+ * The acceptor: the node account's credential (constrained delegation),
+ * else the keytab's, bound to service/<fqdn> (any of its names in
+ * shared-SPN mode).  0, or -1 and err.
+ */
+static int
+acquire_acceptor(struct auth *a, const struct config *c, char *err,
+    size_t errlen)
 {
 	gss_key_value_element_desc el = { "keytab", c->keytab };
 	gss_key_value_set_desc store = { 1, &el };
 	gss_OID_desc mechs[2] = { oid_spnego, oid_krb5 };
-	gss_OID_set_desc mechset = { 2, mechs }, negset = { 1, &mechs[1] };
+	gss_OID_set_desc mechset = { 2, mechs };
 	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 maj, min;
+
+	if (c->account[0] != '\0') {
+		/*
+		 * Bound to the account's key: MIT names the account as the
+		 * target, whichever of its SPNs the ticket was for, so only
+		 * ticket_is_ours (the token's own sname) keeps host/, cifs/
+		 * and the rest of the account's SPNs out.
+		 */
+		a->any_name = false;
+		return s4u_acquire(c, &a->acceptor, err, errlen);
+	}
+	if (!a->any_name && import_acceptor_name(c, &name, err, errlen) == -1)
+		return -1;
+	maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &mechset,
+	    GSS_C_ACCEPT, &store, &a->acceptor, NULL, NULL);
+	gss_release_name(&min, &name);
+	if (GSS_ERROR(maj)) {
+		snprintf(err, errlen, "acceptor %s/%s from %s: ", c->service,
+		    c->fqdn, c->keytab);
+		format_status(err + strlen(err), errlen - strlen(err), maj,
+		    min, &oid_krb5);
+		return -1;
+	}
+	return 0;
+}
+
+int
+auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
+{
+	gss_OID_set_desc negset = { 1, &oid_krb5 };
 	OM_uint32 maj, min;
 	int rc = -1;
 
@@ -246,32 +283,9 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (check_keys(a, c, err, errlen) == -1)
-		return -1;
-	if (c->account[0] != '\0') {	/* constrained delegation */
-		/*
-		 * Bound to the account's key: MIT names the account as the
-		 * target, whichever of its SPNs the ticket was for, so only
-		 * ticket_is_ours (the token's own sname) keeps host/, cifs/
-		 * and the rest of the account's SPNs out.
-		 */
-		a->any_name = false;
-		if (s4u_acquire(c, &a->acceptor, err, errlen) == -1)
-			goto done;
-		maj = GSS_S_COMPLETE;
-	} else if (!a->any_name && import_acceptor_name(c, &name, err,
-	    errlen) == -1)
-		return -1;
-	else
-		maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE,
-		    &mechset, GSS_C_ACCEPT, &store, &a->acceptor, NULL, NULL);
-	if (GSS_ERROR(maj)) {
-		snprintf(err, errlen, "acceptor %s/%s from %s: ", c->service,
-		    c->fqdn, c->keytab);
-		format_status(err + strlen(err), errlen - strlen(err), maj,
-		    min, &oid_krb5);
+	if (check_keys(a, c, err, errlen) == -1 ||
+	    acquire_acceptor(a, c, err, errlen) == -1)
 		goto done;
-	}
 	/* SPNEGO may negotiate Kerberos only: never NTLM, never IAKERB. */
 	maj = gss_set_neg_mechs(&min, a->acceptor, &negset);
 	if (GSS_ERROR(maj)) {
@@ -284,7 +298,6 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 done:
 	if (rc == -1)
 		gss_release_cred(&min, &a->acceptor);
-	gss_release_name(&min, &name);
 	return rc;
 }
 
