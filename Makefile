@@ -1,5 +1,5 @@
 # kredir -- see README.  Targets: all check unit leaks asan fuzz bench demo
-# install uninstall lint-man lint-docs clean
+# install uninstall deb lint-man lint-docs clean
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
@@ -7,7 +7,7 @@ SYSCONFDIR ?= /etc
 DESTDIR	?=
 
 PKG_CONFIG ?= pkg-config
-PKGS	 = krb5-gssapi krb5 fcgi inih
+PKGS	 = krb5-gssapi krb5 fcgi inih libcrypto
 
 CC	?= cc
 OPT	?= -O2 -g
@@ -18,7 +18,7 @@ CFLAGS	+= -std=c99 -D_DEFAULT_SOURCE $(OPT) $(WARN) \
 LDLIBS	+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 # Every module but main; the unit tests link them all.
-MODULES	 = compat.c der.c pac.c access.c config.c spn.c http.c log.c sha256.c session.c auth.c authpac.c ident.c ccache.c farm.c supervise.c listen.c metrics.c whoami.c s4u.c basic.c check.c
+MODULES	 = compat.c der.c pac.c access.c config.c spn.c http.c log.c sha256.c session.c auth.c authpac.c ident.c ccache.c farm.c supervise.c listen.c metrics.c whoami.c s4u.c basic.c check.c tlsbind.c
 OBJS	 = $(MODULES:.c=.o)
 UNIT_SRCS = $(wildcard test/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:.c=.o)
@@ -72,6 +72,25 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/kredir $(DESTDIR)$(MANDIR)/man8/kredir.8 \
 	    $(DESTDIR)$(MANDIR)/man5/kredir.ini.5
 
+# The Debian package (docs/package.md): dpkg-buildpackage -us -uc -b in
+# a copy of the tree, since it writes into debian/ and into the parent
+# directory; the .deb, .buildinfo and .changes files land in DEBDIR.
+# The package build sees none of this make's variables (make asan's OPT).
+DEBDIR	?= ..
+DEBFLAGS ?= -jauto
+deb:
+	@set -e; out=$$(cd "$(DEBDIR)" && pwd); \
+	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/kredir-deb.XXXXXX"); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir "$$tmp/kredir"; \
+	tar -cf - --exclude-vcs --exclude='*.o' --exclude=./kredir \
+	    --exclude=./test/unit/run --exclude=./fuzz/build . | \
+	    tar -C "$$tmp/kredir" -xf -; \
+	(cd "$$tmp/kredir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    dpkg-buildpackage -us -uc -b $(DEBFLAGS)); \
+	cp "$$tmp"/*.deb "$$tmp"/*.buildinfo "$$tmp"/*.changes "$$out"/; \
+	cd "$$tmp" && for f in *.deb *.changes; do echo "$$out/$$f"; done
+
 lint-man:
 	mandoc -Tlint -W warning kredir.8 kredir.ini.5
 
@@ -100,4 +119,4 @@ clean:
 	rm -rf fuzz/build
 	$(MAKE) -C bench clean
 
-.PHONY: all unit check leaks asan fuzz bench install uninstall lint-man lint-docs demo clean
+.PHONY: all unit check leaks asan fuzz bench install uninstall deb lint-man lint-docs demo clean

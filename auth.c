@@ -761,10 +761,29 @@ ticket_is_valid(const struct auth *a, const struct config *c,
 	    sizeof(o->why))) && set_expiry(a, c, time_rec, o) == 0;
 }
 
+/*
+ * RFC 5929 tls-server-end-point as SSPI and MIT lay it out: no addresses
+ * (GSS_C_AF_UNSPEC), the binding in application_data.
+ */
+static gss_channel_bindings_t
+channel_bindings(const struct tlsbind *cb,
+    struct gss_channel_bindings_struct *b)
+{
+	if (cb == NULL || cb->len == 0)
+		return GSS_C_NO_CHANNEL_BINDINGS;
+	memset(b, 0, sizeof(*b));
+	b->initiator_addrtype = GSS_C_AF_UNSPEC;
+	b->acceptor_addrtype = GSS_C_AF_UNSPEC;
+	b->application_data.length = cb->len;
+	b->application_data.value = (void *)(uintptr_t)cb->data;
+	return b;
+}
+
 enum auth_result
 auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
-    size_t n, struct auth_outcome *o)
+    size_t n, const struct tlsbind *cb, struct auth_outcome *o)
 {
+	struct gss_channel_bindings_struct bind;
 	gss_buffer_desc in = { n, (void *)(uintptr_t)tok };
 	gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
 	gss_name_t src = GSS_C_NO_NAME;
@@ -777,7 +796,7 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 	if (auth_token_is_ntlm(tok, n))
 		return AUTH_NTLM;
 	maj = gss_accept_sec_context(&min, &ctx, a->acceptor, &in,
-	    GSS_C_NO_CHANNEL_BINDINGS, &src, &mech, &o->out, &flags,
+	    channel_bindings(cb, &bind), &src, &mech, &o->out, &flags,
 	    &time_rec, &o->delegated);
 	o->spnego = is_spnego(tok, n);
 	if (GSS_ERROR(maj)) {
@@ -786,6 +805,10 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 		o->replay = strstr(o->why,
 		    error_message(KRB5KRB_AP_ERR_REPEAT)) != NULL;
 		r = is_local_failure(maj, o->why) ? AUTH_ERROR : AUTH_DENIED;
+		if (GSS_ROUTINE_ERROR(maj) == GSS_S_BAD_BINDINGS)
+			snprintf(o->why, sizeof(o->why), "channel binding "
+			    "mismatch: the client bound its token to another "
+			    "TLS certificate");
 		if (access(c->keytab, R_OK) == -1) {	/* say so plainly */
 			size_t used = strlen(o->why);
 			snprintf(o->why + used, sizeof(o->why) - used,
@@ -795,6 +818,8 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 		goto done;
 	}
 	ticket_flags(ctx, o);
+	/* MIT 1.19+: set only when the client sent the same binding */
+	o->channel_bound = (flags & GSS_C_CHANNEL_BOUND_FLAG) != 0;
 	if (maj & GSS_S_CONTINUE_NEEDED) {
 		r = AUTH_CONTINUE;
 		goto done;

@@ -72,6 +72,7 @@ config_defaults(struct config *c)
 	strlcpy(c->secret_file, "/etc/kredir/session.key",
 	    sizeof(c->secret_file));
 	strlcpy(c->cookie_name, "kredir_session", sizeof(c->cookie_name));
+	c->channel_binding = CB_DEFAULT;
 	c->secure = SECURE_AUTO;
 	c->max_lifetime = 10 * 3600;
 	c->action = SUCCESS_REDIRECT;
@@ -382,6 +383,8 @@ set_targets(struct parse *p, const char *v, void *dst)
 	}
 	return 0;
 }
+WORD_SETTER(set_channel_binding, enum channel_binding, "off", "allow",
+    "require")
 
 static int
 set_scheme(struct parse *p, const char *v, void *dst)
@@ -575,6 +578,10 @@ static const struct key keys[] = {
 	    F(constrained_cache), false },
 	{ "basic", "enable", set_bool, F(basic), false },
 	{ "basic", "allow_plain_http", set_bool, F(basic_plain_http), false },
+	{ "kerberos", "tls_certificate", set_optional_path, F(tls_certificate),
+	    false },
+	{ "kerberos", "channel_binding", set_channel_binding,
+	    F(channel_binding), false },
 	{ "session", "cache_dir", set_path, F(cache_dir), false },
 	{ "session", "secret_file", set_path, F(secret_file), false },
 	{ "session", "secret_previous_file", set_optional_path,
@@ -814,6 +821,14 @@ check_whole(struct parse *p)
 	    strcmp(c->logout_path, c->metrics_path) == 0))
 		perr(p, "logout_path %s is also whoami_path or metrics_path",
 		    c->logout_path);
+	/* Bindings come from the certificate: on by default when it is set. */
+	if (c->channel_binding == CB_DEFAULT)
+		c->channel_binding = c->tls_certificate[0] != '\0' ? CB_ALLOW :
+		    CB_OFF;
+	else if (c->channel_binding != CB_OFF && c->tls_certificate[0] == '\0')
+		perr(p, "channel_binding = %s needs [kerberos] tls_certificate "
+		    "(the certificate the web server presents)",
+		    c->channel_binding == CB_ALLOW ? "allow" : "require");
 }
 
 static int

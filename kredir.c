@@ -35,6 +35,7 @@ extern char **environ;
 struct server {
 	struct config	 conf;
 	struct auth	 auth;
+	struct tlsbind	 tlsbind;	/* of [kerberos] tls_certificate */
 	unsigned char	 secret[KREDIR_SECRET_MAX];	/* signs, verifies */
 	size_t		 secretlen;
 	unsigned char	 previous[KREDIR_SECRET_MAX];	/* only verifies */
@@ -67,6 +68,7 @@ struct request {
 	bool		 authorizer;	/* FastCGI Authorizer role */
 	bool		 whoami;	/* the who-am-I path was asked for */
 	bool		 offer_basic;	/* [basic] enable, and allowed here */
+	const char	*bound;		/* channel binding: yes, none, "" */
 };
 
 static struct resp resp;
@@ -265,9 +267,14 @@ respond_challenge(struct request *rq, const gss_buffer_desc *tok)
 		}
 		resp_add("WWW-Authenticate: Negotiate %s\r\n", b64);
 		free(b64);
-	} else
+	} else if (!rq->deny_only)	/* see below */
 		resp_add("WWW-Authenticate: Negotiate\r\n");
-	if (rq->offer_basic)
+	/*
+	 * No challenge in an auth_request subrequest's 401: the recipe hands
+	 * it to the login location, which challenges, and nginx would copy
+	 * ours into the answer too (the browser would get two).
+	 */
+	if (rq->offer_basic && !rq->deny_only)
 		resp_add("WWW-Authenticate: Basic realm=\"kredir\", "
 		    "charset=\"UTF-8\"\r\n");
 	resp_page("Kerberos login required", "<p>This site signs you in with "
@@ -702,6 +709,35 @@ store_session(struct server *s, struct request *rq, struct auth_outcome *o,
 	return 0;
 }
 
+/*
+ * One "authenticated" line: with a delegated credential (kind not NULL),
+ * its kind, what the cache holds and how the user signed in; over TLS
+ * with bindings on, what the token showed.  Every field a fixed key: no
+ * value carries a key of its own (log_msg would quote it).
+ */
+static void
+log_authenticated(const struct request *rq, const struct auth_outcome *o,
+    const char *kind, const char *cache)
+{
+	const char *login = o->password ? "password" : "negotiate";
+
+	if (kind == NULL && rq->bound[0] == '\0')
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=no "
+		    "host=%s", o->principal, rq->canon);
+	else if (kind == NULL)
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=no "
+		    "host=%s channel_binding=%s", o->principal, rq->canon,
+		    rq->bound);
+	else if (rq->bound[0] == '\0')
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=yes "
+		    "host=%s delegation=%s cache=%s login=%s", o->principal,
+		    rq->canon, kind, cache, login);
+	else
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=yes "
+		    "host=%s delegation=%s cache=%s login=%s channel_binding=%s",
+		    o->principal, rq->canon, kind, cache, login, rq->bound);
+}
+
 /* Stores the delegated credential and answers with a fresh cookie. */
 static void
 finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
@@ -739,11 +775,8 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	    KIND_CONSTRAINED);
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
-	log_msg(LOG_INFO, "authenticated principal=%s delegated=yes host=%s "
-	    "delegation=%s cache=%s login=%s", o->principal, rq->canon,
-	    l.kind, plan == PLAN_STORE_IMPERSONATOR ? "impersonator" :
-	    plan == PLAN_STORE_TGT ? "tgt" : "targets",
-	    o->password ? "password" : "negotiate");
+	log_authenticated(rq, o, l.kind, plan == PLAN_STORE_IMPERSONATOR ?
+	    "impersonator" : plan == PLAN_STORE_TGT ? "tgt" : "targets");
 	free(mutual);
 	return;
 fail:
@@ -789,9 +822,48 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 	l.mutual = mutual;
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
-	log_msg(LOG_INFO, "authenticated principal=%s delegated=no host=%s",
-	    o->principal, rq->canon);
+	log_authenticated(rq, o, NULL, NULL);
 	free(mutual);
+}
+
+/*
+ * The channel binding policy around one accept.  Bindings are checked
+ * only for requests that came over TLS to this node: behind a balancer
+ * that ends TLS, the client hashed the balancer's certificate.
+ */
+static enum auth_result
+accept_bound(struct server *s, struct request *rq, const unsigned char *tok,
+    size_t n, struct auth_outcome *o)
+{
+	enum channel_binding cb = s->conf.channel_binding;
+	enum auth_result r;
+
+	r = auth_accept(&s->auth, &s->conf, tok, n, cb != CB_OFF && rq->tls ?
+	    &s->tlsbind : NULL, o);
+	if (cb == CB_OFF || !rq->tls || r != AUTH_OK)
+		return r;
+	rq->bound = o->channel_bound ? "yes" : "none";
+	if (cb == CB_REQUIRE && !o->channel_bound) {
+		snprintf(o->why, sizeof(o->why), "channel_binding = require "
+		    "and the client sent no tls-server-end-point binding");
+		return AUTH_DENIED;
+	}
+	return r;
+}
+
+/* channel_binding = require over plain http: nothing can be bound. */
+static bool
+refuse_unbound(struct server *s, struct request *rq)
+{
+	if (s->conf.channel_binding != CB_REQUIRE || rq->tls)
+		return false;
+	metrics_count(METRIC_FORBIDDEN);
+	respond_plain(rq, 403, "Forbidden", "This site accepts Kerberos "
+	    "logins over https only.");
+	log_msg(LOG_WARN, "forbidden host=%s reason=\"channel_binding = "
+	    "require and the request did not come over TLS to this node\"",
+	    rq->canon);
+	return true;
 }
 
 static void
@@ -800,7 +872,9 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 {
 	struct auth_outcome o;
 
-	switch (auth_accept(&s->auth, &s->conf, tok, n, &o)) {
+	if (refuse_unbound(s, rq))
+		return;
+	switch (accept_bound(s, rq, tok, n, &o)) {
 	case AUTH_OK:
 		handle_accepted(s, rq, &o, sess);
 		break;
@@ -834,14 +908,17 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 	auth_outcome_free(&o);
 }
 
-/* A password the KDC refused: 401, and the same offer again. */
+/*
+ * A password the KDC refused: 401, and the same offer again (not in an
+ * auth_request subrequest: see respond_challenge).
+ */
 static void
 respond_password_refused(struct request *rq)
 {
 	resp_start(401, "Unauthorized");
-	resp_add("WWW-Authenticate: Negotiate\r\n");
-	if (rq->offer_basic)
-		resp_add("WWW-Authenticate: Basic realm=\"kredir\", "
+	if (!rq->deny_only)
+		resp_add("WWW-Authenticate: Negotiate\r\n"
+		    "WWW-Authenticate: Basic realm=\"kredir\", "
 		    "charset=\"UTF-8\"\r\n");
 	resp_page("Credentials refused", "<p>The user name or password was "
 	    "not accepted.</p>");
@@ -995,6 +1072,7 @@ read_request(const struct server *s, struct request *rq)
 	rq->uri = FCGX_GetParam("REQUEST_URI", rq->envp);
 	rq->authz = FCGX_GetParam("HTTP_AUTHORIZATION", rq->envp);
 	rq->cookie = FCGX_GetParam("HTTP_COOKIE", rq->envp);
+	rq->bound = "";
 	role = FCGX_GetParam("FCGI_ROLE", rq->envp);
 	rq->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	https = FCGX_GetParam("HTTPS", rq->envp);
@@ -1311,6 +1389,8 @@ server_start(struct server *s)
 	if (s->hold == NULL && krb5_init_context(&s->hold) != 0)
 		s->hold = NULL;		/* slower, not broken */
 	if (check_rcache_dir(err, sizeof(err)) == -1 ||
+	    (s->conf.channel_binding != CB_OFF && tlsbind_load(&s->tlsbind,
+	    s->conf.tls_certificate, err, sizeof(err)) == -1) ||
 	    cache_group_find(&s->conf, &s->cache_gid, err, sizeof(err)) == -1 ||
 	    ccache_check_dir(s->conf.cache_dir, s->cache_gid, err,
 	    sizeof(err)) == -1 ||
@@ -1318,6 +1398,12 @@ server_start(struct server *s)
 	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
 		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
 		return -1;
+	}
+	if (s->conf.channel_binding != CB_OFF && !FCGX_IsCGI()) {
+		(void)tlsbind_describe(&s->tlsbind, err, sizeof(err));
+		log_msg(LOG_INFO, "start channel_binding=%s binding=\"%s\"",
+		    s->conf.channel_binding == CB_REQUIRE ? "require" : "allow",
+		    err);
 	}
 	/* A CGI process lives for one request: sweep in one process of 64. */
 	if (!FCGX_IsCGI() || (getpid() & 63) == 0)

@@ -99,6 +99,8 @@ enum log_level		{ LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 enum delegation		{ DELEG_ANY, DELEG_UNCONSTRAINED, DELEG_CONSTRAINED };
 /* What a constrained login stores: the backends' tickets, or MIT's cache. */
 enum constrained_cache	{ CCACHE_TARGETS, CCACHE_IMPERSONATOR };
+/* CB_DEFAULT: allow when tls_certificate is set, else off (config.c) */
+enum channel_binding	{ CB_OFF, CB_ALLOW, CB_REQUIRE, CB_DEFAULT };
 
 struct config {
 	/* [node] */
@@ -128,6 +130,8 @@ struct config {
 	/* [basic] */
 	bool		 basic;			/* the password fallback */
 	bool		 basic_plain_http;	/* also without TLS */
+	char		 tls_certificate[KREDIR_PATHBUF];	/* "": none */
+	enum channel_binding channel_binding;
 	/* [session] */
 	char		 cache_dir[KREDIR_PATHBUF];
 	char		 secret_file[KREDIR_PATHBUF];
@@ -425,6 +429,23 @@ size_t	 whoami_html(const struct whoami *, char *out, size_t outlen);
 /* Runs fn(arg) in n processes, restarting dead ones, until SIGTERM. */
 int	 supervise(unsigned n, int (*fn)(void *), void *arg);
 
+/* tlsbind.c: RFC 5929 tls-server-end-point channel bindings */
+#define TLSBIND_PREFIX		"tls-server-end-point:"
+#define TLSBIND_HASH_MAX	64	/* SHA-512 */
+struct tlsbind {
+	/* GSS application_data: TLSBIND_PREFIX + the certificate's hash */
+	unsigned char	 data[sizeof(TLSBIND_PREFIX) - 1 + TLSBIND_HASH_MAX];
+	size_t		 len;		/* 0: none */
+	char		 digest[16];	/* "SHA256", ... */
+};
+/* RFC 5929 section 4.1's hash for a signature hash (OpenSSL NIDs). */
+int	 tlsbind_digest_nid(int md_nid);
+/* The binding of the first certificate in a PEM file.  0, or -1 and err. */
+int	 tlsbind_load(struct tlsbind *, const char *path, char *err,
+	    size_t errlen);
+/* "SHA256 ab:cd:..."; its length, or 0 if it does not fit or is none. */
+size_t	 tlsbind_describe(const struct tlsbind *, char *out, size_t outlen);
+
 /* auth.c: the GSS-API exchange */
 enum auth_result {
 	AUTH_OK,		/* context complete */
@@ -455,6 +476,7 @@ struct auth_outcome {
 	bool		 forwardable;	/* the service ticket's own flag */
 	bool		 password;	/* a Basic login, not Negotiate */
 	bool		 replay;	/* rejected as a replay */
+	bool		 channel_bound;	/* the client's binding matched */
 	char		 why[512];	/* GSS text for the log, not clients */
 	bool		 has_pac;	/* pac holds a verified, decoded PAC */
 	struct pac_info	 pac;
@@ -465,9 +487,14 @@ struct auth_outcome {
 int	 auth_init(struct auth *, const struct config *, char *err,
 	    size_t errlen);
 void	 auth_free(struct auth *);
-/* Runs one gss_accept_sec_context; free o with auth_outcome_free. */
+/*
+ * Runs one gss_accept_sec_context, with the channel binding cb (NULL:
+ * none; a token carrying a wrong one is then refused); free o with
+ * auth_outcome_free.
+ */
 enum auth_result auth_accept(struct auth *, const struct config *,
-	    const unsigned char *tok, size_t n, struct auth_outcome *o);
+	    const unsigned char *tok, size_t n, const struct tlsbind *cb,
+	    struct auth_outcome *o);
 void	 auth_outcome_free(struct auth_outcome *);
 /* GSS major and minor status as text (for logs only). */
 void	 auth_status_text(char *buf, size_t len, OM_uint32 maj,

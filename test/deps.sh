@@ -2,6 +2,8 @@
 # real-realm integration tests.  Sourced by .ci/run (and make demo/README).
 # apache2 + libapache2-mod-auth-gssapi: the backend of test/integration/farm.sh;
 # haproxy: the balancer of test/integration/haproxy.sh.
+# debhelper, dpkg-dev, lintian, man-db, adduser, procps: make deb and
+# test/integration/package.sh (build, lint, install the package).
 #
 #   . test/deps.sh; kredir_deps            # one name per line
 #   kredir_deps_install                    # apt-get install them (root)
@@ -19,11 +21,16 @@ krb5-admin-server
 krb5-user
 spawn-fcgi
 nginx-light
+libnginx-mod-stream
 lighttpd
 curl
 gss-ntlmssp
 python3-gssapi
 ca-certificates
+openssl
+libssl-dev
+chromium
+libnss3-tools
 apache2
 libapache2-mod-auth-gssapi
 haproxy
@@ -40,6 +47,12 @@ samba-dsdb-modules
 samba-vfs-modules
 clang
 libclang-rt-14-dev
+dpkg-dev
+debhelper
+lintian
+man-db
+adduser
+procps
 LIST
 }
 

@@ -372,3 +372,90 @@ kf_logins_until() {
 	done
 	SEEN1=$s1 SEEN2=$s2 BAD=$bad BAD_WHY=$why
 }
+
+# ---------------------------------------------------------------- https
+# The farm over https (source test/tls-lib.sh too).  Every name keeps its
+# address and $KF_PORT, now TLS; $KF_HTTP_PORT on each node only
+# redirects to https (kredir-tls.conf).
+#
+#   kf_tls_up [section.key=value ...]   kf_up's farm with a throwaway CA,
+#       TLS at each node (farm-node.conf + kredir-tls.conf, a certificate
+#       for its own name and the virtual name), kredir with scheme =
+#       https and tls_certificate (channel binding allowed), and the
+#       balancer passing TLS through by SNI
+#       (farm-balancer-passthrough.conf).  $KT_CA is the CA to trust.
+
+# kf_tls_node_nginx N: node N's nginx, TLS on $KF_PORT, http on
+# $KF_HTTP_PORT.
+kf_tls_node_nginx() {
+	local n=$1 p=$KT_DIR/node$1/nginx
+	mkdir -p "$p"
+	kt_subst "$KT_ROOT/examples/nginx/farm-node.conf" "$p/node.conf" \
+	    LISTEN="${KF_ADDR[$n]}:$KF_PORT ssl" VIRTUAL_HOST="$KF_VHOST" \
+	    FQDN="${KF_FQDN[$n]}" KREDIR="${KF_ADDR[$n]}:${KF_FCGI_PORT[$n]}" \
+	    PARAMS="$KT_ROOT/examples/nginx/farm-kredir-params.conf" \
+	    APP="${KF_ADDR[$n]}:${KF_APP_PORT[$n]}" \
+	    ACCESS_LOG="$p/logs/access.log"
+	kt_subst "$KT_ROOT/examples/nginx/kredir-tls.conf" "$p/tls.conf" \
+	    CERT="$KT_DIR/ca/node$n.pem" CERT_KEY="$KT_DIR/ca/node$n.key" \
+	    HTTP_LISTEN="${KF_ADDR[$n]}:$KF_HTTP_PORT" \
+	    VIRTUAL_HOST="$KF_VHOST" FQDN="${KF_FQDN[$n]}"
+	kt_nginx_conf "$p" "$p/tls.conf" "$p/node.conf"
+	kt_start_nginx "$p" "${KF_ADDR[$n]}:$KF_PORT" \
+	    "${KF_ADDR[$n]}:$KF_HTTP_PORT"
+	KF_NGINX_PID[$n]=$KT_NGINX_PID
+}
+
+# kf_tls_lb: the balancer on the VIP, TLS passed through by SNI.
+kf_tls_lb() {
+	local p=$KT_DIR/lb
+	mkdir -p "$p/logs" "$p/tmp"
+	kt_subst "$KT_ROOT/examples/nginx/farm-balancer-passthrough.conf" \
+	    "$p/lb.conf" LISTEN="$KT_VIP_ADDR:$KF_PORT" \
+	    VIRTUAL_HOST="$KF_VHOST" NODE1="$KT_NODE1_ADDR:$KF_PORT" \
+	    NODE2="$KT_NODE2_ADDR:$KF_PORT"
+	cat >"$p/nginx.conf" <<-CONF
+	# written by kredir's test/farm-lib.sh (kf_tls_lb)
+	load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+	daemon off;
+	master_process on;
+	worker_processes 1;
+	user root root;
+	pid $p/nginx.pid;
+	error_log $p/logs/error.log info;
+	events { worker_connections 256; }
+	stream {
+	    log_format kredir_sni '\$remote_addr sni=\$ssl_preread_server_name -> \$upstream_addr';
+	    access_log $p/logs/access.log kredir_sni;
+	    include $p/lb.conf;
+	}
+	CONF
+	kt_start_nginx "$p" "$KT_VIP_ADDR:$KF_PORT"
+	KF_LB_PID=$KT_NGINX_PID
+	KF_LB_LOG=$p/logs/access.log
+}
+
+kf_tls_up() {
+	local n
+	[ -f /usr/lib/nginx/modules/ngx_stream_module.so ] ||
+	    kt_die "nginx's stream module is missing (libnginx-mod-stream)"
+	kf_setup
+	kt_pick_port KF_HTTP_PORT
+	KF_URL_VIP=https://$KF_VHOST:$KF_PORT
+	for n in 1 2; do
+		KF_URL[$n]=https://${KF_FQDN[$n]}:$KF_PORT
+		kt_resolve "${KF_FQDN[$n]}" "$KF_HTTP_PORT" "${KF_ADDR[$n]}"
+	done
+	kt_ca_init
+	for n in 1 2; do
+		kt_ca_cert "node$n" rsa "${KF_FQDN[$n]}" "$KF_VHOST"
+	done
+	kf_start_backend
+	for n in 1 2; do
+		kf_start_app "$n"
+		kf_kredir_start "$n" node.scheme=https \
+		    kerberos.tls_certificate="$KT_DIR/ca/node$n.pem" "$@"
+		kf_tls_node_nginx "$n"
+	done
+	kf_tls_lb
+}

@@ -470,7 +470,7 @@ kt_apache_conf() {
 		printf 'LogLevel info\nUser %s\nGroup %s\n' "$user" "$user"
 		printf 'TypesConfig /etc/mime.types\n'
 		for m in mpm_prefork authn_core authz_core alias mime dir env cgi \
-		    proxy proxy_fcgi authnz_fcgi; do
+		    proxy proxy_fcgi authnz_fcgi headers; do
 			printf 'LoadModule %s_module %s/mod_%s.so\n' "$m" "$mods" "${m#mpm_}"
 		done | sed 's|mod_prefork.so|mod_mpm_prefork.so|'
 		printf 'StartServers 1\nMinSpareServers 1\nMaxSpareServers 4\n'

@@ -8,7 +8,8 @@
 #   dc1.kredir-ad.test    127.0.0.20  samba (KDC)
 #   node1.kredir-ad.test  127.0.0.21  nginx, one port per kredir:
 #       P_G   kredir-responder.conf, action = headers, group rules
-#       P_AR  kredir-auth-request.conf (+ fcgiwrap, test/apps/whoami.cgi)
+#       P_AR  farm-node.conf, the auth_request recipe (its application:
+#             nginx in front of test/apps/whoami.cgi through fcgiwrap)
 #       P_U   kredir-responder.conf, allow_users, export_groups = no
 #     Apache kredir-fastcgi.conf (mod_authnz_fcgi authorizer), P_AP
 #     lighttpd kredir-fastcgi.conf (mod_fastcgi authorizer), P_L
@@ -100,7 +101,7 @@ done
 
 # ============================================================ the nodes
 chmod 0711 "$KT_DIR"
-for v in P_G P_AR P_U P_AP P_L F_G F_AR F_U F_AP F_L F_APPW; do
+for v in P_G P_AR P_U P_AP P_L F_G F_AR F_U F_AP F_L F_APPW F_APPH; do
 	kt_pick_port "$v"
 done
 for p in $P_G $P_AR $P_U $P_AP $P_L; do
@@ -166,12 +167,31 @@ kt_responder_conf "$NG/g.conf" "127.0.0.31:$P_G" "$ADDR:$P_G" "www.$D" \
     "$FQDN" "127.0.0.1:$F_G" "$NG/logs/g.log"
 kt_responder_conf "$NG/u.conf" "127.0.0.31:$P_U" "$ADDR:$P_U" "www.$D" \
     "$FQDN" "127.0.0.1:$F_U" "$NG/logs/u.log"
-kt_subst "$EX/nginx/kredir-auth-request.conf" "$NG/ar.conf" \
+kt_subst "$EX/nginx/farm-node.conf" "$NG/ar.conf" \
     LISTEN="$ADDR:$P_AR" VIRTUAL_HOST="www.$D" FQDN="$FQDN" \
-    KREDIR="127.0.0.1:$F_AR" PARAMS="$PARAMS" \
-    APP_FCGI="127.0.0.1:$F_APPW" APP_SCRIPT="$AR/app/whoami.cgi" \
+    KREDIR="127.0.0.1:$F_AR" PARAMS="$PARAMS" APP="127.0.0.1:$F_APPH" \
     ACCESS_LOG="$NG/logs/ar.log"
-kt_nginx_conf "$NG" "$NG/g.conf" "$NG/u.conf" "$NG/ar.conf"
+# The application: an HTTP server (the recipe proxies to one) running
+# whoami.cgi through fcgiwrap, what nginx set passed on as CGI variables.
+cat >"$NG/app.conf" <<EOF
+server {
+    listen 127.0.0.1:$F_APPH;
+    access_log off;
+    large_client_header_buffers 4 64k;
+    location / {
+        fastcgi_pass 127.0.0.1:$F_APPW;
+        include $PARAMS;
+        fastcgi_param SCRIPT_FILENAME $AR/app/whoami.cgi;
+        fastcgi_param REMOTE_USER \$http_x_remote_user;
+        fastcgi_param AUTH_TYPE Negotiate;
+        fastcgi_param KRB5CCNAME \$http_x_kredir_ccache;
+        fastcgi_param KREDIR_SID \$http_x_kredir_sid;
+        fastcgi_param KREDIR_UPN \$http_x_kredir_upn;
+        fastcgi_param KREDIR_GROUPS \$http_x_kredir_groups;
+    }
+}
+EOF
+kt_nginx_conf "$NG" "$NG/g.conf" "$NG/u.conf" "$NG/ar.conf" "$NG/app.conf"
 kt_start_nginx "$NG" "$ADDR:$P_G" "$ADDR:$P_U" "$ADDR:$P_AR"
 
 # Apache + mod_authnz_fcgi: kredir as www-data, the application too.

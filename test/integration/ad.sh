@@ -344,20 +344,20 @@ kt_wait_port 127.0.0.26 "$F_RC" "$KT_LAST_PID" ||
 RLOG=$RC/kredir/kredir.log
 KT_LOGS+=("$RLOG")
 
-# nginx: kredir-auth-request.conf (the application is not needed here).
-if [ -f "$EX/nginx/kredir-auth-request.conf" ]; then
+# nginx: farm-node.conf, the auth_request recipe (the application is not
+# needed here).
+if [ -f "$EX/nginx/farm-node.conf" ]; then
 	mkdir -p "$RC/nginx"
-	kt_subst "$EX/nginx/kredir-auth-request.conf" "$RC/nginx/ar.conf" \
+	kt_subst "$EX/nginx/farm-node.conf" "$RC/nginx/ar.conf" \
 	    LISTEN="127.0.0.26:$P_NA" VIRTUAL_HOST="$VHOST" FQDN="$FQDN1" \
 	    KREDIR="127.0.0.26:$F_RC" PARAMS="$EX/nginx/farm-kredir-params.conf" \
-	    APP_FCGI="127.0.0.26:$F_RC" APP_SCRIPT=/nonexistent \
-	    ACCESS_LOG="$RC/nginx/logs/access.log"
+	    APP="127.0.0.26:$F_RC" ACCESS_LOG="$RC/nginx/logs/access.log"
 	kt_nginx_conf "$RC/nginx" "$RC/nginx/ar.conf"
 	kt_start_nginx "$RC/nginx" "127.0.0.26:$P_NA"
 	RECIPE_PIDS+=("$KT_NGINX_PID")
-	recipe_login "nginx (kredir-auth-request.conf)" "http://$FQDN1:$P_NA/" "$RLOG"
+	recipe_login "nginx (farm-node.conf)" "http://$FQDN1:$P_NA/" "$RLOG"
 else
-	kt_log "note: examples/nginx/kredir-auth-request.conf is missing: not tested"
+	kt_log "note: examples/nginx/farm-node.conf is missing: not tested"
 fi
 
 # Apache: kredir-fastcgi.conf (mod_proxy_fcgi) and kredir-cgi.conf

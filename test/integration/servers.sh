@@ -5,9 +5,10 @@
 # the protected application (test/apps/whoami.cgi), which uses it to get
 # a ticket for HTTP/backend.kredir.test.
 #
-#   nginx     kredir-auth-request.conf: responder + auth_request, the
-#             application through fcgiwrap (fastcgi_param REMOTE_USER,
-#             KRB5CCNAME)
+#   nginx     farm-node.conf: responder + auth_request, the application
+#             an HTTP server (nginx in front of whoami.cgi through
+#             fcgiwrap, X-Remote-User and X-Kredir-Ccache as REMOTE_USER
+#             and KRB5CCNAME)
 #   Apache    kredir-fastcgi.conf: mod_proxy_fcgi responder +
 #             mod_authnz_fcgi authorizer (kredir as www-data);
 #             kredir-cgi.conf: default.cgi through mod_cgi
@@ -223,7 +224,7 @@ expect_vip_redirect() {
 }
 
 # ------------------------------------------------------------ ports
-for v in P_NG F_NG F_APPW P_AF P_AC F_AP P_LF F_LF P_LC \
+for v in P_NG F_NG F_APPW F_APPH P_AF P_AC F_AP P_LF F_LF P_LC \
     P_PMF F_PMF P_PMW F_PMW P_PMS F_PMS P_PMT F_PMT P_PMU; do
 	kt_pick_port "$v"
 done
@@ -254,11 +255,27 @@ kenv "$S/rcache" kt_start_kredir_fcgi "$S/kredir.ini" "$S/kredir.log" 127.0.0.1 
 app_install "$KT_DIR/ng-app"
 kt_spawn "$KT_DIR/ng-app/fcgiwrap.log" fcgiwrap -c 2 -s "tcp:127.0.0.1:$F_APPW"
 wait_or_die 127.0.0.1 "$F_APPW" "$KT_LAST_PID" "$KT_DIR/ng-app/fcgiwrap.log" fcgiwrap
-kt_subst "$EX/nginx/kredir-auth-request.conf" "$NG/auth-request.conf" \
+kt_subst "$EX/nginx/farm-node.conf" "$NG/auth-request.conf" \
     LISTEN="$KT_NODE1_ADDR:$P_NG" VIRTUAL_HOST="$VHOST" FQDN="$FQDN" \
-    KREDIR="127.0.0.1:$F_NG" PARAMS="$PARAMS" APP_FCGI="127.0.0.1:$F_APPW" \
-    APP_SCRIPT="$KT_DIR/ng-app/whoami.cgi" ACCESS_LOG="$NG/logs/auth-request.log"
-NG_INCLUDES+=("$NG/auth-request.conf")
+    KREDIR="127.0.0.1:$F_NG" PARAMS="$PARAMS" APP="127.0.0.1:$F_APPH" \
+    ACCESS_LOG="$NG/logs/auth-request.log"
+# The application: an HTTP server (the recipe proxies to one) that runs
+# whoami.cgi through fcgiwrap, the identity nginx set as CGI variables.
+cat >"$NG/app.conf" <<EOF
+server {
+    listen 127.0.0.1:$F_APPH;
+    access_log off;
+    location / {
+        fastcgi_pass 127.0.0.1:$F_APPW;
+        include $PARAMS;
+        fastcgi_param SCRIPT_FILENAME $KT_DIR/ng-app/whoami.cgi;
+        fastcgi_param REMOTE_USER \$http_x_remote_user;
+        fastcgi_param AUTH_TYPE Negotiate;
+        fastcgi_param KRB5CCNAME \$http_x_kredir_ccache;
+    }
+}
+EOF
+NG_INCLUDES+=("$NG/auth-request.conf" "$NG/app.conf")
 
 # ============================================================ processes
 # kredir-responder.conf in front of kredir started five ways; each
@@ -420,6 +437,8 @@ N="nginx auth_request"
 expect_redirect_login "$N" "$(url_vip "$P_NG")" "$(url_node "$P_NG")" "$S/ccache"
 expect_challenge "$N" "$(url_node "$P_NG")/app/"
 expect_direct "$N" "$(url_node "$P_NG")/app/" "$S/ccache"
+kt_expect_match "$N (token to /app/): the mutual authentication token reaches the browser" \
+    '^Negotiate [A-Za-z0-9+/]+=*$' "$(kt_header WWW-Authenticate)"
 kt_get "$(url_node "$P_NG")/app/" -H "Cookie: kredir_session=forged" \
     -H "X-Remote-User: mallory@$KT_REALM"
 kt_expect_status "$N: a forged cookie and X-Remote-User header: 401" 401
