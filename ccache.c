@@ -32,12 +32,30 @@
 #define UNREADABLE_GRACE 86400	/* an unreadable cache may be mid-write */
 #define CONF_EXPIRES	"kredir_expires"	/* krb5_cc_set_config key */
 
+/*
+ * kredir's effective uid, which owns every cache: read at start by
+ * ccache_check_dir (after any drop of privileges), not once per cookie.
+ */
+static uid_t own_uid;
+static bool own_uid_known;
+
+static uid_t
+ccache_own_uid(void)
+{
+	if (!own_uid_known) {
+		own_uid = geteuid();
+		own_uid_known = true;
+	}
+	return own_uid;
+}
+
 int
 ccache_check_dir(const char *dir, gid_t group, char *err, size_t errlen)
 {
 	mode_t want = group == (gid_t)-1 ? 0700 : 0750;
 	struct stat st;
 
+	own_uid_known = false;		/* read it again, now */
 	if (lstat(dir, &st) == -1) {
 		snprintf(err, errlen, "cache_dir %s: %s", dir, strerror(errno));
 		return -1;
@@ -46,10 +64,10 @@ ccache_check_dir(const char *dir, gid_t group, char *err, size_t errlen)
 		snprintf(err, errlen, "cache_dir %s: not a directory", dir);
 		return -1;
 	}
-	if (st.st_uid != geteuid()) {
+	if (st.st_uid != ccache_own_uid()) {
 		snprintf(err, errlen, "cache_dir %s: owned by uid %u, not by "
 		    "kredir's uid %u (chown it)", dir, (unsigned)st.st_uid,
-		    (unsigned)geteuid());
+		    (unsigned)ccache_own_uid());
 		return -1;
 	}
 	if ((st.st_mode & 07777) != want) {
@@ -86,7 +104,7 @@ ccache_exists(const char *dir, const char *id, char *path, size_t pathlen)
 	if (ccache_path(dir, id, path, pathlen) == -1 ||
 	    lstat(path, &st) == -1)
 		return false;
-	return S_ISREG(st.st_mode) && st.st_uid == geteuid();
+	return S_ISREG(st.st_mode) && st.st_uid == ccache_own_uid();
 }
 
 /* The directory part of path, in buf. */
@@ -383,6 +401,12 @@ ccache_sweep(const char *dir, time_t now, unsigned max, unsigned lifetime)
 done:
 	krb5_free_context(kc);
 	return removed;
+}
+
+bool
+ccache_sweep_is_between(void)
+{
+	return sweep_dir == NULL;
 }
 
 void

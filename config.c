@@ -3,6 +3,8 @@
  * counts lines (for "file:line: message") and refuses lines Debian's
  * inih r55 would silently split.
  */
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -451,9 +453,12 @@ set_socket_mode(struct parse *p, const char *v, void *dst)
 static int
 set_listen(struct parse *p, const char *v, void *dst)
 {
-	if (strncmp(v, "unix:/", 6) != 0 && strchr(v, ':') == NULL &&
-	    *v != '\0') {
-		perr(p, "listen '%s': want ADDRESS:PORT or unix:/path", v);
+	struct sockaddr_storage ss;
+
+	if (strncmp(v, "unix:/", 6) != 0 && *v != '\0' &&
+	    listen_parse_tcp(v, &ss) == 0) {
+		perr(p, "listen '%s': want ADDRESS:PORT (numeric) or "
+		    "unix:/path", v);
 		return -1;
 	}
 	strlcpy(dst, v, KREDIR_PATHBUF);

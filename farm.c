@@ -22,7 +22,6 @@ static void
 marker_mac(const unsigned char *key, size_t keylen, const char *exp,
     size_t explen, char hex[MARKER_MAC_BYTES * 2 + 1])
 {
-	static const char digits[] = "0123456789abcdef";
 	unsigned char mac[SHA256_LEN];
 	char msg[64];
 	size_t n = strlen(MARKER_DOMAIN);
@@ -30,11 +29,7 @@ marker_mac(const unsigned char *key, size_t keylen, const char *exp,
 	memcpy(msg, MARKER_DOMAIN, n);
 	memcpy(msg + n, exp, explen);
 	hmac_sha256(key, keylen, msg, n + explen, mac);
-	for (size_t i = 0; i < MARKER_MAC_BYTES; i++) {
-		hex[2 * i] = digits[mac[i] >> 4];
-		hex[2 * i + 1] = digits[mac[i] & 0xf];
-	}
-	hex[MARKER_MAC_BYTES * 2] = '\0';
+	http_hex_encode(mac, MARKER_MAC_BYTES, hex);
 }
 
 size_t

@@ -10,27 +10,48 @@
 
 #include "kredir.h"
 
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char *const b64_alphabets[] = {
+	[B64_STD] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/",
+	[B64_URL] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_",
+};
+
+/*
+ * Every byte's 6-bit value in the two alphabets: bit 0x40 marks a byte
+ * of base64 (RFC 4648 §4: "+/"), bit 0x80 one of base64url (§5: "-_").
+ * Bytes 0x80 and up are in neither.
+ */
+static const unsigned char b64_rev[256] = {
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x7e, 0x00, 0xbe, 0x00, 0x7f,
+	0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb,
+	0xfc, 0xfd, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6,
+	0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce,
+	0xcf, 0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6,
+	0xd7, 0xd8, 0xd9, 0x00, 0x00, 0x00, 0x00, 0xbf,
+	0x00, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xe0,
+	0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8,
+	0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef, 0xf0,
+	0xf1, 0xf2, 0xf3, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+static const unsigned char b64_flag[] = {
+	[B64_STD] = 0x40, [B64_URL] = 0x80,
+};
 
 /* Encoded length of the largest token we ever decode. */
 #define HTTP_TOKEN_B64_MAX	(4 * ((KREDIR_TOKEN_HARD_MAX + 2) / 3))
 
-/* The 6-bit value of a base64 character (RFC 4648 §4), or -1. */
+/* The 6-bit value of c in kind's alphabet, or -1. */
 static int
-b64_value(unsigned char c)
+b64_value(enum b64_kind kind, unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	return (b64_rev[c] & b64_flag[kind]) != 0 ? b64_rev[c] & 63 : -1;
 }
 
 static bool
@@ -80,38 +101,65 @@ http_base64_encoded_len(size_t n)
 	return (n + 2) / 3 * 4;
 }
 
-size_t
-http_base64_encode(const unsigned char *in, size_t n, char *out,
-    size_t outlen)
+/* Unpadded length of n bytes (base64url); 0 on overflow. */
+static size_t
+b64_bare_len(size_t n)
 {
+	if (n > (SIZE_MAX - 1) / 4 * 3)
+		return 0;
+	return n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
+}
+
+size_t
+http_b64_encode(enum b64_kind kind, const unsigned char *in, size_t n,
+    char *out, size_t outlen)
+{
+	const char	*a = b64_alphabets[kind];
 	size_t		 len, i, o = 0;
 	uint32_t	 v;
 
-	len = http_base64_encoded_len(n);
+	len = kind == B64_STD ? http_base64_encoded_len(n) : b64_bare_len(n);
 	if ((len == 0 && n > 0) || outlen <= len) {
 		if (outlen > 0)
 			out[0] = '\0';
 		return 0;
 	}
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
-		    in[i + 2];
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = b64_alphabet[(v >> 6) & 63];
-		out[o++] = b64_alphabet[v & 63];
-	}
-	if (i < n) {
+	for (i = 0; i < n; i += 3) {
 		v = (uint32_t)in[i] << 16;
 		if (i + 1 < n)
 			v |= (uint32_t)in[i + 1] << 8;
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
-		out[o++] = '=';
+		if (i + 2 < n)
+			v |= in[i + 2];
+		out[o++] = a[v >> 18];
+		out[o++] = a[(v >> 12) & 63];
+		if (i + 1 < n)
+			out[o++] = a[(v >> 6) & 63];
+		if (i + 2 < n)
+			out[o++] = a[v & 63];
 	}
+	while (o < len)
+		out[o++] = '=';
 	out[o] = '\0';
 	return o;
+}
+
+size_t
+http_base64_encode(const unsigned char *in, size_t n, char *out,
+    size_t outlen)
+{
+	return http_b64_encode(B64_STD, in, n, out, outlen);
+}
+
+void
+http_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
 }
 
 /*
@@ -136,43 +184,73 @@ b64_decoded_len(const char *in, size_t n, size_t *len)
 }
 
 /*
- * Strict decoding: every byte from the alphabet, '=' only as the last one
- * or two bytes, and the unused bits of the last quantum zero, so that each
- * value has exactly one encoding.  out may hold partial output on error.
+ * Strict unpadded decoding: every byte from the alphabet, no impossible
+ * length, the unused bits of the last quantum zero, so that each value
+ * has exactly one encoding.  Four bytes at a time: a byte outside the
+ * alphabet clears its flag in the AND of the four.  out may hold partial
+ * output on error.
  */
+static int
+b64_decode_bare(enum b64_kind kind, const char *in, size_t n,
+    unsigned char *out, size_t outlen, size_t *outn)
+{
+	const unsigned char	*u = (const unsigned char *)in;
+	unsigned char		 f = b64_flag[kind], all = f;
+	size_t			 i, o = 0, rest = n % 4;
+	uint32_t		 v = 0;
+
+	if (rest == 1 || n / 4 * 3 + (rest == 0 ? 0 : rest - 1) > outlen)
+		return -1;
+	for (i = 0; i + 4 <= n; i += 4) {
+		all &= b64_rev[u[i]] & b64_rev[u[i + 1]] &
+		    b64_rev[u[i + 2]] & b64_rev[u[i + 3]];
+		v = (uint32_t)(b64_rev[u[i]] & 63) << 18 |
+		    (uint32_t)(b64_rev[u[i + 1]] & 63) << 12 |
+		    (uint32_t)(b64_rev[u[i + 2]] & 63) << 6 |
+		    (b64_rev[u[i + 3]] & 63);
+		out[o++] = v >> 16;
+		out[o++] = v >> 8;
+		out[o++] = v;
+	}
+	for (v = 0; i < n; i++) {
+		all &= b64_rev[u[i]];
+		v = v << 6 | (b64_rev[u[i]] & 63);
+	}
+	if ((all & f) == 0 || (rest == 2 && (v & 0xf) != 0) ||
+	    (rest == 3 && (v & 0x3) != 0))
+		return -1;
+	if (rest == 2)
+		out[o++] = v >> 4;
+	else if (rest == 3) {
+		out[o++] = v >> 10;
+		out[o++] = v >> 2;
+	}
+	*outn = o;
+	return 0;
+}
+
+/* base64: a multiple of 4 bytes, '=' only as the last one or two. */
+int
+http_b64_decode(enum b64_kind kind, const char *in, size_t n,
+    unsigned char *out, size_t outlen, size_t *outn)
+{
+	size_t	 pad = 0;
+
+	*outn = 0;
+	if (kind == B64_STD) {
+		if (n % 4 != 0)
+			return -1;
+		while (pad < 2 && pad < n && in[n - 1 - pad] == '=')
+			pad++;
+	}
+	return b64_decode_bare(kind, in, n - pad, out, outlen, outn);
+}
+
 int
 http_base64_decode(const char *in, size_t n, unsigned char *out,
     size_t outlen, size_t *outn)
 {
-	size_t		 len, i, j, o = 0, pad;
-	uint32_t	 v = 0;
-	int		 c;
-
-	*outn = 0;
-	if (b64_decoded_len(in, n, &len) == -1 || len > outlen)
-		return -1;
-	pad = n / 4 * 3 - len;
-	for (i = 0; i < n; i += 4) {
-		v = 0;
-		for (j = 0; j < 4; j++) {
-			if (i + j >= n - pad) {
-				v <<= 6;
-				continue;
-			}
-			if ((c = b64_value(in[i + j])) == -1)
-				return -1;
-			v = v << 6 | (uint32_t)c;
-		}
-		out[o++] = v >> 16;
-		if (o < len)
-			out[o++] = v >> 8;
-		if (o < len)
-			out[o++] = v;
-	}
-	if ((pad == 1 && (v & 0xff) != 0) || (pad == 2 && (v & 0xffff) != 0))
-		return -1;
-	*outn = len;
-	return 0;
+	return http_b64_decode(B64_STD, in, n, out, outlen, outn);
 }
 
 /* True for an RFC 7230 tchar, the bytes of an auth-scheme. */
@@ -195,7 +273,7 @@ negotiate_token(const char *p, const char **tok, size_t *tokn)
 		return NEG_MALFORMED;
 	while (is_ows(*p))
 		p++;
-	while (b64_value(p[n]) != -1 || p[n] == '=')
+	while (b64_value(B64_STD, (unsigned char)p[n]) != -1 || p[n] == '=')
 		n++;
 	*tok = p;
 	*tokn = n;

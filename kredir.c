@@ -25,7 +25,9 @@
 #include "kredir.h"
 
 #define SWEEP_EVERY	5	/* seconds between two bounded sweeps */
+#define SWEEP_CATCHUP	1	/* the same while there is a backlog */
 #define SWEEP_BATCH	256	/* directory entries looked at per sweep */
+#define SWEEP_BUSY	(SWEEP_BATCH / 8)	/* removed: still a backlog */
 #define BODY_MAX	65536	/* bytes of a request body read (and dropped) */
 #define BODY_SECONDS	5	/* to read it; a slower body is not waited for */
 
@@ -42,6 +44,7 @@ struct server {
 	size_t		 previouslen;			/* 0: none */
 	gid_t		 cache_gid;	/* (gid_t)-1: no cache_group */
 	time_t		 next_sweep;
+	bool		 swept_once;	/* a whole pass since the start */
 	/*
 	 * Never used, only held: while one krb5 context lives, MIT keeps
 	 * krb5.conf parsed for the contexts each GSS call makes (without
@@ -1048,6 +1051,12 @@ handle_negotiate(struct server *s, struct request *rq)
 	explicit_bzero(&sess, sizeof(sess));
 }
 
+/*
+ * A bounded sweep every SWEEP_EVERY seconds, in the request path.  There
+ * is none before serving: the first pass after a start (a crash's
+ * debris, long-dead caches) and a pass that keeps finding expired caches
+ * go at one batch a second (SWEEP_CATCHUP) until they are through.
+ */
 static void
 sweep_tick(struct server *s)
 {
@@ -1056,10 +1065,13 @@ sweep_tick(struct server *s)
 
 	if (now < s->next_sweep)
 		return;
-	s->next_sweep = now + SWEEP_EVERY;
 	if ((n = ccache_sweep(s->conf.cache_dir, now, SWEEP_BATCH,
 	    s->conf.max_lifetime)) > 0)
 		log_msg(LOG_DEBUG, "sweep removed=%d", n);
+	if (ccache_sweep_is_between())
+		s->swept_once = true;
+	s->next_sweep = now + (s->swept_once && n < SWEEP_BUSY ?
+	    SWEEP_EVERY : SWEEP_CATCHUP);
 	s4u_tick(now);
 }
 
@@ -1405,10 +1417,6 @@ server_start(struct server *s)
 		    s->conf.channel_binding == CB_REQUIRE ? "require" : "allow",
 		    err);
 	}
-	/* A CGI process lives for one request: sweep in one process of 64. */
-	if (!FCGX_IsCGI() || (getpid() & 63) == 0)
-		ccache_sweep(s->conf.cache_dir, time(NULL), 0,
-		    s->conf.max_lifetime);
 	return 0;
 }
 
@@ -1439,6 +1447,14 @@ run_cgi(struct server *s, bool ready)
 		return 1;
 	}
 	handle_request(s, &rq);
+	/*
+	 * A CGI process lives for one request: one in 64 sweeps the whole
+	 * directory, once the answer is out (stdout closed: the web server
+	 * has all of it and does not wait for the sweep).
+	 */
+	if ((getpid() & 63) == 0 && fclose(stdout) == 0)
+		ccache_sweep(s->conf.cache_dir, time(NULL), 0,
+		    s->conf.max_lifetime);
 	return 0;
 }
 
@@ -1462,6 +1478,7 @@ static void
 worker_signals(void)
 {
 	struct sigaction sa;
+	sigset_t hup;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: accept returns */
@@ -1470,6 +1487,10 @@ worker_signals(void)
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* supervise() starts a worker with SIGHUP blocked: now it may come */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &hup, NULL);
 }
 
 static int

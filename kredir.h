@@ -204,6 +204,20 @@ enum negotiate_parse {
 	NEG_TOO_LARGE		/* over max_token */
 };
 
+/*
+ * The one base64 codec: B64_STD is RFC 4648 §4 with its padding (the
+ * Negotiate header), B64_URL §5 without padding (the session cookie).
+ * Decoding is strict: no whitespace, no other byte, one encoding per
+ * value.  Encoding writes NUL-terminated text and returns its length, or
+ * 0 if outlen is short; decoding returns 0 and *outn, or -1.
+ */
+enum b64_kind		{ B64_STD, B64_URL };
+size_t	 http_b64_encode(enum b64_kind, const unsigned char *in, size_t n,
+	    char *out, size_t outlen);
+int	 http_b64_decode(enum b64_kind, const char *in, size_t n,
+	    unsigned char *out, size_t outlen, size_t *outn);
+/* n bytes as 2n lower-case hex digits and a NUL into out. */
+void	 http_hex_encode(const unsigned char *in, size_t n, char *out);
 /* Strict base64 (RFC 4648 §4, padding required, no whitespace). */
 size_t	 http_base64_encoded_len(size_t n);
 /* Writes NUL-terminated text; returns its length or 0 if outlen is short. */
@@ -379,6 +393,12 @@ int	 listen_from_systemd(char *err, size_t errlen);
 /* Opens [server] listen ("ADDR:PORT" or "unix:/path") onto fd 0.  0/-1. */
 int	 listen_open(const struct config *, char *err, size_t errlen);
 /*
+ * "127.0.0.1:9000" or "[::1]:9000" (numeric, port 1 to 65535, digits
+ * only) into ss: the address's length, or 0 if spec is not one.
+ */
+struct sockaddr_storage;
+size_t	 listen_parse_tcp(const char *spec, struct sockaddr_storage *ss);
+/*
  * The socket's directory, open (O_DIRECTORY), if it is no link, owned by
  * root or owner and writable by no group or others; else -1 and err.
  */
@@ -426,7 +446,10 @@ int	 whoami_read_cache(const char *path, struct whoami *);
 size_t	 whoami_html(const struct whoami *, char *out, size_t outlen);
 
 /* supervise.c */
-/* Runs fn(arg) in n processes, restarting dead ones, until SIGTERM. */
+/*
+ * Runs fn(arg) in n processes, restarting dead ones, until SIGTERM.  fn
+ * starts with SIGHUP blocked: it installs its handler, then unblocks it.
+ */
 int	 supervise(unsigned n, int (*fn)(void *), void *arg);
 
 /* tlsbind.c: RFC 5929 tls-server-end-point channel bindings */
@@ -602,6 +625,8 @@ bool	 ccache_exists(const char *dir, const char *id, char *path,
  */
 int	 ccache_sweep(const char *dir, time_t now, unsigned max,
 	    unsigned lifetime);
+/* True between two passes: the last call reached the directory's end. */
+bool	 ccache_sweep_is_between(void);
 /* Closes the sweep's directory (at exit). */
 void	 ccache_sweep_end(void);
 

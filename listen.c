@@ -154,41 +154,69 @@ fail:
 	return -1;
 }
 
-/* "127.0.0.1:9000" or "[::1]:9000": numeric only, no name lookups. */
-static int
-open_tcp(const char *spec, char *err, size_t errlen)
+/* A port: 1 to 5 digits, nothing else, 1 to 65535.  It, or -1. */
+static long
+parse_port(const char *s)
 {
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	char host[64];
+	size_t n = strlen(s);
+	long port = 0;
+
+	if (n == 0 || n > 5 || strspn(s, "0123456789") != n)
+		return -1;
+	for (; *s != '\0'; s++)
+		port = port * 10 + (*s - '0');
+	return port >= 1 && port <= 65535 ? port : -1;
+}
+
+/*
+ * "127.0.0.1:9000" or "[::1]:9000" into ss (numeric only, no name
+ * lookups); also what config.c checks [server] listen with.  The
+ * address's length, or 0 if spec is not such an address.
+ */
+size_t
+listen_parse_tcp(const char *spec, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 	const char *colon = strrchr(spec, ':');
+	char host[64];
 	long port;
-	int fd = -1, on = 1;
 	size_t n;
 
-	memset(&ss, 0, sizeof(ss));
+	memset(ss, 0, sizeof(*ss));
 	if (colon == NULL || (n = (size_t)(colon - spec)) == 0 ||
-	    n >= sizeof(host) || (port = atol(colon + 1)) <= 0 || port > 65535)
-		goto bad;
+	    n >= sizeof(host) || (port = parse_port(colon + 1)) == -1)
+		return 0;
 	memcpy(host, spec, n);
 	host[n] = '\0';
 	if (host[0] == '[' && host[n - 1] == ']') {
 		host[n - 1] = '\0';
 		if (inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) != 1)
-			goto bad;
+			return 0;
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons((uint16_t)port);
-	} else {
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			goto bad;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
+		return sizeof(*sin6);
 	}
+	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+		return 0;
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	return sizeof(*sin);
+}
+
+static int
+open_tcp(const char *spec, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	size_t sslen;
+	int fd = -1, on = 1;
+
+	if ((sslen = listen_parse_tcp(spec, &ss)) == 0)
+		goto bad;
 	if ((fd = socket(ss.ss_family, SOCK_STREAM, 0)) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
-	    bind(fd, (struct sockaddr *)&ss, ss.ss_family == AF_INET ?
-	    sizeof(*sin) : sizeof(*sin6)) == -1 || listen(fd, BACKLOG) == -1) {
+	    bind(fd, (struct sockaddr *)&ss, (socklen_t)sslen) == -1 ||
+	    listen(fd, BACKLOG) == -1) {
 		snprintf(err, errlen, "listen %s: %s", spec, strerror(errno));
 		if (fd != -1)
 			close(fd);

@@ -27,96 +27,12 @@
 #define COOKIE_MAC_LABEL "kredir-session-v1"
 #define EXPIRES_DIGITS	19	/* enough for any 64-bit time_t */
 
-static const char b64url_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* The 6-bit value of a base64url character, or -1. */
-static int
-b64url_value(unsigned char c)
-{
-	const char	*p;
-
-	if (c == '\0' || (p = strchr(b64url_alphabet, c)) == NULL)
-		return -1;
-	return (int)(p - b64url_alphabet);
-}
-
-/* Unpadded base64url of n bytes; returns its length, 0 if out is short. */
-static size_t
-b64url_encode(const unsigned char *in, size_t n, char *out, size_t outlen)
-{
-	size_t		 i, o = 0, len;
-	uint32_t	 v;
-
-	len = n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
-	if (len >= outlen)
-		return 0;
-	for (i = 0; i < n; i += 3) {
-		v = (uint32_t)in[i] << 16;
-		if (i + 1 < n)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		out[o++] = b64url_alphabet[v >> 18];
-		out[o++] = b64url_alphabet[(v >> 12) & 63];
-		if (i + 1 < n)
-			out[o++] = b64url_alphabet[(v >> 6) & 63];
-		if (i + 2 < n)
-			out[o++] = b64url_alphabet[v & 63];
-	}
-	out[o] = '\0';
-	return o;
-}
-
-/*
- * Strict unpadded base64url: alphabet only, no impossible length, unused
- * bits zero (one encoding per value).  Returns 0 and *outn, or -1.
- */
-static int
-b64url_decode(const char *in, size_t n, unsigned char *out, size_t outlen,
-    size_t *outn)
-{
-	size_t		 len, i, o = 0;
-	uint32_t	 acc = 0;
-	int		 c;
-
-	if (n % 4 == 1)
-		return -1;
-	len = n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1);
-	if (len > outlen)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if ((c = b64url_value(in[i])) == -1)
-			return -1;
-		acc = acc << 6 | (uint32_t)c;
-		if (i % 4 == 3) {
-			out[o++] = acc >> 16;
-			out[o++] = acc >> 8;
-			out[o++] = acc;
-			acc = 0;
-		}
-	}
-	if (n % 4 == 2) {
-		if ((acc & 0xf) != 0)
-			return -1;
-		out[o++] = acc >> 4;
-	} else if (n % 4 == 3) {
-		if ((acc & 0x3) != 0)
-			return -1;
-		out[o++] = acc >> 10;
-		out[o++] = acc >> 2;
-	}
-	*outn = o;
-	return 0;
-}
-
 /* Fills out with 32 lower-case hex digits from getrandom(2); 0 or -1. */
 int
 session_new_id(char out[KREDIR_SESSION_ID_HEX + 1])
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 raw[KREDIR_SESSION_ID_BYTES];
-	size_t			 got = 0, i;
+	size_t			 got = 0;
 	ssize_t			 n;
 	int			 rc = -1;
 
@@ -129,11 +45,7 @@ session_new_id(char out[KREDIR_SESSION_ID_HEX + 1])
 			goto done;
 		got += (size_t)n;
 	}
-	for (i = 0; i < sizeof(raw); i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 0xf];
-	}
-	out[KREDIR_SESSION_ID_HEX] = '\0';
+	http_hex_encode(raw, sizeof(raw), out);
 	rc = 0;
 done:
 	explicit_bzero(raw, sizeof(raw));
@@ -216,9 +128,9 @@ session_cookie_make(const unsigned char *key, size_t keylen,
 		goto done;
 	(void)snprintf(expbuf, sizeof(expbuf), "%lld", (long long)s->expires);
 	if (session_mac(key, keylen, s->id, expbuf, s->principal, mac) == -1 ||
-	    b64url_encode((const unsigned char *)s->principal, pn, princ,
-	    sizeof(princ)) == 0 ||
-	    b64url_encode(mac, sizeof(mac), macb, sizeof(macb)) == 0)
+	    http_b64_encode(B64_URL, (const unsigned char *)s->principal, pn,
+	    princ, sizeof(princ)) == 0 ||
+	    http_b64_encode(B64_URL, mac, sizeof(mac), macb, sizeof(macb)) == 0)
 		goto done;
 	n = snprintf(out, outlen, "v1.%s.%s.%s.%s", s->id, expbuf, princ,
 	    macb);
@@ -309,10 +221,12 @@ session_cookie_verify(const unsigned char *key, size_t keylen,
 	memcpy(expbuf, f[2], fn[2]);
 	expbuf[fn[2]] = '\0';
 	if (!session_id_is_valid(tmp.id) ||
-	    b64url_decode(f[3], fn[3], (unsigned char *)tmp.principal,
-	    sizeof(tmp.principal) - 1, &pn) == -1 ||
+	    http_b64_decode(B64_URL, f[3], fn[3],
+	    (unsigned char *)tmp.principal, sizeof(tmp.principal) - 1,
+	    &pn) == -1 ||
 	    !principal_is_ok(tmp.principal, pn) ||
-	    b64url_decode(f[4], fn[4], mac, sizeof(mac), &mn) == -1 ||
+	    http_b64_decode(B64_URL, f[4], fn[4], mac, sizeof(mac),
+	    &mn) == -1 ||
 	    mn != sizeof(mac))
 		goto done;
 	tmp.principal[pn] = '\0';

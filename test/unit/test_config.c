@@ -227,7 +227,17 @@ static const struct {
 	{ "[node]\nfqdn = n.x\n[server]\nsocket_mode = 1777\n",
 	    "t.ini:4: socket_mode must be at most 0777\n" },
 	{ "[node]\nfqdn = n.x\n[server]\nlisten = 9000\n",
-	    "t.ini:4: listen '9000': want ADDRESS:PORT or unix:/path\n" },
+	    "t.ini:4: listen '9000': want ADDRESS:PORT (numeric) or "
+	    "unix:/path\n" },
+	{ "[node]\nfqdn = n.x\n[server]\nlisten = 127.0.0.1:80abc\n",
+	    "t.ini:4: listen '127.0.0.1:80abc': want ADDRESS:PORT (numeric) "
+	    "or unix:/path\n" },
+	{ "[node]\nfqdn = n.x\n[server]\nlisten = 127.0.0.1:65536\n",
+	    "t.ini:4: listen '127.0.0.1:65536': want ADDRESS:PORT (numeric) "
+	    "or unix:/path\n" },
+	{ "[node]\nfqdn = n.x\n[server]\nlisten = localhost:9000\n",
+	    "t.ini:4: listen 'localhost:9000': want ADDRESS:PORT (numeric) "
+	    "or unix:/path\n" },
 	{ "[node]\nfqdn = n.x\n[server]\nuser = a:b\n",
 	    "t.ini:4: 'a:b' is not a user or group name\n" },
 	{ "[node]\nfqdn = n.x\n[server]\nsocket_group = wheel!\n",
@@ -459,6 +469,25 @@ test_missing_file(void)
 }
 
 /* [session] max_lifetime: seconds, or with s, m or h (security rule 1). */
+/* listen: the values listen_open takes pass, each kept as written. */
+static void
+test_listen_good(void)
+{
+	static const char *v[] = {
+		"127.0.0.1:9000", "[::1]:9000", "127.0.0.1:1",
+		"127.0.0.1:65535", "unix:/run/kredir/kredir.sock",
+	};
+	struct config c;
+	char text[256], errs[1024];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(text, sizeof(text), "[node]\nfqdn = n.x\n"
+		    "[server]\nlisten = %s\n", v[i]);
+		CHECK(load(&c, text, errs, sizeof(errs)) == 0 &&
+		    strcmp(c.listen, v[i]) == 0, "listen %s: %s", v[i], errs);
+	}
+}
+
 static void
 test_max_lifetime(void)
 {
@@ -497,6 +526,7 @@ suite_config(void)
 {
 	UNIT_SUITE("config",
 	    UNIT_TEST(test_good_file),
+	    UNIT_TEST(test_listen_good),
 	    UNIT_TEST(test_defaults),
 	    UNIT_TEST(test_health_path),
 	    UNIT_TEST(test_bad_files),

@@ -123,6 +123,69 @@ test_base64_bad(void)
 	    "exact out");
 }
 
+/* The same codec for base64url (cookies): its alphabet, no padding. */
+static void
+test_base64url(void)
+{
+	static const struct {
+		const char	*b64;
+		const char	*raw;	/* NULL: refused */
+		size_t		 n;
+	} t[] = {
+		{ "", "", 0 }, { "Zg", "f", 1 }, { "Zm8", "fo", 2 },
+		{ "Zm9v", "foo", 3 }, { "-_-_", "\xfb\xff\xbf", 3 },
+		{ "-w", "\xfb", 1 },
+		{ "+_-_", NULL, 0 },	/* base64, not base64url */
+		{ "-_-/", NULL, 0 },
+		{ "Zg==", NULL, 0 },	/* no padding */
+		{ "Z", NULL, 0 },	/* impossible length */
+		{ "Zh", NULL, 0 },	/* non-zero trailing bits */
+		{ "Zm9", NULL, 0 },
+		{ "Zm\xc3\xa9", NULL, 0 },
+		{ "Zm9v\xff", NULL, 0 },
+	};
+	unsigned char	 dec[32];
+	char		 enc[32], buf[64];
+	size_t		 n, len;
+	int		 rc;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		len = strlen(t[i].b64);
+		rc = http_b64_decode(B64_URL, t[i].b64, len, dec, sizeof(dec),
+		    &n);
+		if (t[i].raw == NULL) {
+			CHECK(rc == -1, "row %zu \"%s\" accepted", i,
+			    show(t[i].b64, buf, sizeof(buf)));
+			continue;
+		}
+		CHECK(rc == 0 && n == t[i].n && memcmp(dec, t[i].raw, n) == 0,
+		    "row %zu \"%s\" decoded", i, t[i].b64);
+		CHECK(http_b64_encode(B64_URL, (const unsigned char *)t[i].raw,
+		    t[i].n, enc, sizeof(enc)) == len &&
+		    strcmp(enc, t[i].b64) == 0, "row %zu encoded: \"%s\"", i,
+		    enc);
+	}
+	/* and the standard alphabet refuses base64url's two bytes */
+	CHECK(http_b64_decode(B64_STD, "-_-_", 4, dec, sizeof(dec), &n) == -1,
+	    "B64_STD refuses - and _");
+	CHECK(http_b64_encode(B64_URL, (const unsigned char *)"foo", 3, enc,
+	    4) == 0 && enc[0] == '\0', "short out: 0 and \"\"");
+}
+
+static void
+test_hex_encode(void)
+{
+	static const unsigned char in[] = { 0x00, 0x0f, 0xa5, 0xff, 0x10 };
+	char out[2 * sizeof(in) + 1];
+
+	memset(out, 'x', sizeof(out));
+	http_hex_encode(in, sizeof(in), out);
+	CHECK(strcmp(out, "000fa5ff10") == 0, "hex: \"%.*s\"",
+	    (int)sizeof(out), out);
+	http_hex_encode(in, 0, out);
+	CHECK(out[0] == '\0', "hex of nothing: \"\"");
+}
+
 static void
 test_base64_encode_short(void)
 {
@@ -647,6 +710,8 @@ suite_http(void)
 	    UNIT_TEST(test_base64_roundtrip),
 	    UNIT_TEST(test_base64_bad),
 	    UNIT_TEST(test_base64_encode_short),
+	    UNIT_TEST(test_base64url),
+	    UNIT_TEST(test_hex_encode),
 	    UNIT_TEST(test_negotiate_table),
 	    UNIT_TEST(test_negotiate_large),
 	    UNIT_TEST(test_target_clean),

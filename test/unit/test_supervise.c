@@ -22,12 +22,19 @@
 
 #define NWORKERS	3
 #define DEADLINE_MS	10000	/* a young worker is restarted after 1 s */
+#define RACE_ROUNDS	200
+#define RACE_MS		2000	/* one round's deadline */
 
 /* The worker: its pid down the pipe, then wait for SIGTERM. */
 static int
 worker_report(void *arg)
 {
+	sigset_t hup;
 	pid_t me = getpid();
+
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &hup, NULL);
 
 	if (write(*(int *)arg, &me, sizeof(me)) != sizeof(me))
 		return 1;
@@ -79,43 +86,6 @@ parent_of(pid_t pid)
 	return (pid_t)ppid;
 }
 
-/* pid's state letter from /proc/pid/stat ('S' sleeping, ...). */
-static char
-state_of(pid_t pid)
-{
-	char path[64], buf[512], *p, st = '?';
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fp = fopen(path, "re")) == NULL)
-		return '?';
-	if (fgets(buf, sizeof(buf), fp) != NULL &&
-	    (p = strrchr(buf, ')')) != NULL)
-		sscanf(p + 1, " %c", &st);
-	fclose(fp);
-	return st;
-}
-
-/*
- * Until the master sleeps (in waitpid, once it has forked).  supervise()
- * tests master_stop and then blocks in waitpid: a SIGTERM that lands
- * between the two is seen only when a worker next dies.  That window is
- * supervise.c's to close (a known gap); the test sends its SIGTERM once
- * the master is asleep, so that it tests the stop and not the race.
- */
-static bool
-wait_master_asleep(pid_t master, long deadline)
-{
-	struct timespec tick = { 0, 2 * 1000 * 1000 };
-
-	while (now_ms() < deadline) {
-		if (state_of(master) == 'S')
-			return true;
-		nanosleep(&tick, NULL);
-	}
-	return false;
-}
-
 /* Reaps the master by the deadline; SIGKILL after it. */
 static bool
 reap_master(pid_t master, long deadline, int *status)
@@ -134,19 +104,20 @@ reap_master(pid_t master, long deadline, int *status)
 
 /* The master in a child: its log to logfd, workers report on wfd. */
 static pid_t
-start_master(int wfd, int rfd, int logfd)
+start_master(int wfd, int rfd, int logfd, int (*fn)(void *))
 {
 	pid_t pid = fork();
 	static int fd;
 
 	if (pid != 0)
 		return pid;
+	setpgid(0, 0);		/* the runner can kill what is left */
 	close(rfd);
 	if (dup2(logfd, 2) == -1)
 		_exit(3);
 	log_init(LOG_INFO, "kredir");
 	fd = wfd;
-	_exit(supervise(NWORKERS, worker_report, &fd) == 0 ? 0 : 4);
+	_exit(supervise(NWORKERS, fn, &fd) == 0 ? 0 : 4);
 }
 
 static bool
@@ -198,7 +169,7 @@ test_supervise(void)
 	CU_ASSERT_FATAL(pipe(pfd) == 0);
 	CU_ASSERT_FATAL((logfd = mkstemp(logpath)) != -1);
 	unlink(logpath);
-	master = start_master(pfd[1], pfd[0], logfd);
+	master = start_master(pfd[1], pfd[0], logfd, worker_report);
 	CU_ASSERT_FATAL(master > 0);
 	close(pfd[1]);
 	for (size_t i = 0; i < NWORKERS; i++)
@@ -213,7 +184,6 @@ test_supervise(void)
 		    "action=restart\n", (long)killed);
 		CHECK(strstr(log, want) != NULL, "logged '%s': %s", want, log);
 	}
-	CHECK(wait_master_asleep(master, deadline), "the master waits");
 	CU_ASSERT_FATAL(kill(master, SIGTERM) == 0);
 	reaped = reap_master(master, deadline, &status);
 	CHECK(reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -236,8 +206,124 @@ test_supervise(void)
 	close(logfd);
 }
 
+static int hup_fd;
+
+/* A worker's SIGHUP: minus its pid down the pipe. */
+static void
+on_worker_hup(int sig)
+{
+	pid_t mark = -getpid();
+
+	(void)sig;
+	if (write(hup_fd, &mark, sizeof(mark)) != sizeof(mark))
+		_exit(5);
+}
+
+/* As worker_report, and says so on each SIGHUP (supervise's contract). */
+static int
+worker_hup(void *arg)
+{
+	struct sigaction sa;
+
+	hup_fd = *(int *)arg;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_worker_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	return worker_report(arg);
+}
+
+/* Reads pids until every worker has started and has had its SIGHUP. */
+static bool
+wait_hups(int rfd, pid_t first, long deadline)
+{
+	pid_t up[NWORKERS] = { first }, hup[NWORKERS], pid;
+	size_t nup = 1, nhup = 0;
+
+	while (nup < NWORKERS || nhup < NWORKERS) {
+		if ((pid = next_pid(rfd, deadline)) == -1)
+			return false;
+		if (pid > 0 && nup < NWORKERS)
+			up[nup++] = pid;
+		else if (pid < -1 && nhup < NWORKERS)
+			hup[nhup++] = -pid;
+	}
+	for (size_t i = 0; i < NWORKERS; i++) {
+		for (nhup = 0; nhup < NWORKERS && hup[nhup] != up[i]; nhup++)
+			;
+		if (nhup == NWORKERS)
+			return false;
+	}
+	return true;
+}
+
+/* True when the pipe reaches EOF (no process holds it) by the deadline. */
+static bool
+pipe_closed(int rfd, long deadline)
+{
+	pid_t pid;
+
+	while (next_pid(rfd, deadline) != -1)
+		;
+	return now_ms() < deadline && read(rfd, &pid, sizeof(pid)) == 0;
+}
+
+/*
+ * One round: a master, and as soon as it has forked its first worker
+ * (the handlers are in place), SIGTERM, or SIGHUP then SIGTERM.  The
+ * signal lands while the master forks the others: before the fix it was
+ * lost there (the master slept in waitpid; a worker not yet reset kept
+ * it).  "" or what went wrong.
+ */
+static const char *
+race_round(bool hup, int nullfd)
+{
+	int pfd[2], status = 0;
+	long deadline = now_ms() + RACE_MS;
+	const char *what = "";
+	pid_t master, first = -1;
+
+	if (pipe(pfd) == -1)
+		return "pipe";
+	master = start_master(pfd[1], pfd[0], nullfd, worker_hup);
+	close(pfd[1]);
+	if (master == -1 || (first = next_pid(pfd[0], deadline)) <= 0)
+		what = "no first worker";
+	else if (hup && (kill(master, SIGHUP) == -1 ||
+	    !wait_hups(pfd[0], first, deadline)))
+		what = "SIGHUP not passed to every worker";
+	else if (kill(master, SIGTERM) == -1 ||
+	    !reap_master(master, deadline, &status))
+		what = "SIGTERM: the master did not exit";
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		what = "SIGTERM: the master did not exit 0";
+	else if (!pipe_closed(pfd[0], deadline))
+		what = "SIGTERM: a worker outlived the master";
+	if (*what != '\0') {
+		kill(-master, SIGKILL);
+		waitpid(master, &status, WNOHANG);
+	}
+	close(pfd[0]);
+	return what;
+}
+
+static void
+test_supervise_race(void)
+{
+	const char *what = "";
+	int nullfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	unsigned i;
+
+	CU_ASSERT_FATAL(nullfd != -1);
+	for (i = 0; i < RACE_ROUNDS && *what == '\0'; i++)
+		what = race_round(i % 2 == 1, nullfd);
+	CHECK(*what == '\0', "%u rounds of start + immediate signal: round "
+	    "%u: %s", RACE_ROUNDS, i, what);
+	close(nullfd);
+}
+
 void
 suite_supervise(void)
 {
-	UNIT_SUITE("supervise", UNIT_TEST(test_supervise));
+	UNIT_SUITE("supervise", UNIT_TEST(test_supervise),
+	    UNIT_TEST(test_supervise_race));
 }
