@@ -99,9 +99,11 @@ lint-man:
 lint-docs:
 	./test/lint-docs.sh
 
-# kredir next to nginx and Apache + mod_auth_gssapi, ratios in one run.
+# kredir next to nginx and Apache + mod_auth_gssapi, ratios in one run;
+# then what an AD session's identity file costs a cookie hit (issue 16).
 bench: kredir
 	./bench/run
+	./bench/groups
 
 # libFuzzer harnesses for every parser (clang), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60

@@ -135,6 +135,7 @@ done:
 static char *
 read_file(const char *path, bool *missing)
 {
+	static uid_t	 euid = (uid_t)-1;
 	struct stat	 st;
 	char		*t = NULL;
 	ssize_t		 n;
@@ -145,8 +146,10 @@ read_file(const char *path, bool *missing)
 		*missing = errno == ENOENT;
 		return NULL;
 	}
+	if (euid == (uid_t)-1)
+		euid = geteuid();	/* once: a system call on every hit */
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077) != 0 ||
+	    st.st_uid != euid || (st.st_mode & 077) != 0 ||
 	    st.st_size <= 0 || st.st_size > IDENT_FILE_MAX ||
 	    (t = malloc((size_t)st.st_size + 1)) == NULL)
 		goto done;
@@ -207,8 +210,10 @@ ident_load(const char *dir, const char *id, const char *user,
 	    strlcpy(out->upn, v[3], sizeof(out->upn)) >= sizeof(out->upn))
 		goto done;
 	out->has_pac = out->sid[0] != '\0';
-	if (out->has_pac && (out->groups = strdup(v[4])) == NULL)
-		goto done;
+	if (out->has_pac)	/* in place: no copy of a 14 KB list */
+		out->groups = v[4];
+	out->text = t;
+	t = NULL;
 	rc = 1;
 done:
 	free(t);
@@ -220,7 +225,7 @@ done:
 void
 ident_free(struct ident *id)
 {
-	free(id->groups);
+	free(id->text);
 	memset(id, 0, sizeof(*id));
 }
 

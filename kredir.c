@@ -107,6 +107,39 @@ resp_add(const char *fmt, ...)
 	resp.len += (size_t)n;
 }
 
+/* Appends n bytes of s as they are: a long value, no formatting. */
+static void
+resp_put(const char *s, size_t n)
+{
+	char *np;
+
+	if (resp.failed)
+		return;
+	if (n >= resp.cap - resp.len) {
+		if ((np = realloc(resp.p, resp.cap + n + 4096)) == NULL) {
+			resp.failed = true;
+			return;
+		}
+		resp.p = np;
+		resp.cap += n + 4096;
+	}
+	memcpy(resp.p + resp.len, s, n);
+	resp.len += n;
+	resp.p[resp.len] = '\0';
+}
+
+/* "<pre><name>: <value>\r\n", copied: no formatting on the hot path. */
+static void
+resp_put_header(const char *pre, const char *name, const char *value,
+    size_t n)
+{
+	resp_put(pre, strlen(pre));
+	resp_put(name, strlen(name));
+	resp_put(": ", 2);
+	resp_put(value, n);
+	resp_put("\r\n", 2);
+}
+
 static void
 resp_start(int status, const char *reason)
 {
@@ -462,17 +495,18 @@ resp_identity(const struct server *s, const struct request *rq,
 {
 	const char *pre = rq->authorizer ? "Variable-KREDIR_" : "X-Kredir-";
 	bool var = rq->authorizer;
+	size_t n;
 
 	if (l->sid == NULL)
 		return;
-	resp_add("%s%s: %s\r\n", pre, var ? "SID" : "Sid", l->sid);
+	resp_put_header(pre, var ? "SID" : "Sid", l->sid, strlen(l->sid));
 	if (l->upn != NULL && l->upn[0] != '\0')
-		resp_add("%s%s: %s\r\n", pre, var ? "UPN" : "Upn", l->upn);
+		resp_put_header(pre, var ? "UPN" : "Upn", l->upn,
+		    strlen(l->upn));
 	if (!s->conf.access.export_groups || l->groups == NULL)
 		return;
-	if (strlen(l->groups) <= s->conf.access.groups_max)
-		resp_add("%s%s: %s\r\n", pre, var ? "GROUPS" : "Groups",
-		    l->groups);
+	if ((n = strlen(l->groups)) <= s->conf.access.groups_max)
+		resp_put_header(pre, var ? "GROUPS" : "Groups", l->groups, n);
 	else	/* never cut short: the application learns it has none */
 		resp_add("%s%s: %zu\r\n", pre, var ? "GROUPS_OMITTED" :
 		    "Groups-Omitted", access_groups_count(l->groups));

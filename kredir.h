@@ -559,7 +559,8 @@ struct ident {
 	char		 principal[KREDIR_PRINCIPAL_MAX];	/* Kerberos */
 	char		 sid[PAC_SID_BUF];	/* "" without a PAC */
 	char		 upn[KREDIR_PRINCIPAL_MAX];
-	char		*groups;	/* malloc'd; NULL without a PAC */
+	char		*groups;	/* in text; NULL without a PAC */
+	char		*text;		/* the file's bytes: malloc'd, owned */
 	bool		 has_pac;
 };
 /*

@@ -4,11 +4,14 @@
  * and cookies, ccache.o for the sweep), so the files and cookies it makes
  * are the ones kredir makes.
  *
- *   sessions make SECRET SRC DIR N PRINCIPAL COOKIES
+ *   sessions make SECRET SRC DIR N PRINCIPAL COOKIES [GROUPS]
  *	N copies of the cache file SRC as DIR/krb5cc_<fresh id> (0600),
  *	each a valid session of PRINCIPAL; 64 of their cookie values,
  *	signed with the secret file SECRET and spread over the N, go to
- *	COOKIES (one "name=value" a line, name kredir_session).
+ *	COOKIES (one "name=value" a line, name kredir_session).  With
+ *	GROUPS, each session also gets the identity file an AD login
+ *	leaves (ident.o's ident_store): a user SID, a UPN and GROUPS
+ *	group SIDs, as a PAC would give them.
  *   sessions sweep DIR BATCH ROUNDS
  *	ROUNDS calls of ccache_sweep(DIR, now, BATCH) as a worker makes
  *	them (BATCH 0: the whole directory, as at start); prints the CPU
@@ -69,18 +72,51 @@ write_cache(const char *dir, const char *id, const unsigned char *p, size_t n)
 		die(path);
 }
 
+/* A PAC's worth of identity: domain SIDs as Samba AD hands them out. */
+static void
+fake_pac(struct pac_info *pi, const char *principal, long ngroups)
+{
+	static const char dom[] = "S-1-5-21-3623811015-3361044348-30300820";
+	size_t cap = (size_t)ngroups * (sizeof(dom) + 12) + 1, off = 0;
+
+	memset(pi, 0, sizeof(*pi));
+	snprintf(pi->user_sid, sizeof(pi->user_sid), "%s-1104", dom);
+	strlcpy(pi->upn, principal, sizeof(pi->upn));
+	if ((pi->groups = malloc(cap)) == NULL)
+		die("malloc");
+	pi->groups[0] = '\0';
+	for (long g = 0; g < ngroups; g++)
+		off += (size_t)snprintf(pi->groups + off, cap - off, "%s%s-%ld",
+		    g ? "," : "", dom, 513 + g * 7);
+	pi->ngroups = (size_t)ngroups;
+}
+
+static void
+write_ident(const char *dir, const char *id, const char *principal,
+    const struct pac_info *pi)
+{
+	char err[512];
+
+	if (pi != NULL && ident_store(dir, id, principal, principal, pi, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "sessions: %s\n", err);
+		exit(1);
+	}
+}
+
 static int
-cmd_make(char *argv[])
+cmd_make(char *argv[], long ngroups)
 {
 	static unsigned char src[SRC_MAX];
 	unsigned char key[KREDIR_SECRET_MAX];
 	char err[512], cookie[KREDIR_COOKIE_MAX + 1];
 	struct session s;
+	struct pac_info pi;
 	size_t keylen, n, srclen;
 	long count = strtol(argv[3], NULL, 10), every;
 	FILE *out;
 
-	if (count < 1)
+	if (count < 1 || ngroups < -1 || ngroups > 4096)
 		return 2;
 	if (session_secret_load(argv[0], key, &keylen, err, sizeof(err)) == -1) {
 		fprintf(stderr, "sessions: %s\n", err);
@@ -90,6 +126,8 @@ cmd_make(char *argv[])
 	if ((out = fopen(argv[5], "w")) == NULL)
 		die(argv[5]);
 	every = count > COOKIES_OUT ? count / COOKIES_OUT : 1;
+	if (ngroups >= 0)
+		fake_pac(&pi, argv[4], ngroups);
 	memset(&s, 0, sizeof(s));
 	strlcpy(s.principal, argv[4], sizeof(s.principal));
 	s.expires = time(NULL) + SESSION_LIFE;
@@ -97,6 +135,7 @@ cmd_make(char *argv[])
 		if (session_new_id(s.id) == -1)
 			die("getrandom");
 		write_cache(argv[2], s.id, src, srclen);
+		write_ident(argv[2], s.id, argv[4], ngroups >= 0 ? &pi : NULL);
 		if (i % every != 0)
 			continue;
 		n = session_cookie_make(key, keylen, &s, cookie, sizeof(cookie));
@@ -105,6 +144,8 @@ cmd_make(char *argv[])
 		fprintf(out, "kredir_session=%s\n", cookie);
 	}
 	explicit_bzero(key, sizeof(key));
+	if (ngroups >= 0)
+		pac_info_free(&pi);
 	return fclose(out) == 0 ? 0 : 1;
 }
 
@@ -158,11 +199,12 @@ cmd_sweep(char *argv[])
 int
 main(int argc, char *argv[])
 {
-	if (argc == 8 && strcmp(argv[1], "make") == 0)
-		return cmd_make(argv + 2);
+	if ((argc == 8 || argc == 9) && strcmp(argv[1], "make") == 0)
+		return cmd_make(argv + 2, argc == 9 ? strtol(argv[8], NULL,
+		    10) : -1);
 	if (argc == 5 && strcmp(argv[1], "sweep") == 0)
 		return cmd_sweep(argv + 2);
 	fprintf(stderr, "usage: sessions make SECRET SRC DIR N PRINCIPAL "
-	    "COOKIES\n       sessions sweep DIR BATCH ROUNDS\n");
+	    "COOKIES [GROUPS]\n       sessions sweep DIR BATCH ROUNDS\n");
 	return 2;
 }
