@@ -221,14 +221,51 @@ profile_clockskew(void)
 	return skew;
 }
 
-int
-auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
+/*
+ * The acceptor: the node account's credential (constrained delegation),
+ * else the keytab's, bound to service/<fqdn> (any of its names in
+ * shared-SPN mode).  0, or -1 and err.
+ */
+static int
+acquire_acceptor(struct auth *a, const struct config *c, char *err,
+    size_t errlen)
 {
 	gss_key_value_element_desc el = { "keytab", c->keytab };
 	gss_key_value_set_desc store = { 1, &el };
 	gss_OID_desc mechs[2] = { oid_spnego, oid_krb5 };
-	gss_OID_set_desc mechset = { 2, mechs }, negset = { 1, &mechs[1] };
+	gss_OID_set_desc mechset = { 2, mechs };
 	gss_name_t name = GSS_C_NO_NAME;
+	OM_uint32 maj, min;
+
+	if (c->account[0] != '\0') {
+		/*
+		 * Bound to the account's key: MIT names the account as the
+		 * target, whichever of its SPNs the ticket was for, so only
+		 * ticket_is_ours (the token's own sname) keeps host/, cifs/
+		 * and the rest of the account's SPNs out.
+		 */
+		a->any_name = false;
+		return s4u_acquire(c, &a->acceptor, err, errlen);
+	}
+	if (!a->any_name && import_acceptor_name(c, &name, err, errlen) == -1)
+		return -1;
+	maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &mechset,
+	    GSS_C_ACCEPT, &store, &a->acceptor, NULL, NULL);
+	gss_release_name(&min, &name);
+	if (GSS_ERROR(maj)) {
+		snprintf(err, errlen, "acceptor %s/%s from %s: ", c->service,
+		    c->fqdn, c->keytab);
+		format_status(err + strlen(err), errlen - strlen(err), maj,
+		    min, &oid_krb5);
+		return -1;
+	}
+	return 0;
+}
+
+int
+auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
+{
+	gss_OID_set_desc negset = { 1, &oid_krb5 };
 	OM_uint32 maj, min;
 	int rc = -1;
 
@@ -246,19 +283,9 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (check_keys(a, c, err, errlen) == -1)
-		return -1;
-	if (!a->any_name && import_acceptor_name(c, &name, err, errlen) == -1)
-		return -1;
-	maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &mechset,
-	    GSS_C_ACCEPT, &store, &a->acceptor, NULL, NULL);
-	if (GSS_ERROR(maj)) {
-		snprintf(err, errlen, "acceptor %s/%s from %s: ", c->service,
-		    c->fqdn, c->keytab);
-		format_status(err + strlen(err), errlen - strlen(err), maj,
-		    min, &oid_krb5);
+	if (check_keys(a, c, err, errlen) == -1 ||
+	    acquire_acceptor(a, c, err, errlen) == -1)
 		goto done;
-	}
 	/* SPNEGO may negotiate Kerberos only: never NTLM, never IAKERB. */
 	maj = gss_set_neg_mechs(&min, a->acceptor, &negset);
 	if (GSS_ERROR(maj)) {
@@ -271,7 +298,6 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 done:
 	if (rc == -1)
 		gss_release_cred(&min, &a->acceptor);
-	gss_release_name(&min, &name);
 	return rc;
 }
 
@@ -281,6 +307,7 @@ auth_free(struct auth *a)
 	OM_uint32 min;
 
 	gss_release_cred(&min, &a->acceptor);
+	s4u_release();
 	if (auth_kc != NULL)
 		krb5_free_context(auth_kc);
 	auth_kc = NULL;
@@ -345,8 +372,8 @@ auth_token_is_ntlm(const unsigned char *tok, size_t n)
  * bytes, no control byte, no DEL, no NUL.  Copies it to out, or leaves
  * out "" and returns false.
  */
-static bool
-take_name(const gss_buffer_desc *buf, char *out, size_t outlen)
+bool
+auth_take_name(const gss_buffer_desc *buf, char *out, size_t outlen)
 {
 	const unsigned char *p = buf->value;
 
@@ -370,20 +397,22 @@ display_name(gss_name_t name, char *out, size_t outlen)
 	out[0] = '\0';
 	maj = gss_display_name(&min, name, &buf, NULL);
 	if (!GSS_ERROR(maj))
-		(void)take_name(&buf, out, outlen);
+		(void)auth_take_name(&buf, out, outlen);
 	gss_release_buffer(&min, &buf);
 }
 
-/* The ticket's ok-as-delegate flag: what the KDC said of our principal. */
-static bool
-ticket_says_ok_as_delegate(gss_ctx_id_t ctx)
+/* The ticket's flags: ok-as-delegate (what the KDC said of our
+ * principal) and forwardable (whether S4U2Proxy may use it). */
+static void
+ticket_flags(gss_ctx_id_t ctx, struct auth_outcome *o)
 {
 	krb5_flags tf = 0;
 	OM_uint32 min;
 
 	if (GSS_ERROR(gss_krb5_get_tkt_flags(&min, ctx, &tf)))
-		return false;
-	return (tf & TKT_FLG_OK_AS_DELEGATE) != 0;
+		tf = 0;
+	o->ok_as_delegate = (tf & TKT_FLG_OK_AS_DELEGATE) != 0;
+	o->forwardable = (tf & TKT_FLG_FORWARDABLE) != 0;
 }
 
 /*
@@ -644,7 +673,7 @@ name_client(const struct config *c, gss_name_t src, gss_OID mech,
 		return AUTH_FORBIDDEN;
 	}
 	/* The mapping can give back what display_name escaped: a newline. */
-	if (!take_name(&local, o->user, sizeof(o->user))) {
+	if (!auth_take_name(&local, o->user, sizeof(o->user))) {
 		snprintf(o->why, sizeof(o->why), "local name empty, too long or "
 		    "with control bytes");
 		gss_release_buffer(&min, &local);
@@ -788,7 +817,7 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 		}
 		goto done;
 	}
-	o->ok_as_delegate = ticket_says_ok_as_delegate(ctx);
+	ticket_flags(ctx, o);
 	/* MIT 1.19+: set only when the client sent the same binding */
 	o->channel_bound = (flags & GSS_C_CHANNEL_BOUND_FLAG) != 0;
 	if (maj & GSS_S_CONTINUE_NEEDED) {

@@ -235,6 +235,16 @@ record_expiry(const char *path, time_t expires, char *err, size_t errlen)
 }
 
 int
+ccache_seal(const char *path, time_t expires, gid_t group, char *err,
+    size_t errlen)
+{
+	if (check_file(path, group, err, errlen) == -1 ||
+	    record_expiry(path, expires, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+int
 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
     time_t expires, gid_t group, char *err, size_t errlen)
 {
@@ -248,8 +258,7 @@ ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
 		remove_temps(dir, id);
 		return -1;
 	}
-	if (check_file(path, group, err, errlen) == -1 ||
-	    record_expiry(path, expires, err, errlen) == -1) {
+	if (ccache_seal(path, expires, group, err, errlen) == -1) {
 		unlink(path);
 		return -1;
 	}

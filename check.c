@@ -46,6 +46,7 @@ struct report {
 	FILE		*out;
 	bool		 json;
 	unsigned	 count[3];
+	bool		 constrained;	/* [kerberos] account is set */
 };
 
 /* Whom kredir serves as: files are judged for this user. */
@@ -1156,6 +1157,11 @@ report_delegation(struct report *r, const char *principal, krb5_flags flags)
 	if ((flags & TKT_FLG_OK_AS_DELEGATE) != 0)
 		report_add(r, CHECK_OK, "kdc.delegation", NULL, "%s: service "
 		    "tickets carry ok_as_delegate", principal);
+	else if (r->constrained)
+		report_add(r, CHECK_OK, "kdc.delegation", NULL, "%s: service "
+		    "tickets lack ok_as_delegate: browsers will not forward "
+		    "TGTs, and constrained delegation does not need them",
+		    principal);
 	else
 		report_add(r, CHECK_FAIL, "kdc.delegation", fixf(fix,
 		    sizeof(fix), "kadmin modprinc +ok_as_delegate %s / AD: "
@@ -1569,6 +1575,32 @@ check_access(struct report *r, const struct config *c)
 
 /* ---------------------------------------------------------------- run */
 
+/* Constrained delegation as configured, and its risk when opted into. */
+static void
+check_constrained(struct report *r, const struct config *c)
+{
+	char list[KREDIR_MAX_TARGETS * KREDIR_PRINCIPAL_MAX];
+
+	if (c->account[0] == '\0')
+		return;
+	list[0] = '\0';
+	for (size_t i = 0; i < c->ntargets; i++)
+		append(list, sizeof(list), "%s%s", i > 0 ? " " : "",
+		    c->targets[i]);
+	report_add(r, CHECK_OK, "delegation.constrained", NULL, "account %s "
+	    "obtains tickets as the user (S4U2Proxy) for: %s", c->account,
+	    list[0] != '\0' ? list : "(none listed)");
+	if (c->constrained_cache == CCACHE_IMPERSONATOR)
+		report_add(r, CHECK_WARN, "delegation.constrained_cache",
+		    "use constrained_cache = targets with delegate_to unless "
+		    "applications must reach services not known in advance; "
+		    "keep cache_dir readable by kredir and the application only",
+		    "impersonator: every session cache holds the node's own TGT "
+		    "and the user's evidence ticket: whoever reads one can act "
+		    "as the node, and as the user toward every service the "
+		    "account may delegate to");
+}
+
 static void
 check_keytab(struct report *r, krb5_context kc, const struct config *c,
     const struct who *w, struct keytab *kt)
@@ -1590,17 +1622,120 @@ check_keytab(struct report *r, krb5_context kc, const struct config *c,
 		check_keytab_enctypes(r, c->service, c->vhosts[i], kt);
 }
 
+/* The AD computer name of an account: NODE1 from NODE1$@REALM. */
+static void
+account_computer(const char *account, char *out, size_t outlen)
+{
+	size_t n = strcspn(account, "@");
+
+	if (n > 0 && account[n - 1] == '$')
+		n--;
+	snprintf(out, outlen, "%.*s", (int)n, account);
+}
+
+static void
+report_transition(struct report *r, const struct config *c, const char *user,
+    const struct s4u_probe *p)
+{
+	char fix[512], comp[KREDIR_PRINCIPAL_MAX];
+
+	if (p->self == PROBE_FAIL) {
+		report_add(r, CHECK_FAIL, "delegation.s4u2self", "check the "
+		    "user's name", "%s could not obtain a ticket to itself as %s "
+		    "(S4U2Self): %s", c->account, user, p->self_err);
+		return;
+	}
+	account_computer(c->account, comp, sizeof(comp));
+	if (p->transition)
+		report_add(r, CHECK_OK, "delegation.protocol_transition", NULL,
+		    "allowed: %s obtained a forwardable ticket to itself as %s "
+		    "(S4U2Self), so it may act for users who did not log in "
+		    "with Kerberos", c->account, user);
+	else	/* an OK line prints no fix: the command is in the text */
+		report_add(r, CHECK_OK, "delegation.protocol_transition", NULL,
+		    "not allowed: %s's ticket to itself as %s (S4U2Self) is not "
+		    "forwardable, so it can delegate only users who logged in "
+		    "with Kerberos (Negotiate), which is all kredir needs; to "
+		    "allow it anyway: %s", c->account, user, fixf(fix,
+		    sizeof(fix), "Set-ADAccountControl -Identity '%s$' "
+		    "-TrustedToAuthForDelegation $true / samba-tool delegation "
+		    "for-any-protocol '%s$' on", comp, comp));
+}
+
+static void
+report_proxy(struct report *r, const struct config *c, const char *spn,
+    const struct s4u_probe *p)
+{
+	char fix[1024], comp[KREDIR_PRINCIPAL_MAX];
+	bool listed = false;
+
+	for (size_t i = 0; i < c->ntargets; i++)
+		listed |= strcmp(c->targets[i], spn) == 0;
+	account_computer(c->account, comp, sizeof(comp));
+	if (p->proxy == PROBE_NOT_RUN)
+		report_add(r, CHECK_WARN, "delegation.s4u2proxy", "kinit (-f) "
+		    "as any user who is not sensitive, then run this again",
+		    "%s to %s not tested: without protocol transition the "
+		    "probe needs a user's own ticket (KRB5CCNAME): %s",
+		    c->account, spn, p->proxy_err);
+	else if (p->proxy == PROBE_OK)
+		report_add(r, CHECK_OK, "delegation.s4u2proxy", NULL, "the "
+		    "domain allows %s to delegate to %s: a ticket as %s was "
+		    "issued (from %s)%s", c->account, spn, p->user, p->caller ?
+		    "the user's own ticket" : "S4U2Self", listed ? "" :
+		    "; add it to delegate_to to use it");
+	else
+		report_add(r, CHECK_FAIL, "delegation.s4u2proxy", fixf(fix,
+		    sizeof(fix), "Set-ADComputer %s -Add "
+		    "@{'msDS-AllowedToDelegateTo'='%s'} (\"Trust this computer "
+		    "for delegation to specified services only\") / samba-tool "
+		    "delegation add-service '%s$' %s", comp, spn, comp, spn),
+		    "the domain refuses %s delegating to %s as %s: %s (or %s "
+		    "is sensitive / in Protected Users)", c->account, spn,
+		    p->user[0] != '\0' ? p->user : "the user", p->proxy_err,
+		    p->user[0] != '\0' ? p->user : "the user");
+}
+
+/* kredir check --delegate-to SPN [--as USER]. */
+static void
+check_delegate_to(struct report *r, const struct config *c, const char *spn,
+    const char *user)
+{
+	struct s4u_probe p;
+
+	if (c->account[0] == '\0') {
+		report_add(r, CHECK_FAIL, "delegation.account", "set [kerberos] "
+		    "account = NODE1$ (this node's AD account; its keys in the "
+		    "keytab)", "--delegate-to %s: no [kerberos] account to "
+		    "delegate with", spn);
+		return;
+	}
+	s4u_probe(c, spn, user, &p);
+	if (p.start_err[0] != '\0') {
+		report_add(r, CHECK_FAIL, "delegation.account", "see "
+		    "docs/delegation.md", "%s", p.start_err);
+		return;
+	}
+	report_add(r, CHECK_OK, "delegation.account", NULL, "logged in as %s "
+	    "with the keytab", c->account);
+	if (user != NULL)
+		report_transition(r, c, user, &p);
+	report_proxy(r, c, spn, &p);
+}
+
 int
 check_run(const struct config *conf, const char *config_path, bool json,
-    FILE *out)
+    const char *delegate_to, const char *as_user, FILE *out)
 {
-	struct report r = { out, json, { 0, 0, 0 } };
+	struct report r = { out, json, { 0, 0, 0 }, false };
 	struct keytab *kt = NULL;
 	krb5_context kc = NULL;
 	krb5_error_code ret;
 	struct who w;
 
+	r.constrained = conf->account[0] != '\0';
 	check_config(&r, conf, config_path);
+	check_constrained(&r, conf);
 	check_user(&r, conf, &w);
 	check_name(&r, conf);
 	if ((ret = krb5_init_context(&kc)) != 0) {
@@ -1620,6 +1755,8 @@ check_run(const struct config *conf, const char *config_path, bool json,
 	check_farm(&r, conf);
 	check_access(&r, conf);
 	check_tls(&r, conf, &w);
+	if (delegate_to != NULL)
+		check_delegate_to(&r, conf, delegate_to, as_user);
 	report_end(&r);
 	fflush(out);
 	free(kt);
@@ -1632,7 +1769,7 @@ int
 check_config_error(const char *config_path, int nerrors, bool json,
     FILE *out)
 {
-	struct report r = { out, json, { 0, 0, 0 } };
+	struct report r = { out, json, { 0, 0, 0 }, false };
 	char fix[KREDIR_PATHBUF + 64];
 
 	report_add(&r, CHECK_FAIL, "config", fixf(fix, sizeof(fix), "correct "

@@ -311,6 +311,80 @@ WORD_SETTER(set_unknown, enum unknown_host, "redirect", "reject")
 WORD_SETTER(set_action, enum success_action, "redirect", "headers")
 WORD_SETTER(set_secure, enum cookie_secure, "auto", "yes", "no")
 WORD_SETTER(set_level, enum log_level, "error", "warn", "info", "debug")
+WORD_SETTER(set_delegation, enum delegation, "any", "unconstrained",
+    "constrained")
+WORD_SETTER(set_constrained_cache, enum constrained_cache, "targets",
+    "impersonator")
+
+/* A principal name: printable, no spaces or quotes, at most one '@'. */
+static bool
+is_principal(const char *v, size_t n)
+{
+	size_t at = 0;
+
+	if (n == 0 || n >= KREDIR_PRINCIPAL_MAX || v[0] == '@' || v[0] == '/')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '\\' ||
+		    ch == ',')
+			return false;
+		if (ch == '@' && (++at > 1 || i + 1 == n))
+			return false;
+	}
+	return true;
+}
+
+/* The node's account ("NODE1$" or "NODE1$@REALM"); empty for none. */
+static int
+set_account(struct parse *p, const char *v, void *dst)
+{
+	if (*v != '\0' && (!is_principal(v, strlen(v)) ||
+	    strchr(v, '/') != NULL)) {
+		perr(p, "account '%s' is not an account name like NODE1$ or "
+		    "NODE1$@EXAMPLE.COM", v);
+		return -1;
+	}
+	strlcpy(dst, v, KREDIR_PRINCIPAL_MAX);
+	return 0;
+}
+
+/* delegate_to: SPNs "service/host[@REALM]", space-separated, repeatable. */
+static int
+set_targets(struct parse *p, const char *v, void *dst)
+{
+	struct config *c = p->conf;
+	const char *slash;
+	size_t n;
+
+	(void)dst;
+	while (*v != '\0') {
+		v += strspn(v, " \t");
+		if ((n = strcspn(v, " \t")) == 0)
+			break;
+		slash = memchr(v, '/', n);
+		if (!is_principal(v, n) || slash == NULL || slash == v ||
+		    slash + 1 == v + n || slash[1] == '@') {
+			perr(p, "delegate_to: '%.*s' is not an SPN like "
+			    "HTTP/backend.example.com", (int)(n > 64 ? 64 : n), v);
+			return -1;
+		}
+		if (slash - v == 6 && strncasecmp(v, "krbtgt", 6) == 0) {
+			perr(p, "delegate_to: a TGT is not a service to delegate "
+			    "to (use delegation = unconstrained)");
+			return -1;
+		}
+		if (c->ntargets == KREDIR_MAX_TARGETS) {
+			perr(p, "delegate_to: more than %d services",
+			    KREDIR_MAX_TARGETS);
+			return -1;
+		}
+		memcpy(c->targets[c->ntargets], v, n);
+		c->targets[c->ntargets++][n] = '\0';
+		v += n;
+	}
+	return 0;
+}
 WORD_SETTER(set_channel_binding, enum channel_binding, "off", "allow",
     "require")
 
@@ -502,6 +576,13 @@ static const struct key keys[] = {
 	{ "kerberos", "max_token", set_max_token, F(max_token), false },
 	{ "kerberos", "allow_realms", set_realms, F(realms), true },
 	{ "kerberos", "local_name", set_bool, F(local_name), false },
+	{ "kerberos", "delegation", set_delegation, F(delegation), false },
+	{ "kerberos", "account", set_account, F(account), false },
+	{ "kerberos", "delegate_to", set_targets, F(targets), true },
+	{ "kerberos", "constrained_cache", set_constrained_cache,
+	    F(constrained_cache), false },
+	{ "basic", "enable", set_bool, F(basic), false },
+	{ "basic", "allow_plain_http", set_bool, F(basic_plain_http), false },
 	{ "kerberos", "tls_certificate", set_optional_path, F(tls_certificate),
 	    false },
 	{ "kerberos", "channel_binding", set_channel_binding,
@@ -653,6 +734,28 @@ read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* Constrained delegation needs the account and something to store. */
+static void
+check_constrained(struct parse *p)
+{
+	struct config *c = p->conf;
+	bool any = c->ntargets > 0 ||
+	    c->constrained_cache == CCACHE_IMPERSONATOR;
+
+	if (c->delegation == DELEG_CONSTRAINED && c->account[0] == '\0')
+		perr(p, "delegation = constrained needs [kerberos] account "
+		    "(the node's AD account, e.g. NODE1$)");
+	if (c->account[0] != '\0' && !any)
+		perr(p, "[kerberos] account is set but neither delegate_to nor "
+		    "constrained_cache = impersonator says what to delegate");
+	if (c->account[0] == '\0' && any)
+		perr(p, "delegate_to and constrained_cache need [kerberos] "
+		    "account (the node's AD account, e.g. NODE1$)");
+	if (c->account[0] != '\0' && c->delegation == DELEG_UNCONSTRAINED)
+		perr(p, "[kerberos] account (constrained delegation) with "
+		    "delegation = unconstrained: choose constrained or any");
+}
+
 /* True if section.name was set in the file. */
 static bool
 key_seen(const struct parse *p, const char *section, const char *name)
@@ -713,6 +816,7 @@ check_whole(struct parse *p)
 	    strcmp(c->health_path, c->metrics_path) == 0))
 		perr(p, "health_path %s is also the whoami or metrics path",
 		    c->health_path);
+	check_constrained(p);
 	check_cookie(p);
 	if (strcmp(c->secret_previous_file, c->secret_file) == 0)
 		perr(p, "secret_previous_file is secret_file: name the file "

@@ -70,6 +70,7 @@ struct request {
 	bool		 deny_only;	/* auth_request: no 30x, no 503 */
 	bool		 authorizer;	/* FastCGI Authorizer role */
 	bool		 whoami;	/* the who-am-I path was asked for */
+	bool		 offer_basic;	/* [basic] enable, and allowed here */
 	const char	*bound;		/* channel binding: yes, none, "" */
 };
 
@@ -309,6 +310,9 @@ respond_challenge(struct request *rq, const gss_buffer_desc *tok)
 	 * it to the login location, which challenges, and nginx would copy
 	 * ours into the answer too (the browser would get two).
 	 */
+	if (rq->offer_basic && !rq->deny_only)
+		resp_add("WWW-Authenticate: Basic realm=\"kredir\", "
+		    "charset=\"UTF-8\"\r\n");
 	resp_page("Kerberos login required", "<p>This site signs you in with "
 	    "Kerberos (HTTP Negotiate).  Your browser did not send a ticket "
 	    "that this server could accept.</p>");
@@ -378,6 +382,51 @@ respond_no_delegation(struct server *s, struct request *rq,
 	    "ok_as_delegate: trust this service for delegation");
 }
 
+/*
+ * Constrained delegation that cannot work: the ticket is not forwardable
+ * (target NULL: predicted from its flags), or the KDC refused a backend.
+ */
+static void
+respond_constrained_refused(struct server *s, struct request *rq,
+    const char *principal, const char *target, const char *why)
+{
+	char host[KREDIR_HOSTBUF * 2], spn[KREDIR_PRINCIPAL_MAX * 6];
+	char html[4096];
+
+	http_html_escape(rq->canon, host, sizeof(host));
+	http_html_escape(target != NULL ? target : "", spn, sizeof(spn));
+	snprintf(html, sizeof(html), "<p>You were recognised, but this site "
+	    "cannot act on your behalf (constrained delegation): %s.</p>\n"
+	    "<ul>\n<li>accounts marked \"sensitive and cannot be "
+	    "delegated\" and members of Protected Users can never be "
+	    "delegated;</li>\n<li>your ticket must be forwardable "
+	    "(<code>kinit -f</code>, <code>forwardable = true</code>);</li>\n"
+	    "<li>the account of <code>%s/%s</code> must be allowed to "
+	    "delegate to %s (Active Directory: msDS-AllowedToDelegateTo, "
+	    "\"Trust this computer for delegation to specified services "
+	    "only\").</li></ul>", target == NULL ? "your ticket for this site "
+	    "is not forwardable" : "the domain controller refused a service "
+	    "this site needs", s->conf.service, host, target == NULL ?
+	    "its backends" : spn);
+	resp_start(403, "Forbidden");
+	resp_page("Credentials cannot be delegated", html);
+	resp_send(rq);
+	metrics_count(METRIC_NO_DELEGATION);
+	if (target == NULL)
+		log_msg(LOG_WARN, "no-delegation principal=%s host=%s "
+		    "delegation=constrained forwardable=no reason=\"the service "
+		    "ticket is not forwardable: the user is sensitive or in "
+		    "Protected Users (or asked for no forwardable ticket); the "
+		    "KDC would refuse S4U2Proxy\"", principal, rq->canon);
+	else
+		log_msg(LOG_WARN, "no-delegation principal=%s host=%s "
+		    "delegation=constrained target=%s reason=\"the KDC refused "
+		    "constrained delegation (S4U2Proxy) to %s: %s; allow it for "
+		    "this node's account (msDS-AllowedToDelegateTo) or remove it "
+		    "from delegate_to\"", principal, rq->canon, target, target,
+		    why);
+}
+
 static bool
 cookie_secure(const struct server *s, const struct request *rq)
 {
@@ -395,6 +444,7 @@ struct login {
 	time_t		 expires;	/* of the session */
 	const char	*mutual;	/* base64 token, or NULL */
 	const char	*mechanism;
+	const char	*kind;		/* unconstrained, constrained, none */
 	bool		 okd_known, okd;	/* ok-as-delegate at login */
 	const char	*sid, *upn, *groups;	/* from the PAC, or NULL */
 };
@@ -419,6 +469,7 @@ respond_whoami(struct server *s, struct request *rq, const struct login *l)
 	strlcpy(w.principal, l->user, sizeof(w.principal));
 	w.mechanism = l->mechanism;
 	w.delegated = l->cache != NULL;
+	w.kind = l->kind;
 	w.ok_as_delegate_known = l->okd_known;
 	w.ok_as_delegate = l->okd;
 	w.session_expires = l->expires;
@@ -492,12 +543,14 @@ respond_success(struct server *s, struct request *rq, const struct login *l)
 		/* FastCGI 1.0 section 6.3: the server sets these for the app. */
 		resp_start(200, "OK");
 		resp_add("Variable-REMOTE_USER: %s\r\n", l->user);
+		resp_add("Variable-KREDIR_DELEGATION: %s\r\n", l->kind);
 		if (l->cache != NULL)
 			resp_add("Variable-KRB5CCNAME: FILE:%s\r\n", l->cache);
 		resp_identity(s, rq, l);
 	} else if (rq->headers_only) {
 		resp_start(200, "OK");
 		resp_add("X-Remote-User: %s\r\n", l->user);
+		resp_add("X-Kredir-Delegation: %s\r\n", l->kind);
 		if (l->cache != NULL)
 			resp_add("X-Kredir-Ccache: FILE:%s\r\n", l->cache);
 		resp_identity(s, rq, l);
@@ -589,6 +642,7 @@ try_session(struct server *s, struct request *rq, struct session *sess)
 	memset(&l, 0, sizeof(l));
 	l.user = sess->principal;
 	l.cache = path;
+	l.kind = s4u_kind_name(s4u_cache_kind(path));
 	l.expires = sess->expires;
 	l.mechanism = "session cookie (from an earlier Kerberos login)";
 	if (id.has_pac) {
@@ -637,31 +691,100 @@ login_from(struct login *l, const struct auth_outcome *o)
 		l->upn = o->pac.upn;
 		l->groups = o->pac.groups;
 	}
+	l->kind = s4u_kind_name(KIND_NONE);
+	if (o->password)
+		l->mechanism = "password (HTTP Basic), checked by the KDC";
 }
 
-/* One "authenticated" line; over TLS with bindings on, what it showed. */
-static void
-log_authenticated(const struct request *rq, const char *principal,
-    bool delegated)
+/* The session's cache as plan says.  0; 1: the KDC refused; -1. */
+static int
+store_cache(struct server *s, struct auth_outcome *o, enum s4u_plan plan,
+    const char *id, struct s4u_result *r)
 {
-	if (rq->bound[0] == '\0')
-		log_msg(LOG_INFO, "authenticated principal=%s delegated=%s "
-		    "host=%s", principal, delegated ? "yes" : "no", rq->canon);
+	struct s4u_session ss = { s->conf.cache_dir, id, o->expires,
+	    s->cache_gid };
+
+	if (plan != PLAN_STORE_TGT)
+		return s4u_store(&s->conf, o->delegated, plan, o->principal,
+		    &ss, r);
+	memset(r, 0, sizeof(*r));
+	r->end = o->expires;
+	return ccache_store(s->conf.cache_dir, id, o->delegated, o->expires,
+	    s->cache_gid, r->why, sizeof(r->why));
+}
+
+/*
+ * The session's files: its cache as plan says, then its identity.  0;
+ * 1 when answered already (the KDC refused a backend); -1.
+ */
+static int
+store_session(struct server *s, struct request *rq, struct auth_outcome *o,
+    enum s4u_plan plan, struct session *sess)
+{
+	struct s4u_result r;
+	char err[256];
+	int rc;
+
+	if ((rc = store_cache(s, o, plan, sess->id, &r)) == 1) {
+		respond_constrained_refused(s, rq, o->principal, r.target,
+		    r.why);
+		return 1;
+	}
+	if (rc == -1) {
+		log_msg(LOG_ERR, "error principal=%s reason=\"storing the "
+		    "delegated cache: %s\"", o->principal, r.why);
+		return -1;
+	}
+	sess->expires = r.end;	/* a new login when the tickets end */
+	strlcpy(sess->principal, o->user, sizeof(sess->principal));
+	if (ident_store(s->conf.cache_dir, sess->id, o->user, o->principal,
+	    o->has_pac ? &o->pac : NULL, err, sizeof(err)) == -1) {
+		log_msg(LOG_ERR, "error principal=%s reason=\"%s\"",
+		    o->principal, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One "authenticated" line: with a delegated credential (kind not NULL),
+ * its kind, what the cache holds and how the user signed in; over TLS
+ * with bindings on, what the token showed.  Every field a fixed key: no
+ * value carries a key of its own (log_msg would quote it).
+ */
+static void
+log_authenticated(const struct request *rq, const struct auth_outcome *o,
+    const char *kind, const char *cache)
+{
+	const char *login = o->password ? "password" : "negotiate";
+
+	if (kind == NULL && rq->bound[0] == '\0')
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=no "
+		    "host=%s", o->principal, rq->canon);
+	else if (kind == NULL)
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=no "
+		    "host=%s channel_binding=%s", o->principal, rq->canon,
+		    rq->bound);
+	else if (rq->bound[0] == '\0')
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=yes "
+		    "host=%s delegation=%s cache=%s login=%s", o->principal,
+		    rq->canon, kind, cache, login);
 	else
-		log_msg(LOG_INFO, "authenticated principal=%s delegated=%s "
-		    "host=%s channel_binding=%s", principal,
-		    delegated ? "yes" : "no", rq->canon, rq->bound);
+		log_msg(LOG_INFO, "authenticated principal=%s delegated=yes "
+		    "host=%s delegation=%s cache=%s login=%s channel_binding=%s",
+		    o->principal, rq->canon, kind, cache, login, rq->bound);
 }
 
 /* Stores the delegated credential and answers with a fresh cookie. */
 static void
 finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
-    struct session *sess)
+    struct session *sess, enum s4u_plan plan)
 {
 	char path[KREDIR_PATHBUF + 64], cookie[KREDIR_COOKIE_MAX + 1];
-	char err[256], *mutual = NULL;
+	char *mutual = NULL;
 	struct login l;
 	bool failed;
+	int rc;
 
 	/*
 	 * A re-login keeps its session id only for the same user: a stale
@@ -670,20 +793,10 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	if ((sess->id[0] == '\0' || strcmp(sess->principal, o->user) != 0) &&
 	    session_new_id(sess->id) == -1)
 		goto fail;
-	sess->expires = o->expires;
-	strlcpy(sess->principal, o->user, sizeof(sess->principal));
-	if (ccache_store(s->conf.cache_dir, sess->id, o->delegated,
-	    o->expires, s->cache_gid, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error principal=%s reason=\"storing the "
-		    "delegated cache: %s\"", o->principal, err);
+	if ((rc = store_session(s, rq, o, plan, sess)) == 1)
+		return;
+	if (rc == -1)
 		goto fail;
-	}
-	if (ident_store(s->conf.cache_dir, sess->id, o->user, o->principal,
-	    o->has_pac ? &o->pac : NULL, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error principal=%s reason=\"%s\"",
-		    o->principal, err);
-		goto fail;
-	}
 	if (ccache_path(s->conf.cache_dir, sess->id, path, sizeof(path)) == -1 ||
 	    session_cookie_make(s->secret, s->secretlen, sess, cookie,
 	    sizeof(cookie)) == 0)
@@ -693,11 +806,14 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	login_from(&l, o);
 	l.cache = path;
 	l.cookie = cookie;
-	l.expires = o->expires;
+	l.expires = sess->expires;	/* o->expires, or the tickets' end */
 	l.mutual = mutual;
+	l.kind = s4u_kind_name(plan == PLAN_STORE_TGT ? KIND_UNCONSTRAINED :
+	    KIND_CONSTRAINED);
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
-	log_authenticated(rq, o->principal, true);
+	log_authenticated(rq, o, l.kind, plan == PLAN_STORE_IMPERSONATOR ?
+	    "impersonator" : plan == PLAN_STORE_TGT ? "tgt" : "targets");
 	free(mutual);
 	return;
 fail:
@@ -713,6 +829,7 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 	struct login l;
 	bool failed;
 	char *mutual, why[256];
+	enum s4u_plan plan;
 
 	if (o->pac_note[0] != '\0')
 		log_msg(LOG_WARN, "warning principal=%s reason=\"%s\"",
@@ -722,12 +839,19 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 		respond_refused(rq, o->principal, why);
 		return;
 	}
-	if (o->delegated != GSS_C_NO_CREDENTIAL) {
-		finish_login(s, rq, o, sess);
+	plan = s4u_decide(&s->conf, o->delegated != GSS_C_NO_CREDENTIAL,
+	    s4u_cred_is_proxy(o->delegated), o->forwardable);
+	if (plan >= PLAN_STORE_TGT) {
+		finish_login(s, rq, o, sess, plan);
 		return;
 	}
 	if (s->conf.require_delegation) {
-		respond_no_delegation(s, rq, o->principal, o->ok_as_delegate);
+		if (plan == PLAN_NOT_FORWARDABLE)
+			respond_constrained_refused(s, rq, o->principal, NULL,
+			    NULL);
+		else
+			respond_no_delegation(s, rq, o->principal,
+			    o->ok_as_delegate);
 		return;
 	}
 	mutual = encode_token(&o->out, &failed);
@@ -735,7 +859,7 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 	l.mutual = mutual;
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
-	log_authenticated(rq, o->principal, false);
+	log_authenticated(rq, o, NULL, NULL);
 	free(mutual);
 }
 
@@ -822,6 +946,69 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 }
 
 /*
+ * A password the KDC refused: 401, and the same offer again (not in an
+ * auth_request subrequest: see respond_challenge).
+ */
+static void
+respond_password_refused(struct request *rq)
+{
+	resp_start(401, "Unauthorized");
+	if (!rq->deny_only)
+		resp_add("WWW-Authenticate: Negotiate\r\n"
+		    "WWW-Authenticate: Basic realm=\"kredir\", "
+		    "charset=\"UTF-8\"\r\n");
+	resp_page("Credentials refused", "<p>The user name or password was "
+	    "not accepted.</p>");
+	resp_send(rq);
+}
+
+/* [basic] enable: "Authorization: Basic" checked by the KDC. */
+static void
+run_basic(struct server *s, struct request *rq, struct session *sess)
+{
+	struct auth_outcome o;
+	struct basic b;
+	enum basic_result r;
+
+	if (!rq->offer_basic) {
+		respond_plain(rq, 403, "Forbidden", "Passwords are accepted "
+		    "over https only.");
+		metrics_count(METRIC_FORBIDDEN);
+		log_msg(LOG_WARN, "basic-refused host=%s reason=\"a password "
+		    "over plain http ([basic] allow_plain_http = no)\"",
+		    rq->canon);
+		explicit_bzero((char *)(uintptr_t)rq->authz, strlen(rq->authz));
+		return;
+	}
+	r = basic_login(&s->conf, rq->authz, &b, &o);
+	explicit_bzero((char *)(uintptr_t)rq->authz, strlen(rq->authz));
+	if (r == BASIC_OK)
+		handle_accepted(s, rq, &o, sess);
+	else if (r == BASIC_REFUSED) {
+		metrics_count(METRIC_REJECTED);
+		respond_password_refused(rq);
+	} else if (r == BASIC_MALFORMED) {
+		metrics_count(METRIC_BAD_REQUEST);
+		respond_plain(rq, 400, "Bad Request", "Malformed Basic "
+		    "credentials.");
+	} else if (r == BASIC_FORBIDDEN) {
+		metrics_count(METRIC_FORBIDDEN);
+		respond_plain(rq, 403, "Forbidden", "Your account is not "
+		    "allowed to use this site.");
+	} else
+		respond_plain(rq, 500, "Internal Server Error", "The server "
+		    "cannot check passwords right now.");
+	if (r != BASIC_OK)
+		log_msg(r == BASIC_ERROR ? LOG_ERR : LOG_WARN, "%s principal=%s "
+		    "host=%s reason=\"%s\"", r == BASIC_ERROR ? "error" :
+		    r == BASIC_MALFORMED ? "bad-request" : "basic-refused",
+		    o.principal[0] != '\0' ? o.principal : "-", rq->canon,
+		    o.why);
+	auth_outcome_free(&o);
+	basic_free(&b);
+}
+
+/*
  * No live session here: should this request go back to the virtual name?
  * Answers it and returns true if so.  Not for auth_request subrequests,
  * which can only allow or deny.
@@ -861,8 +1048,13 @@ handle_negotiate(struct server *s, struct request *rq)
 	if (sess.id[0] == '\0' && send_elsewhere(s, rq, time(NULL)))
 		return;
 	switch (http_parse_negotiate(rq->authz, s->conf.max_token, &tok, &n)) {
-	case NEG_NONE:
 	case NEG_OTHER_SCHEME:
+		if (s->conf.basic && strncasecmp(rq->authz, "Basic ", 6) == 0) {
+			run_basic(s, rq, &sess);
+			break;
+		}
+		/* FALLTHROUGH */
+	case NEG_NONE:
 		respond_challenge(rq, NULL);
 		metrics_count(METRIC_CHALLENGED);
 		log_msg(LOG_INFO, "challenge host=%s", rq->canon);
@@ -914,6 +1106,7 @@ sweep_tick(struct server *s)
 		s->swept_once = true;
 	s->next_sweep = now + (s->swept_once && n < SWEEP_BUSY ?
 	    SWEEP_EVERY : SWEEP_CATCHUP);
+	s4u_tick(now);
 }
 
 static void
@@ -930,6 +1123,8 @@ read_request(const struct server *s, struct request *rq)
 	rq->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	https = FCGX_GetParam("HTTPS", rq->envp);
 	rq->tls = https != NULL && strcasecmp(https, "on") == 0;
+	rq->offer_basic = s->conf.basic && (rq->tls ||
+	    s->conf.basic_plain_http);
 	/*
 	 * Set by the web server per location, never from a client header:
 	 * "headers" marks an auth_request subrequest, which can only allow
@@ -1458,14 +1653,19 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: kredir [-nvV] [-c kredir.ini]\n"
-	    "       kredir check [-c kredir.ini] [--json]\n");
+	    "       kredir check [-c kredir.ini] [--json] "
+	    "[--delegate-to SPN [--as USER]]\n");
 	exit(2);
 }
 
-/* "kredir check [-c file] [--json]": diagnostics, exit 0 if no FAIL. */
+/*
+ * "kredir check [-c file] [--json] [--delegate-to SPN [--as USER]]":
+ * diagnostics, exit 0 if no FAIL.
+ */
 static int
 run_check(struct config *c, const char *path, int argc, char *argv[])
 {
+	const char *spn = NULL, *user = NULL;
 	bool json = false;
 	int n;
 
@@ -1474,14 +1674,20 @@ run_check(struct config *c, const char *path, int argc, char *argv[])
 			json = true;
 		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			path = argv[++i];
+		else if (strcmp(argv[i], "--delegate-to") == 0 && i + 1 < argc)
+			spn = argv[++i];
+		else if (strcmp(argv[i], "--as") == 0 && i + 1 < argc)
+			user = argv[++i];
 		else
 			usage();
 	}
+	if (user != NULL && spn == NULL)
+		usage();
 	/* file:line messages go to stderr; the report says the rest */
 	n = config_load(c, path, stderr);
 	if (n > 0)
 		return check_config_error(path, n, json, stdout) > 0 ? 1 : 0;
-	return check_run(c, path, json, stdout) > 0 ? 1 : 0;
+	return check_run(c, path, json, spn, user, stdout) > 0 ? 1 : 0;
 }
 
 int

@@ -39,6 +39,7 @@
 #define KREDIR_COOKIE_MAX	768	/* a whole session cookie value */
 #define KREDIR_INI_LINE_MAX	199	/* Debian's inih r55 splits longer lines */
 #define KREDIR_MAX_WORKERS	64
+#define KREDIR_MAX_TARGETS	8	/* [kerberos] delegate_to */
 #define FARM_MARKER		"kredir_r"	/* query parameter */
 #define FARM_MARKER_MAX		64
 
@@ -94,6 +95,10 @@ enum unknown_host	{ UNKNOWN_REDIRECT, UNKNOWN_REJECT };
 enum success_action	{ SUCCESS_REDIRECT, SUCCESS_HEADERS };
 enum cookie_secure	{ SECURE_AUTO, SECURE_YES, SECURE_NO };
 enum log_level		{ LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+/* Which delegated credential a login may hand the application. */
+enum delegation		{ DELEG_ANY, DELEG_UNCONSTRAINED, DELEG_CONSTRAINED };
+/* What a constrained login stores: the backends' tickets, or MIT's cache. */
+enum constrained_cache	{ CCACHE_TARGETS, CCACHE_IMPERSONATOR };
 /* CB_DEFAULT: allow when tls_certificate is set, else off (config.c) */
 enum channel_binding	{ CB_OFF, CB_ALLOW, CB_REQUIRE, CB_DEFAULT };
 
@@ -117,6 +122,14 @@ struct config {
 	char		 realms[KREDIR_MAX_REALMS][KREDIR_HOST_MAX + 1];
 	size_t		 nrealms;		/* 0: any realm */
 	bool		 local_name;
+	enum delegation	 delegation;
+	char		 account[KREDIR_PRINCIPAL_MAX];	/* "": no S4U */
+	char		 targets[KREDIR_MAX_TARGETS][KREDIR_PRINCIPAL_MAX];
+	size_t		 ntargets;		/* delegate_to */
+	enum constrained_cache constrained_cache;
+	/* [basic] */
+	bool		 basic;			/* the password fallback */
+	bool		 basic_plain_http;	/* also without TLS */
 	char		 tls_certificate[KREDIR_PATHBUF];	/* "": none */
 	enum channel_binding channel_binding;
 	/* [session] */
@@ -420,6 +433,7 @@ struct whoami {
 	const char	*mechanism;
 	const char	*node;
 	bool		 delegated;
+	const char	*kind;		/* unconstrained, constrained, none */
 	bool		 tgt;		/* the cache holds a TGT: flags below */
 	bool		 forwardable, forwarded;
 	bool		 ok_as_delegate_known, ok_as_delegate;
@@ -482,6 +496,8 @@ struct auth_outcome {
 	char		 user[KREDIR_PRINCIPAL_MAX];	/* as reported */
 	bool		 spnego;	/* the token was SPNEGO-wrapped */
 	bool		 ok_as_delegate;	/* the ticket said so */
+	bool		 forwardable;	/* the service ticket's own flag */
+	bool		 password;	/* a Basic login, not Negotiate */
 	bool		 replay;	/* rejected as a replay */
 	bool		 channel_bound;	/* the client's binding matched */
 	char		 why[512];	/* GSS text for the log, not clients */
@@ -508,6 +524,13 @@ void	 auth_status_text(char *buf, size_t len, OM_uint32 maj,
 	    OM_uint32 min);
 /* True for raw NTLMSSP, or SPNEGO whose mechanism list is only NTLMSSP. */
 bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
+/*
+ * The one gate for every name that becomes a header (X-Remote-User,
+ * Variable-REMOTE_USER), a cookie field or a log value (security rule 4):
+ * 1 to outlen - 1 bytes, no control byte, no DEL, no NUL.  Copies it to
+ * out, or leaves out "" and returns false.
+ */
+bool	 auth_take_name(const gss_buffer_desc *buf, char *out, size_t outlen);
 /*
  * allow_realms for a principal's text (gss_display_name's form): the realm
  * is the one krb5_parse_name finds, escapes and all, never the text after
@@ -577,6 +600,15 @@ int	 ccache_check_dir(const char *dir, gid_t group, char *err,
  */
 int	 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
 	    time_t expires, gid_t group, char *err, size_t errlen);
+/*
+ * What ccache_store does to the file it wrote, for a cache written another
+ * way (s4u.c): checks that path is a regular file of ours, 0600; gives it
+ * to group 0640 (unless group is (gid_t)-1); records expires in it for the
+ * sweep.  Call it on the temporary name, before the rename.  0, or -1 and
+ * err (the caller removes the file).
+ */
+int	 ccache_seal(const char *path, time_t expires, gid_t group, char *err,
+	    size_t errlen);
 /* "<dir>/krb5cc_<id>" */
 int	 ccache_path(const char *dir, const char *id, char *out, size_t outlen);
 /*
@@ -599,6 +631,117 @@ bool	 ccache_sweep_is_between(void);
 /* Closes the sweep's directory (at exit). */
 void	 ccache_sweep_end(void);
 
+/* s4u.c: constrained delegation (S4U2Proxy) */
+enum deleg_kind	{ KIND_NONE, KIND_UNCONSTRAINED, KIND_CONSTRAINED };
+/* What a login does with what it was given. */
+enum s4u_plan {
+	PLAN_NONE,		/* nothing to store */
+	PLAN_NOT_FORWARDABLE,	/* constrained, but the ticket forbids it */
+	PLAN_STORE_TGT,		/* the forwarded TGT, as it came */
+	PLAN_STORE_TARGETS,	/* only the user's tickets for delegate_to */
+	PLAN_STORE_IMPERSONATOR	/* MIT's S4U2Proxy cache (opt-in) */
+};
+/* Where and how a login's cache is stored. */
+struct s4u_session {
+	const char	*dir, *id;	/* cache_dir, the session's id */
+	time_t		 expires;	/* the session's end (rule 1), capped */
+	gid_t		 group;		/* cache_group, or (gid_t)-1 */
+};
+struct s4u_result {
+	time_t		 end;		/* of the session: expires, or the
+					   stored tickets' first end */
+	char		 target[KREDIR_PRINCIPAL_MAX];	/* refused, or "" */
+	char		 why[512];	/* for the log only */
+};
+
+/* "unconstrained", "constrained", "none". */
+const char	*s4u_kind_name(enum deleg_kind);
+/*
+ * The plan for a login: delegated is what gss_accept_sec_context gave,
+ * proxy whether that is an S4U2Proxy credential, forwardable the user's
+ * service ticket's flag (which predicts what the KDC will allow).
+ */
+enum s4u_plan	 s4u_decide(const struct config *, bool delegated, bool proxy,
+		    bool forwardable);
+/*
+ * The node account's credential for accepting and initiating ([kerberos]
+ * account), its TGT fetched now from the keytab into a MEMORY: cache of
+ * this process.  The caller owns *cred.  0, or -1 and err.
+ */
+int		 s4u_acquire(const struct config *, gss_cred_id_t *cred,
+		    char *err, size_t errlen);
+/* Renews the node's TGT when it nears its end (call between requests). */
+void		 s4u_tick(time_t now);
+/* True in the last quarter of a TGT's life, or its last 5 minutes. */
+bool		 s4u_renew_due(time_t start, time_t end, time_t now);
+/* Destroys the MEMORY: cache (at exit, before a new s4u_acquire). */
+void		 s4u_release(void);
+bool		 s4u_cred_is_proxy(gss_cred_id_t);
+/*
+ * Gets the user's tickets for every delegate_to target through cred,
+ * then stores the session's cache as plan says (targets only, or the
+ * whole impersonator cache) under ccache_store's rules (mode, group,
+ * the recorded end, temporary name then rename).  r->end is the
+ * session's end: ss->expires, or earlier when the stored tickets end
+ * earlier.  0; 1 when the KDC refused r->target; -1 on a local failure.
+ * r->why says why, for the log.
+ */
+int		 s4u_store(const struct config *, gss_cred_id_t cred,
+		    enum s4u_plan plan, const char *principal,
+		    const struct s4u_session *ss, struct s4u_result *r);
+/* Which kind of delegation a stored session cache holds. */
+enum deleg_kind	 s4u_cache_kind(const char *path);
+
+/* kredir check --delegate-to SPN [--as USER]: may this node delegate? */
+enum probe_status { PROBE_NOT_RUN, PROBE_OK, PROBE_FAIL };
+struct s4u_probe {
+	char		 start_err[512];	/* the account's TGT, or "" */
+	enum probe_status self;		/* S4U2Self for the --as user */
+	bool		 transition;	/* its ticket is forwardable */
+	enum probe_status proxy;	/* S4U2Proxy to the SPN */
+	bool		 caller;	/* evidence: the caller's own ticket */
+	char		 user[KREDIR_PRINCIPAL_MAX];	/* as whom */
+	char		 self_err[512], proxy_err[512];
+};
+/*
+ * With the keytab, logs in as [kerberos] account; with user, asks for
+ * S4U2Self (protocol transition shows as a forwardable ticket) and, when
+ * that allows it, S4U2Proxy to spn; otherwise the caller's own ticket for
+ * this node (KRB5CCNAME) is the evidence.
+ */
+void		 s4u_probe(const struct config *, const char *spn,
+		    const char *user, struct s4u_probe *p);
+
+/* basic.c: the password fallback ([basic] enable) */
+enum basic_result {
+	BASIC_OK,		/* o holds the user's verified TGT */
+	BASIC_MALFORMED,	/* not "Basic base64(user:password)" */
+	BASIC_REFUSED,		/* the KDC said no: o->why says why */
+	BASIC_FORBIDDEN,	/* realm or local-name policy */
+	BASIC_ERROR		/* no KDC, our keytab, memory */
+};
+struct basic {
+	struct _krb5_context	*kc;
+	struct _krb5_ccache	*mcc;	/* MEMORY: the TGT behind o->delegated */
+};
+/*
+ * Checks "Authorization: Basic" with the KDC (AS-REQ) and verifies the
+ * TGT against our keytab; fills o as a Negotiate login with a forwarded
+ * TGT would be (o->expires: the TGT's end, capped by max_lifetime; the
+ * names through auth_take_name).  The password is wiped.  Call auth_outcome_free(o), then
+ * basic_free(b), whatever the result.
+ */
+/*
+ * "Basic <base64>" split into user and password, decoded into buf (NUL
+ * between them).  -1 when malformed: bad base64, no colon, NUL bytes, an
+ * empty user or one with spaces, controls, quotes or backslashes.
+ */
+int		 basic_parse(const char *authz, char *buf, size_t buflen,
+		    char **user, char **pass);
+enum basic_result basic_login(const struct config *, const char *authz,
+		    struct basic *b, struct auth_outcome *o);
+void		 basic_free(struct basic *);
+
 /* check.c: "kredir check", a diagnosis of this node */
 enum check_status	{ CHECK_OK, CHECK_WARN, CHECK_FAIL };
 enum check_enc		{ CHECK_ENC_STRONG, CHECK_ENC_RC4, CHECK_ENC_DES,
@@ -607,10 +750,12 @@ enum check_enc		{ CHECK_ENC_STRONG, CHECK_ENC_RC4, CHECK_ENC_DES,
 
 /*
  * Runs every check for conf, prints one line per finding to out (text, or
- * JSON when json); returns the number of FAILs.
+ * JSON when json); returns the number of FAILs.  With delegate_to (an SPN)
+ * also probes constrained delegation there, as_user (or NULL) via S4U2Self.
  */
 int	 check_run(const struct config *conf, const char *config_path,
-	    bool json, FILE *out);
+	    bool json, const char *delegate_to, const char *as_user,
+	    FILE *out);
 /* For a file config_load refused: one FAIL line and the summary; 1. */
 int	 check_config_error(const char *config_path, int nerrors, bool json,
 	    FILE *out);

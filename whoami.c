@@ -137,6 +137,7 @@ whoami_html(const struct whoami *w, char *out, size_t outlen)
 	    "<tr><th>principal</th><td id=\"principal\">%s</td></tr>\n"
 	    "<tr><th>mechanism</th><td id=\"mechanism\">%s</td></tr>\n"
 	    "<tr><th>delegated</th><td id=\"delegated\">%s</td></tr>\n"
+	    "<tr><th>delegation</th><td id=\"delegation\">%s</td></tr>\n"
 	    "<tr><th>forwardable</th><td id=\"forwardable\">%s</td></tr>\n"
 	    "<tr><th>forwarded</th><td id=\"forwarded\">%s</td></tr>\n"
 	    "<tr><th>ok-as-delegate seen</th><td id=\"ok_as_delegate\">%s"
@@ -147,6 +148,7 @@ whoami_html(const struct whoami *w, char *out, size_t outlen)
 	    "</td></tr>\n"
 	    "<tr><th>node</th><td id=\"node\">%s</td></tr>\n",
 	    user, w->mechanism, yes_no(w->delegated),
+	    w->kind != NULL ? w->kind : "none",
 	    w->tgt ? yes_no(w->forwardable) : "-",
 	    w->tgt ? yes_no(w->forwarded) : "-",
 	    w->ok_as_delegate_known ? yes_no(w->ok_as_delegate) : "unknown",

@@ -40,6 +40,30 @@ check_host(const char *h)
 	    strcmp(c, h) == 0 && c[0] != '[', "host \"%s\"", h);
 }
 
+/* Constrained delegation: well-formed names, a coherent combination. */
+static void
+check_delegation(const struct config *c)
+{
+	bool any = c->ntargets > 0 ||
+	    c->constrained_cache == CCACHE_IMPERSONATOR;
+
+	FUZZ_ASSERT(c->ntargets <= KREDIR_MAX_TARGETS, "ntargets");
+	for (size_t i = 0; i < c->ntargets; i++) {
+		const char *t = c->targets[i], *slash = strchr(t, '/');
+		FUZZ_ASSERT(slash != NULL && slash != t && slash[1] != '\0' &&
+		    slash[1] != '@' && strpbrk(t, " \t,\"\\") == NULL &&
+		    strncasecmp(t, "krbtgt/", 7) != 0, "target \"%s\"", t);
+	}
+	FUZZ_ASSERT(strchr(c->account, '/') == NULL &&
+	    strpbrk(c->account, " \t,\"\\") == NULL, "account");
+	FUZZ_ASSERT((c->account[0] != '\0') == any, "account without "
+	    "targets, or targets without an account");
+	FUZZ_ASSERT(c->delegation != DELEG_CONSTRAINED ||
+	    c->account[0] != '\0', "constrained without an account");
+	FUZZ_ASSERT(c->delegation != DELEG_UNCONSTRAINED ||
+	    c->account[0] == '\0', "unconstrained with an account");
+}
+
 static void
 check_config(const struct config *c)
 {
@@ -69,6 +93,7 @@ check_config(const struct config *c)
 	FUZZ_ASSERT(c->keytab[0] != '\0' && c->cache_dir[0] != '\0' &&
 	    c->secret_file[0] != '\0' && c->cookie_name[0] != '\0', "paths");
 	FUZZ_ASSERT(c->mode != MODE_SHARED_SPN || c->nvhosts > 0, "shared");
+	check_delegation(c);
 }
 
 /* Runs one load; returns the error count after checking the messages. */

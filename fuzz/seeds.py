@@ -165,7 +165,21 @@ def config():
     out = []
     for text in [base, small] + bad:
         out += [b"\x00" + text, b"\x01" + text]
+    s4u = (b"[node]\nfqdn = node1.kredir.test\n[kerberos]\naccount = NODE1$\n"
+           b"delegation = constrained\ndelegate_to = HTTP/b.kredir.test "
+           b"cifs/f.kredir.test@KREDIR.TEST\nconstrained_cache = targets\n"
+           b"[basic]\nenable = yes\nallow_plain_http = no\n")
+    out += [b"\x00" + s4u, b"\x01" + s4u]
     return out
+
+
+def basic():
+    def b(s):
+        return b"Basic " + base64.b64encode(s)
+    return [b(b"alice:s3cret"), b(b"alice@KREDIR.TEST:a:b"), b(b"alice:"),
+            b(b":pw"), b(b"nocolon"), b(b"a b:c"), b(b"a\\b:c"),
+            b(b"a\0b:c"), b"basic  " + base64.b64encode(b"x:y"),
+            b"Basic YWxpY2U6czNjcmV0=", b"Basic ", b"Negotiate YQ=="]
 
 
 def ntlm():
@@ -235,6 +249,7 @@ def main():
     write("config", config())
     write("ntlm", ntlm())
     write("pac", pac())
+    write("basic", basic())
     write("ticket", ticket())
     return 0
 

@@ -38,6 +38,7 @@ strace
 passwd
 valgrind
 mandoc
+openssl
 fcgiwrap
 systemd
 samba

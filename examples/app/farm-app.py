@@ -7,6 +7,7 @@ them: proxy_set_header replaces whatever the client sent):
 
     X-Remote-User     alice@EXAMPLE.COM
     X-Kredir-Ccache   FILE:/run/kredir/ccache/krb5cc_<32 hex>
+    X-Kredir-Delegation  unconstrained | constrained | none
 
 The application then does what the whole farm exists for: it calls the
 backend with Negotiate, AS THE USER, with KRB5CCNAME set to the cache
@@ -61,6 +62,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         args = self.server.args
         user = self.headers.get("X-Remote-User", "")
         ccache = self.headers.get("X-Kredir-Ccache", "")
+        kind = self.headers.get("X-Kredir-Delegation", "")
         lines = ["node: %s" % args.node, "user: %s" % (user or "(none)")]
         m = CCACHE_RE.match(ccache)
         path = m.group(1) if m else ""
@@ -76,6 +78,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             status = 200
             lines.append("delegated: yes")
+            if kind in ("unconstrained", "constrained"):
+                lines.append("delegation: %s" % kind)
             code, said = call_backend(args, path)
             lines.append("backend status: %s" % code)
             lines.append("backend saw: %s" % said)

@@ -63,7 +63,7 @@ kt_expect_match "curl: the session cookie is Secure and HttpOnly" \
 hsts=$(tr -d '\r' <"$L.hdrs" | grep -c -i '^Strict-Transport-Security: max-age=31536000$')
 kt_expect_eq "curl: HSTS on each of the three https answers" 3 "$hsts"
 kt_expect_match "kredir: the login was checked for a channel binding (curl sends none)" \
-    "authenticated principal=$KF_ALICE delegated=yes host=node$n\.$KT_DOMAIN channel_binding=none" \
+    "authenticated principal=$KF_ALICE delegated=yes host=node$n\.$KT_DOMAIN delegation=unconstrained cache=tgt login=negotiate channel_binding=none" \
     "$(cat "$(kf_log "$n")")"
 
 kt_get "http://node1.$KT_DOMAIN:$KF_HTTP_PORT/app/x?y=1"

@@ -291,7 +291,7 @@ kt_expect_eq "a principal with a space and '=': logs in as itself" \
 kt_wait_log "$LOG1" authenticated $((before + 1)) >/dev/null
 line=$(grep -E 'kredir\[[0-9]+\]: authenticated' "$LOG1" | tail -n 1)
 kt_expect_match "a principal with a space and '=': quoted, one principal key" \
-    "^[^ ]+ authenticated principal=\"mal principal=administrator@$KT_REALM\" delegated=yes host=$FQDN1\$" \
+    "^[^ ]+ authenticated principal=\"mal principal=administrator@$KT_REALM\" delegated=yes host=$FQDN1 delegation=unconstrained cache=tgt login=negotiate\$" \
     "$line"
 
 kt_expect_healthy "$LOG1" "$LOG2"

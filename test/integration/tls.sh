@@ -140,7 +140,7 @@ send "$P_A" "$(token --cb-server "$FQDN:$P_A:$ADDR")"
 kt_expect_eq "allow: the right binding logs in" \
     "200 $ALICE" "$KT_STATUS $(kt_header X-Remote-User)"
 kt_expect_match "allow: logged as bound" \
-    "authenticated principal=$ALICE delegated=yes host=$FQDN channel_binding=yes" \
+    "authenticated principal=$ALICE delegated=yes host=$FQDN delegation=unconstrained cache=tgt login=negotiate channel_binding=yes" \
     "$(logged "$ALOG" authenticated 1)"
 
 send "$P_A" "$(token --cb-data "$WRONG")"

@@ -31,6 +31,7 @@ main(void)
 	suite_pac();
 	suite_access();
 	suite_ident();
+	suite_s4u();
 	suite_sockdir();
 	suite_tlsbind();
 	CU_basic_set_mode(CU_BRM_VERBOSE);

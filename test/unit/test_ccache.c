@@ -1,4 +1,5 @@
-/* ccache.c: directory checks, names, existence and the sweep (no KDC). */
+/* ccache.c: directory checks, names, existence, sealing and the sweep (no
+ * KDC). */
 #include <sys/stat.h>
 
 #include <fcntl.h>
@@ -257,6 +258,54 @@ test_sweep_lifetime(void)
 	remove_dir();
 }
 
+/*
+ * ccache_seal, for a cache written elsewhere (s4u.c): ours and 0600 or
+ * refused, 0640 of the group when one is given, and the end recorded so
+ * that the sweep goes by it after the rename.
+ */
+static void
+test_seal(void)
+{
+	char tmp[256], path[256], lnk[256], err[256];
+	time_t now = time(NULL);
+	struct stat st;
+
+	make_dir();
+	make_cache("krb5cc_" ID1 ".tmp", now + 36000);
+	snprintf(tmp, sizeof(tmp), "%s/krb5cc_" ID1 ".tmp", dir);
+	snprintf(path, sizeof(path), "%s/krb5cc_" ID1, dir);
+	CU_ASSERT_EQUAL(ccache_seal(tmp, now + 100, (gid_t)-1, err,
+	    sizeof(err)), 0);
+	CU_ASSERT(stat(tmp, &st) == 0 && (st.st_mode & 07777) == 0600);
+	CU_ASSERT_EQUAL(rename(tmp, path), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 50, 0, 600), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 101, 0, 600), 1);
+	CU_ASSERT_FALSE(exists("krb5cc_" ID1));
+	/* with a group: 0640 of it */
+	make_cache("krb5cc_" ID2, now + 36000);
+	snprintf(path, sizeof(path), "%s/krb5cc_" ID2, dir);
+	CU_ASSERT_EQUAL(ccache_seal(path, now + 100, getegid(), err,
+	    sizeof(err)), 0);
+	CU_ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640 &&
+	    st.st_gid == getegid());
+	/* refused: readable by others, a link, not a cache */
+	CU_ASSERT_EQUAL(chmod(path, 0644), 0);
+	CU_ASSERT_EQUAL(ccache_seal(path, now + 100, (gid_t)-1, err,
+	    sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "mode 0644"));
+	CU_ASSERT_EQUAL(chmod(path, 0600), 0);
+	snprintf(lnk, sizeof(lnk), "%s/krb5cc_" ID3, dir);
+	CU_ASSERT_EQUAL(symlink(path, lnk), 0);
+	CU_ASSERT_EQUAL(ccache_seal(lnk, now + 100, (gid_t)-1, err,
+	    sizeof(err)), -1);
+	make_file("junk", now);
+	snprintf(path, sizeof(path), "%s/junk", dir);
+	CU_ASSERT_EQUAL(ccache_seal(path, now + 100, (gid_t)-1, err,
+	    sizeof(err)), -1);
+	ccache_sweep_end();
+	remove_dir();
+}
+
 void
 suite_ccache(void)
 {
@@ -266,5 +315,6 @@ suite_ccache(void)
 	    UNIT_TEST(test_path),
 	    UNIT_TEST(test_exists),
 	    UNIT_TEST(test_sweep),
-	    UNIT_TEST(test_sweep_lifetime));
+	    UNIT_TEST(test_sweep_lifetime),
+	    UNIT_TEST(test_seal));
 }

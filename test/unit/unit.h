@@ -30,6 +30,7 @@ void	 suite_whoami(void);
 void	 suite_pac(void);
 void	 suite_access(void);
 void	 suite_ident(void);
+void	 suite_s4u(void);
 void	 suite_sockdir(void);
 void	 suite_tlsbind(void);
 
