@@ -17,6 +17,10 @@
 #                           groups for a user, msDS-SupportedEncryptionTypes)
 #   ka_ticket_flags / ka_ticket_etype / ka_keytab_etypes / ka_keytab_principals
 #                           what klist says, one line
+#   ka_password WORD        a throwaway password AD accepts
+#   ka_farm_lines, ka_farm_up, ka_farm_constrained
+#                           farm-lib.sh's farm in constrained delegation
+#                           (S4U2Proxy to HTTP/backend only), see below
 #
 # What the domain looks like from the outside:
 #   realm KREDIR-AD.TEST, DNS domain kredir-ad.test, NetBIOS KREDIRAD
@@ -262,4 +266,76 @@ ka_keytab_etypes() {
 ka_keytab_principals() {
 	klist -k "$1" 2>/dev/null | awk 'NR > 3 { print $2 }' | sort -u |
 	    tr '\n' ' ' | sed 's/ $//'
+}
+
+# ka_password WORD: a throwaway password AD's complexity rules accept.
+ka_password() {
+	printf '%s-%s%s-Aa1!' "$1" "$RANDOM" "$RANDOM"
+}
+
+# The farm of test/farm-lib.sh in constrained mode (source farm-lib.sh
+# too; these read its KF_* names at call time):
+#   ka_farm_lines          ka_admin lines: NODE1$ and NODE2$ (HTTP/nodeN)
+#                          may delegate to HTTP/backend only ("Trust this
+#                          computer for delegation to specified services
+#                          only", Kerberos only); svc-backend holds
+#                          HTTP/backend; AES keys; each node's keytab
+#                          ($KT_DIR/nodeN/http.keytab, its dir made here)
+#                          gets its HTTP/ SPN and its account's name
+#   ka_farm_up             ports, names, the backend, both nodes
+#                          (kredir with [kerberos] account/delegate_to),
+#                          the balancer; run after ka_admin
+#   ka_farm_constrained N [section.key=value ...]
+#                          (re)start node N's kredir that way, arguments
+#                          overriding
+ka_farm_lines() {
+	local n d
+	for n in 1 2; do
+		mkdir -p "$KT_DIR/node$n"
+		ka_computer_lines "NODE$n" "$(ka_password "node$n")" \
+		    "HTTP/${KF_FQDN[$n]}"
+		printf 'delegation add-service NODE%s$ HTTP/%s\n' "$n" "$KF_BACKEND"
+	done
+	ka_user_line svc-backend "$(ka_password backend)"
+	printf 'spn add HTTP/%s svc-backend\n' "$KF_BACKEND"
+	ka_enctypes_lines 24 'NODE1$' 'NODE2$' svc-backend
+	for n in 1 2; do
+		d=$KT_DIR/node$n
+		printf 'domain exportkeytab %s --principal=HTTP/%s\n' \
+		    "$d/http.keytab" "${KF_FQDN[$n]}"
+		printf 'domain exportkeytab %s --principal=NODE%s$\n' \
+		    "$d/http.keytab" "$n"
+	done
+}
+
+ka_farm_constrained() {
+	local n=$1
+	shift
+	[ -z "${KF_KREDIR_PID[$n]:-}" ] || kf_stop_pid "${KF_KREDIR_PID[$n]}"
+	kf_kredir_start "$n" "kerberos.account=NODE$n\$" \
+	    "kerberos.delegate_to=HTTP/$KF_BACKEND" "$@"
+}
+
+ka_farm_up() {
+	local n
+	chmod 0600 "$KT_DIR"/node[12]/http.keytab
+	kt_pick_port KF_PORT
+	for n in 1 2; do
+		kt_pick_port "KF_FCGI_PORT[$n]"
+		kt_pick_port "KF_APP_PORT[$n]"
+	done
+	kt_resolve "$KF_VHOST" "$KF_PORT" "$KT_VIP_ADDR"
+	kt_resolve "${KF_FQDN[1]}" "$KF_PORT" "$KT_NODE1_ADDR"
+	kt_resolve "${KF_FQDN[2]}" "$KF_PORT" "$KT_NODE2_ADDR"
+	kt_resolve "$KF_BACKEND" "$KF_PORT" "$KT_BACKEND_ADDR"
+	KF_URL_VIP=http://$KF_VHOST:$KF_PORT
+	KF_URL_BACKEND=http://$KF_BACKEND:$KF_PORT/whoami
+	kf_start_backend
+	for n in 1 2; do
+		KF_URL[$n]=http://${KF_FQDN[$n]}:$KF_PORT
+		kf_start_app "$n"
+		ka_farm_constrained "$n"
+		kf_start_node_nginx "$n"
+	done
+	kf_start_lb
 }
