@@ -112,9 +112,10 @@ fuzz:
 
 # A whole farm on this machine, one login walked through it.  As root it
 # first installs the Debian packages it lacks, so it does not depend on
-# the kredir target (whose build needs them).
+# the kredir target (whose build needs them).  SCENARIO=constrained: the
+# same with constrained delegation against a Samba AD DC.
 demo:
-	./demo/run
+	./demo/run $(SCENARIO)
 
 clean:
 	rm -f kredir *.o test/unit/*.o test/unit/run test/clients/craft_token
