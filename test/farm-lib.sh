@@ -154,13 +154,10 @@ kf_kredir_start() {
 
 # kf_stop_pid PID: TERM, wait up to 5 s, then KILL its process group.
 kf_stop_pid() {
-	local pid=$1 i
+	local pid=$1
 	[ -n "$pid" ] || return 0
 	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 50; i++)); do
-		kt_alive "$pid" || break
-		sleep 0.1
-	done
+	kt_wait_until 5 kt_gone "$pid"
 	kill -KILL -- "-$pid" 2>/dev/null
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
@@ -251,14 +248,13 @@ kf_haproxy_state() {
 
 # kf_haproxy_wait N STATE SECS: until node N's status is STATE (or SECS
 # seconds pass); prints the last status seen.
+kf_haproxy_is() {
+	KF_HAPROXY_ST=$(kf_haproxy_state "$1")
+	[ "$KF_HAPROXY_ST" = "$2" ]
+}
 kf_haproxy_wait() {
-	local end=$((SECONDS + $3)) st
-	while :; do
-		st=$(kf_haproxy_state "$1")
-		[ "$st" = "$2" ] || [ "$SECONDS" -ge "$end" ] && break
-		sleep 0.1
-	done
-	printf '%s\n' "$st"
+	kt_wait_until "$3" kf_haproxy_is "$1" "$2"
+	printf '%s\n' "$KF_HAPROXY_ST"
 }
 
 # kf_up [section.key=value ...]: the whole farm; the arguments go to both

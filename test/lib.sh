@@ -131,6 +131,17 @@ kt_alive() {
 	kill -0 "$1" 2>/dev/null
 }
 
+# kt_gone PID: true once PID has exited (for kt_wait_until).
+kt_gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# socket_or_gone SOCKET PID: the socket is there, or PID has exited (a
+# daemon that failed at start): either ends a kt_wait_until.
+socket_or_gone() {
+	[ -S "$1" ] || kt_gone "$2"
+}
+
 # ---------------------------------------------------------------- ports
 
 # True when nothing on this machine uses TCP or UDP port $1 (any address,

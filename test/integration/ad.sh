@@ -308,20 +308,23 @@ recipe_state() {
 	chmod 0640 "$1/http.keytab"
 	chmod 0700 "$1/rcache"
 }
+# logged_more RE LOG N: LOG holds more than N lines matching RE.
+logged_more() {
+	local c
+	c=$(grep -c -E "$1" "$2" 2>/dev/null)
+	[ "${c:-0}" -gt "$3" ]
+}
 # recipe_login NAME URL LOG: bigbob's fresh token at URL; kredir must
 # have answered it (303 or 200) and logged bigbob.
 recipe_login() {
-	local name=$1 url=$2 log=$3 before n c
+	local name=$1 url=$2 log=$3 before c
 	local re="kredir\\[[0-9]+\\]: authenticated principal=bigbob@$R delegated=yes"
 	before=$(grep -c -E "$re" "$log" 2>/dev/null)
 	kt_get "$url" -H "Authorization: Negotiate $(token "$BOB_CC" "$FQDN1")"
 	kt_expect_match "bigbob ($BOB_HDR-byte header) through $name: kredir's login answer (303/200)" \
 	    '^(303|200)$' "$KT_STATUS"
-	for ((n = 0; n < 40; n++)); do
-		c=$(grep -c -E "$re" "$log" 2>/dev/null)
-		[ "${c:-0}" -gt "${before:-0}" ] && break
-		sleep 0.05
-	done
+	kt_wait_until 10 logged_more "$re" "$log" "${before:-0}"
+	c=$(grep -c -E "$re" "$log" 2>/dev/null)
 	kt_expect_eq "bigbob through $name: kredir logged bigbob, delegated" \
 	    $((before + 1)) "${c:-0}"
 }

@@ -79,13 +79,9 @@ test_keytab_only() {
 
 # stop_kredir: TERM to the kredir started by start_like_units, then reap.
 stop_kredir() {
-	local n
 	[ -n "$KREDIR_PID" ] || return 0
 	kill -TERM "$KREDIR_PID" 2>/dev/null
-	for ((n = 0; n < 100; n++)); do
-		kt_alive "$KREDIR_PID" || break
-		sleep 0.05
-	done
+	kt_wait_until 5 kt_gone "$KREDIR_PID"
 	kill -KILL "$KREDIR_PID" 2>/dev/null
 	wait "$KREDIR_PID" 2>/dev/null
 	KREDIR_PID=
@@ -149,7 +145,7 @@ run_exec_start_pre() {
 # the service's user with its environment and UMask=0077.  Sets
 # KREDIR_PID and waits for the socket.
 start_like_units() {
-	local log=$1 listen n um kv
+	local log=$1 listen um kv
 	local -a env=() user exec saved=("${KT_ENV[@]}")
 	listen=$(unit_value "$SOCKET_UNIT" ListenStream)
 	while IFS= read -r kv; do
@@ -166,11 +162,8 @@ start_like_units() {
 	KT_ENV=("${saved[@]}")
 	umask "$um"
 	KREDIR_PID=$KT_LAST_PID
-	for ((n = 0; n < 100; n++)); do
-		[ -S "$listen" ] && return 0
-		kt_alive "$KREDIR_PID" || break
-		sleep 0.05
-	done
+	kt_wait_until 5 socket_or_gone "$listen" "$KREDIR_PID"
+	[ -S "$listen" ] && kt_alive "$KREDIR_PID" && return 0
 	tail -n 20 "$log" >&2
 	kt_die "systemd-socket-activate did not open $listen"
 }
@@ -178,12 +171,8 @@ start_like_units() {
 # wait_exit PID: EXIT_RC is its exit status once it has exited (10 s at
 # most), or "alive".  Not in a subshell: only this shell can reap it.
 wait_exit() {
-	local n
 	EXIT_RC=alive
-	for ((n = 0; n < 200; n++)); do
-		kt_alive "$1" || break
-		sleep 0.05
-	done
+	kt_wait_until 10 kt_gone "$1"
 	kt_alive "$1" && return
 	wait "$1"
 	EXIT_RC=$?
@@ -237,8 +226,9 @@ kt_expect_eq "debian/changelog's upstream version is kredir.h's KREDIR_VERSION" 
 
 OUT=$KT_DIR/out
 mkdir -p "$OUT"
-touch "$KT_DIR/stamp"
-sleep 1	# the stamp's mtime must precede anything the build could write
+# A second in the past: on a file system with coarse times, anything the
+# build writes is still newer, and nothing has to wait for the clock.
+touch -d "@$(($(date +%s) - 1))" "$KT_DIR/stamp"
 t0=$SECONDS
 if make -C "$KT_ROOT" --no-print-directory deb DEBDIR="$OUT" \
     >"$KT_DIR/build.log" 2>&1; then

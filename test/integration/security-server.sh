@@ -77,14 +77,10 @@ node() {
 # start_kredir DIR: kredir -c DIR/kredir.ini, its log DIR/kredir.log;
 # waits for its socket.  Sets KR_PID.
 start_kredir() {
-	local n
 	kt_spawn "$1/kredir.log" "$KT_BIN" -c "$1/kredir.ini"
 	KR_PID=$KT_LAST_PID
-	for ((n = 0; n < 200; n++)); do
-		[ -S "$1/run/fcgi.sock" ] && return 0
-		kt_alive "$KR_PID" || break
-		sleep 0.05
-	done
+	kt_wait_until 10 socket_or_gone "$1/run/fcgi.sock" "$KR_PID"
+	[ -S "$1/run/fcgi.sock" ] && kt_alive "$KR_PID" && return 0
 	tail -n 20 "$1/kredir.log" >&2
 	kt_log "kredir did not start ($1)"
 	return 1
@@ -348,14 +344,14 @@ login() {
 	fcgi "$F" --param REQUEST_URI=/ --param HTTP_AUTHORIZATION="Negotiate $tok" |
 	    sed -n 's/^Set-Cookie: \([^;]*\).*/\1/p'
 }
+# reloaded N: the log holds N "reload master" lines or more.
+reloaded() {
+	[ "$(grep -c 'reload master' "$F/kredir.log")" -ge "$1" ]
+}
 # hup N: SIGHUP to F's master; waits (5 s) for its Nth "reload master".
 hup() {
-	local i
 	kill -HUP "$F_PID"
-	for ((i = 0; i < 100; i++)); do
-		[ "$(grep -c 'reload master' "$F/kredir.log")" -ge "$1" ] && return
-		sleep 0.05
-	done
+	kt_wait_until 5 reloaded "$1" && return
 	kt_log "no reload line after SIGHUP"
 }
 # worker_pids WHAT: the pids that logged WHAT since the last master reload.
