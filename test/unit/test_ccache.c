@@ -21,19 +21,13 @@ static char dir[64];
 static void
 make_dir(void)
 {
-	strcpy(dir, "/tmp/kredir-unit-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		abort();
+	unit_tmpdir(dir, sizeof(dir));
 }
 
 static void
 remove_dir(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		abort();
+	unit_rmdir(dir);
 }
 
 /* A plain file in dir with the given mtime (and ctime now). */

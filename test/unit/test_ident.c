@@ -22,19 +22,13 @@ static char dir[64];
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/kredir-ident-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		abort();
+	unit_tmpdir(dir, sizeof(dir));
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		abort();
+	unit_rmdir(dir);
 }
 
 static void

@@ -27,19 +27,13 @@ static struct stat fd0_before;
 static void
 sock_dir_make(void)
 {
-	strcpy(sock_dir, "/tmp/kredir-unit-listen-XXXXXX");
-	if (mkdtemp(sock_dir) == NULL)
-		abort();
+	unit_tmpdir(sock_dir, sizeof(sock_dir));
 }
 
 static void
 sock_dir_remove(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sock_dir);
-	if (system(cmd) != 0)
-		abort();
+	unit_rmdir(sock_dir);
 }
 
 /* Keeps the runner's fd 0 aside (fd0_restore puts it back). */

@@ -3,12 +3,17 @@
 #define KREDIR_UNIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <CUnit/CUnit.h>
 
 /* A CUnit assertion whose failure message (printf-style) names the row. */
 void	 unit_check(bool ok, unsigned line, const char *file, const char *fmt,
 	    ...) __attribute__((format(printf, 4, 5)));
+/* A fresh 0700 directory under /tmp (its name in buf), and its removal;
+ * both abort the run on failure. */
+void	 unit_tmpdir(char *buf, size_t len);
+void	 unit_rmdir(const char *dir);
 #define CHECK(ok, ...)	unit_check((ok), __LINE__, __FILE__, __VA_ARGS__)
 
 void	 suite_config(void);
