@@ -319,20 +319,9 @@ ka_farm_constrained() {
 ka_farm_up() {
 	local n
 	chmod 0600 "$KT_DIR"/node[12]/http.keytab
-	kt_pick_port KF_PORT
-	for n in 1 2; do
-		kt_pick_port "KF_FCGI_PORT[$n]"
-		kt_pick_port "KF_APP_PORT[$n]"
-	done
-	kt_resolve "$KF_VHOST" "$KF_PORT" "$KT_VIP_ADDR"
-	kt_resolve "${KF_FQDN[1]}" "$KF_PORT" "$KT_NODE1_ADDR"
-	kt_resolve "${KF_FQDN[2]}" "$KF_PORT" "$KT_NODE2_ADDR"
-	kt_resolve "$KF_BACKEND" "$KF_PORT" "$KT_BACKEND_ADDR"
-	KF_URL_VIP=http://$KF_VHOST:$KF_PORT
-	KF_URL_BACKEND=http://$KF_BACKEND:$KF_PORT/whoami
+	kf_names
 	kf_start_backend
 	for n in 1 2; do
-		KF_URL[$n]=http://${KF_FQDN[$n]}:$KF_PORT
 		kf_start_app "$n"
 		ka_farm_constrained "$n"
 		kf_start_node_nginx "$n"

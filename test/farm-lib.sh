@@ -49,6 +49,13 @@ kf_setup() {
 	export KRB5CCNAME=FILE:$KT_DIR/alice.ccache
 	kt_kinit alice "$KF_ALICE_PW" "$KRB5CCNAME"
 
+	kf_names
+}
+
+# kf_names: the farm's ports, curl's name map and the URLs (KF_URL_VIP,
+# KF_URL_BACKEND, KF_URL[n]), whatever realm the farm runs in.
+kf_names() {
+	local n
 	kt_pick_port KF_PORT
 	for n in 1 2; do
 		kt_pick_port "KF_FCGI_PORT[$n]"

@@ -547,17 +547,7 @@ fi
 # farm-lib's farm with AD keys: per-node keys (redirect mode), then
 # svc-www's key in both nodes' keytabs (shared-SPN mode).
 KF_SHARED_SPN=1		# the shared keytabs exist already (exported above)
-kt_pick_port KF_PORT
-for n in 1 2; do
-	kt_pick_port "KF_FCGI_PORT[$n]"
-	kt_pick_port "KF_APP_PORT[$n]"
-done
-kt_resolve "$KF_VHOST" "$KF_PORT" "$KT_VIP_ADDR"
-kt_resolve "${KF_FQDN[1]}" "$KF_PORT" "$KT_NODE1_ADDR"
-kt_resolve "${KF_FQDN[2]}" "$KF_PORT" "$KT_NODE2_ADDR"
-kt_resolve "$KF_BACKEND" "$KF_PORT" "$KT_BACKEND_ADDR"
-KF_URL_VIP=http://$KF_VHOST:$KF_PORT
-KF_URL_BACKEND=http://$KF_BACKEND:$KF_PORT/whoami
+kf_names
 kf_start_backend
 for n in 1 2; do
 	kf_start_app "$n"
