@@ -181,7 +181,8 @@ check_keys(struct auth *a, const struct config *c, char *err, size_t errlen)
 	    errlen)) == -1)
 		return -1;
 	if ((found & KEY_OURS) == 0) {
-		log_msg(LOG_WARN, "warning phase=start reason=\"keytab %s holds "
+		log_msg(KLOG_WARN,
+		    "warning phase=start reason=\"keytab %s holds "
 		    "only HOST/%s: register and extract %s/%s (Microsoft's "
 		    "advice for farms); accepting %s/%s tickets with the HOST "
 		    "key meanwhile\"", c->keytab, c->fqdn, c->service, c->fqdn,
@@ -190,10 +191,12 @@ check_keys(struct auth *a, const struct config *c, char *err, size_t errlen)
 		a->host_only = true;
 	}
 	/* Shared-SPN: a missing virtual name's key is loud, not fatal. */
-	for (size_t i = 0; c->mode == MODE_SHARED_SPN && i < c->nvhosts; i++)
+	for (size_t i = 0; c->mode == CONF_MODE_SHARED_SPN &&
+	    i < c->nvhosts; i++)
 		if ((found = keytab_keys(c->keytab, c->service, c->vhosts[i],
 		    err, errlen)) == -1 || (found & KEY_OURS) == 0)
-			log_msg(LOG_WARN, "warning phase=start reason=\"keytab "
+			log_msg(KLOG_WARN,
+			    "warning phase=start reason=\"keytab "
 			    "%s holds no key for %s/%s: Negotiate on %s will "
 			    "fail\"", c->keytab, c->service, c->vhosts[i],
 			    c->vhosts[i]);
@@ -270,7 +273,7 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 	int rc = -1;
 
 	a->acceptor = GSS_C_NO_CREDENTIAL;
-	a->any_name = c->mode == MODE_SHARED_SPN;
+	a->any_name = c->mode == CONF_MODE_SHARED_SPN;
 	a->host_only = false;
 	a->skew = profile_clockskew();
 	if (spn_service_is_host(c->service)) {

@@ -514,8 +514,8 @@ check_config(struct report *r, const struct config *c, const char *path)
 	}
 	report_add(r, CHECK_OK, "config", NULL, "%s (%s): fqdn %s, mode %s, "
 	    "virtual hosts: %s", path, own, c->fqdn, c->mode ==
-	    MODE_SHARED_SPN ? "shared-spn" : "redirect", vh[0] != '\0' ? vh :
-	    "none");
+	    CONF_MODE_SHARED_SPN ? "shared-spn" : "redirect", vh[0] != '\0' ?
+	    vh : "none");
 }
 
 /* What the health path would answer now (as this user). */
@@ -581,7 +581,7 @@ check_tls(struct report *r, const struct config *c, const struct who *w)
 	struct tlsbind b;
 	struct stat st;
 
-	if (c->channel_binding == CB_OFF) {
+	if (c->channel_binding == CONF_CB_OFF) {
 		report_add(r, CHECK_OK, "tls.binding", NULL, "channel_binding "
 		    "= off: Kerberos logins are not bound to TLS");
 		return;
@@ -603,9 +603,9 @@ check_tls(struct report *r, const struct config *c, const struct who *w)
 	(void)tlsbind_describe(&b, desc, sizeof(desc));
 	report_add(r, CHECK_OK, "tls.binding", NULL, "channel_binding = %s: "
 	    "%s over https must match tls-server-end-point %s of %s",
-	    cb_names[c->channel_binding], c->channel_binding == CB_REQUIRE ?
-	    "every login" : "a binding sent", desc, c->tls_certificate);
-	if (c->channel_binding == CB_REQUIRE && strcmp(c->scheme, "https"))
+	    cb_names[c->channel_binding], c->channel_binding ==
+	    CONF_CB_REQUIRE ? "every login" : "a binding sent", desc, c->tls_certificate);
+	if (c->channel_binding == CONF_CB_REQUIRE && strcmp(c->scheme, "https"))
 		report_add(r, CHECK_WARN, "tls.binding", "set [node] scheme = "
 		    "https", "channel_binding = require with scheme = %s: "
 		    "logins over plain http are refused", c->scheme);
@@ -902,7 +902,8 @@ check_keytab_spn(struct report *r, const struct config *c,
 	else
 		report_add(r, CHECK_FAIL, "keytab.spn", fix, "no key for %s/%s "
 		    "(nor HOST/%s)", c->service, c->fqdn, c->fqdn);
-	for (size_t i = 0; c->mode == MODE_SHARED_SPN && i < c->nvhosts; i++) {
+	for (size_t i = 0; c->mode == CONF_MODE_SHARED_SPN &&
+	    i < c->nvhosts; i++) {
 		if ((v = keytab_kvno(kt, c->service, c->vhosts[i], NULL)) != 0)
 			report_add(r, CHECK_OK, "keytab.vhost", NULL, "%s/%s "
 			    "present (kvno %u)", c->service, c->vhosts[i],
@@ -1296,7 +1297,8 @@ check_kdc(struct report *r, krb5_context kc, const struct config *c,
 		return;
 	}
 	check_kdc_one(r, kc, c, kt, c->fqdn, true);
-	for (size_t i = 0; c->mode == MODE_SHARED_SPN && i < c->nvhosts; i++)
+	for (size_t i = 0; c->mode == CONF_MODE_SHARED_SPN &&
+	    i < c->nvhosts; i++)
 		check_kdc_one(r, kc, c, kt, c->vhosts[i], false);
 }
 
@@ -1590,7 +1592,7 @@ check_constrained(struct report *r, const struct config *c)
 	report_add(r, CHECK_OK, "delegation.constrained", NULL, "account %s "
 	    "obtains tickets as the user (S4U2Proxy) for: %s", c->account,
 	    list[0] != '\0' ? list : "(none listed)");
-	if (c->constrained_cache == CCACHE_IMPERSONATOR)
+	if (c->constrained_cache == CONF_CCACHE_IMPERSONATOR)
 		report_add(r, CHECK_WARN, "delegation.constrained_cache",
 		    "use constrained_cache = targets with delegate_to unless "
 		    "applications must reach services not known in advance; "
@@ -1618,7 +1620,8 @@ check_keytab(struct report *r, krb5_context kc, const struct config *c,
 	check_keytab_keys(r, kt);
 	check_keytab_spn(r, c, kt);
 	check_keytab_enctypes(r, c->service, c->fqdn, kt);
-	for (size_t i = 0; c->mode == MODE_SHARED_SPN && i < c->nvhosts; i++)
+	for (size_t i = 0; c->mode == CONF_MODE_SHARED_SPN &&
+	    i < c->nvhosts; i++)
 		check_keytab_enctypes(r, c->service, c->vhosts[i], kt);
 }
 
@@ -1639,7 +1642,7 @@ report_transition(struct report *r, const struct config *c, const char *user,
 {
 	char fix[512], comp[KREDIR_PRINCIPAL_MAX];
 
-	if (p->self == PROBE_FAIL) {
+	if (p->self == S4U_PROBE_FAIL) {
 		report_add(r, CHECK_FAIL, "delegation.s4u2self", "check the "
 		    "user's name", "%s could not obtain a ticket to itself as %s "
 		    "(S4U2Self): %s", c->account, user, p->self_err);
@@ -1672,13 +1675,13 @@ report_proxy(struct report *r, const struct config *c, const char *spn,
 	for (size_t i = 0; i < c->ntargets; i++)
 		listed |= strcmp(c->targets[i], spn) == 0;
 	account_computer(c->account, comp, sizeof(comp));
-	if (p->proxy == PROBE_NOT_RUN)
+	if (p->proxy == S4U_PROBE_NOT_RUN)
 		report_add(r, CHECK_WARN, "delegation.s4u2proxy", "kinit (-f) "
 		    "as any user who is not sensitive, then run this again",
 		    "%s to %s not tested: without protocol transition the "
 		    "probe needs a user's own ticket (KRB5CCNAME): %s",
 		    c->account, spn, p->proxy_err);
-	else if (p->proxy == PROBE_OK)
+	else if (p->proxy == S4U_PROBE_OK)
 		report_add(r, CHECK_OK, "delegation.s4u2proxy", NULL, "the "
 		    "domain allows %s to delegate to %s: a ticket as %s was "
 		    "issued (from %s)%s", c->account, spn, p->user, p->caller ?

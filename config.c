@@ -63,8 +63,8 @@ config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	strlcpy(c->scheme, "https", sizeof(c->scheme));
-	c->mode = MODE_REDIRECT;
-	c->unknown_host = UNKNOWN_REDIRECT;
+	c->mode = CONF_MODE_REDIRECT;
+	c->unknown_host = CONF_UNKNOWN_REDIRECT;
 	strlcpy(c->target, "/", sizeof(c->target));
 	strlcpy(c->keytab, "/etc/kredir/http.keytab", sizeof(c->keytab));
 	strlcpy(c->service, "HTTP", sizeof(c->service));
@@ -74,15 +74,15 @@ config_defaults(struct config *c)
 	strlcpy(c->secret_file, "/etc/kredir/session.key",
 	    sizeof(c->secret_file));
 	strlcpy(c->cookie_name, "kredir_session", sizeof(c->cookie_name));
-	c->channel_binding = CB_DEFAULT;
-	c->secure = SECURE_AUTO;
+	c->channel_binding = CONF_CB_DEFAULT;
+	c->secure = CONF_SECURE_AUTO;
 	c->max_lifetime = 10 * 3600;
-	c->action = SUCCESS_REDIRECT;
+	c->action = CONF_SUCCESS_REDIRECT;
 	strlcpy(c->app, "/", sizeof(c->app));
 	c->marker_ttl = 60;
 	c->workers = 1;
 	c->socket_mode = 0660;
-	c->log_level = LOG_INFO;
+	c->log_level = KLOG_INFO;
 	c->access.export_groups = true;
 	c->access.groups_max = ACCESS_GROUPS_MAX;
 }
@@ -740,9 +740,9 @@ check_constrained(struct parse *p)
 {
 	struct config *c = p->conf;
 	bool any = c->ntargets > 0 ||
-	    c->constrained_cache == CCACHE_IMPERSONATOR;
+	    c->constrained_cache == CONF_CCACHE_IMPERSONATOR;
 
-	if (c->delegation == DELEG_CONSTRAINED && c->account[0] == '\0')
+	if (c->delegation == CONF_DELEG_CONSTRAINED && c->account[0] == '\0')
 		perr(p, "delegation = constrained needs [kerberos] account "
 		    "(the node's AD account, e.g. NODE1$)");
 	if (c->account[0] != '\0' && !any)
@@ -751,7 +751,7 @@ check_constrained(struct parse *p)
 	if (c->account[0] == '\0' && any)
 		perr(p, "delegate_to and constrained_cache need [kerberos] "
 		    "account (the node's AD account, e.g. NODE1$)");
-	if (c->account[0] != '\0' && c->delegation == DELEG_UNCONSTRAINED)
+	if (c->account[0] != '\0' && c->delegation == CONF_DELEG_UNCONSTRAINED)
 		perr(p, "[kerberos] account (constrained delegation) with "
 		    "delegation = unconstrained: choose constrained or any");
 }
@@ -781,12 +781,13 @@ check_cookie(struct parse *p)
 	bool https = strcmp(c->scheme, "https") == 0;
 
 	if (!key_seen(p, "session", "cookie"))
-		strlcpy(c->cookie_name, https && c->secure != SECURE_NO ?
+		strlcpy(c->cookie_name, https && c->secure != CONF_SECURE_NO ?
 		    "__Host-kredir_session" : "kredir_session",
 		    sizeof(c->cookie_name));
 	if ((strncasecmp(c->cookie_name, "__Host-", 7) == 0 ||
 	    strncasecmp(c->cookie_name, "__Secure-", 9) == 0) &&
-	    (c->secure == SECURE_NO || (c->secure == SECURE_AUTO && !https)))
+	    (c->secure == CONF_SECURE_NO ||
+	    (c->secure == CONF_SECURE_AUTO && !https)))
 		perr(p, "cookie %s must be Secure: set [session] secure = "
 		    "yes, or [node] scheme = https", c->cookie_name);
 }
@@ -807,7 +808,7 @@ check_whole(struct parse *p)
 		if (strcmp(c->vhosts[i], c->fqdn) == 0)
 			perr(p, "virtual host %s is this node's fqdn",
 			    c->vhosts[i]);
-	if (c->mode == MODE_SHARED_SPN && c->nvhosts == 0)
+	if (c->mode == CONF_MODE_SHARED_SPN && c->nvhosts == 0)
 		perr(p, "mode = shared-spn needs [node] virtual_hosts");
 	if (c->bounce && c->nvhosts == 0)
 		perr(p, "bounce_bookmarks = yes needs [node] virtual_hosts");
@@ -827,13 +828,14 @@ check_whole(struct parse *p)
 		perr(p, "logout_path %s is also whoami_path or metrics_path",
 		    c->logout_path);
 	/* Bindings come from the certificate: on by default when it is set. */
-	if (c->channel_binding == CB_DEFAULT)
-		c->channel_binding = c->tls_certificate[0] != '\0' ? CB_ALLOW :
-		    CB_OFF;
-	else if (c->channel_binding != CB_OFF && c->tls_certificate[0] == '\0')
+	if (c->channel_binding == CONF_CB_DEFAULT)
+		c->channel_binding = c->tls_certificate[0] != '\0' ?
+		    CONF_CB_ALLOW : CONF_CB_OFF;
+	else if (c->channel_binding != CONF_CB_OFF &&
+	    c->tls_certificate[0] == '\0')
 		perr(p, "channel_binding = %s needs [kerberos] tls_certificate "
 		    "(the certificate the web server presents)",
-		    c->channel_binding == CB_ALLOW ? "allow" : "require");
+		    c->channel_binding == CONF_CB_ALLOW ? "allow" : "require");
 }
 
 static int

@@ -28,7 +28,7 @@ marker_mac(const unsigned char *key, size_t keylen, const char *exp,
 
 	memcpy(msg, MARKER_DOMAIN, n);
 	memcpy(msg + n, exp, explen);
-	hmac_sha256(key, keylen, msg, n + explen, mac);
+	sha256_hmac(key, keylen, msg, n + explen, mac);
 	http_hex_encode(mac, MARKER_MAC_BYTES, hex);
 }
 
@@ -87,7 +87,7 @@ farm_marker_is_valid(const unsigned char *key, size_t keylen,
 		exp = exp * 10 + (val[i] - '0');
 	}
 	marker_mac(key, keylen, val, elen, mac);
-	if (!ct_equal(mac, dot + 1, MARKER_MAC_BYTES * 2))
+	if (!sha256_ct_equal(mac, dot + 1, MARKER_MAC_BYTES * 2))
 		return false;
 	return exp > (long long)now;
 }

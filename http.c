@@ -11,9 +11,9 @@
 #include "kredir.h"
 
 static const char *const b64_alphabets[] = {
-	[B64_STD] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	[HTTP_B64_STD] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789+/",
-	[B64_URL] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	[HTTP_B64_URL] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789-_",
 };
 
@@ -41,7 +41,7 @@ static const unsigned char b64_rev[256] = {
 	0xf1, 0xf2, 0xf3, 0x00, 0x00, 0x00, 0x00, 0x00,
 };
 static const unsigned char b64_flag[] = {
-	[B64_STD] = 0x40, [B64_URL] = 0x80,
+	[HTTP_B64_STD] = 0x40, [HTTP_B64_URL] = 0x80,
 };
 
 /* Encoded length of the largest token we ever decode. */
@@ -118,7 +118,8 @@ http_b64_encode(enum b64_kind kind, const unsigned char *in, size_t n,
 	size_t		 len, i, o = 0;
 	uint32_t	 v;
 
-	len = kind == B64_STD ? http_base64_encoded_len(n) : b64_bare_len(n);
+	len = kind == HTTP_B64_STD ? http_base64_encoded_len(n) :
+	    b64_bare_len(n);
 	if ((len == 0 && n > 0) || outlen <= len) {
 		if (outlen > 0)
 			out[0] = '\0';
@@ -147,7 +148,7 @@ size_t
 http_base64_encode(const unsigned char *in, size_t n, char *out,
     size_t outlen)
 {
-	return http_b64_encode(B64_STD, in, n, out, outlen);
+	return http_b64_encode(HTTP_B64_STD, in, n, out, outlen);
 }
 
 void
@@ -237,7 +238,7 @@ http_b64_decode(enum b64_kind kind, const char *in, size_t n,
 	size_t	 pad = 0;
 
 	*outn = 0;
-	if (kind == B64_STD) {
+	if (kind == HTTP_B64_STD) {
 		if (n % 4 != 0)
 			return -1;
 		while (pad < 2 && pad < n && in[n - 1 - pad] == '=')
@@ -250,7 +251,7 @@ int
 http_base64_decode(const char *in, size_t n, unsigned char *out,
     size_t outlen, size_t *outn)
 {
-	return http_b64_decode(B64_STD, in, n, out, outlen, outn);
+	return http_b64_decode(HTTP_B64_STD, in, n, out, outlen, outn);
 }
 
 /* True for an RFC 7230 tchar, the bytes of an auth-scheme. */
@@ -270,24 +271,25 @@ negotiate_token(const char *p, const char **tok, size_t *tokn)
 	size_t	 n = 0;
 
 	if (!is_ows(*p))
-		return NEG_MALFORMED;
+		return HTTP_NEG_MALFORMED;
 	while (is_ows(*p))
 		p++;
-	while (b64_value(B64_STD, (unsigned char)p[n]) != -1 || p[n] == '=')
+	while (b64_value(HTTP_B64_STD, (unsigned char)p[n]) != -1 || p[n] ==
+	    '=')
 		n++;
 	*tok = p;
 	*tokn = n;
 	for (p += n; is_ows(*p); p++)
 		;
 	if (n == 0 || *p != '\0')
-		return NEG_MALFORMED;
-	return NEG_OK;
+		return HTTP_NEG_MALFORMED;
+	return HTTP_NEG_OK;
 }
 
 /*
  * Parses an Authorization value: OWS "Negotiate" 1*(SP/HTAB) base64 OWS.
  * The size is checked before anything is allocated: the effective cap is
- * max_token, but never over KREDIR_TOKEN_HARD_MAX.  On NEG_OK *tok is
+ * max_token, but never over KREDIR_TOKEN_HARD_MAX.  On HTTP_NEG_OK *tok is
  * malloc'd and owned by the caller; otherwise it is NULL.
  */
 enum negotiate_parse
@@ -302,36 +304,37 @@ http_parse_negotiate(const char *authz, size_t max_token,
 	*tok = NULL;
 	*tokn = 0;
 	if (authz == NULL)
-		return NEG_NONE;
+		return HTTP_NEG_NONE;
 	for (p = authz; is_ows(*p); p++)
 		;
 	if (*p == '\0')
-		return NEG_NONE;
+		return HTTP_NEG_NONE;
 	for (n = 0; is_tchar(p[n]); n++)
 		;
 	if (n == 0)
-		return NEG_MALFORMED;
+		return HTTP_NEG_MALFORMED;
 	if (n != sizeof(scheme) - 1 || !ascii_caseeq(p, scheme, n))
-		return NEG_OTHER_SCHEME;
-	if ((r = negotiate_token(p + n, &b64, &n)) != NEG_OK)
+		return HTTP_NEG_OTHER_SCHEME;
+	if ((r = negotiate_token(p + n, &b64, &n)) != HTTP_NEG_OK)
 		return r;
 	if (max_token > KREDIR_TOKEN_HARD_MAX)
 		max_token = KREDIR_TOKEN_HARD_MAX;
 	if (n > HTTP_TOKEN_B64_MAX)
-		return NEG_TOO_LARGE;
+		return HTTP_NEG_TOO_LARGE;
 	if (b64_decoded_len(b64, n, &len) == -1)
-		return NEG_MALFORMED;
+		return HTTP_NEG_MALFORMED;
 	if (len > max_token)
-		return NEG_TOO_LARGE;
+		return HTTP_NEG_TOO_LARGE;
 	if ((*tok = malloc(len)) == NULL)
-		return NEG_TOO_LARGE;	/* no memory for it: too large here */
+		return HTTP_NEG_TOO_LARGE;	/* no memory for it: too large
+		    here */
 	if (http_base64_decode(b64, n, *tok, len, tokn) == -1) {
 		free(*tok);
 		*tok = NULL;
 		*tokn = 0;
-		return NEG_MALFORMED;
+		return HTTP_NEG_MALFORMED;
 	}
-	return NEG_OK;
+	return HTTP_NEG_OK;
 }
 
 /* True for the RFC 3986 pchar bytes that stand for themselves. */

@@ -208,7 +208,8 @@ respond_moved(struct server *s, struct request *rq, const char *host,
 	    loc, sizeof(loc)) == -1 || (marker && (farm_marker_make(s->secret,
 	    s->secretlen, time(NULL) + c->marker_ttl, mark, sizeof(mark)) == 0 ||
 	    farm_add_marker(loc, sizeof(loc), mark) == -1))) {
-		log_msg(LOG_ERR, "error reason=\"redirect target does not fit\"");
+		log_msg(KLOG_ERR,
+		    "error reason=\"redirect target does not fit\"");
 		respond_plain(rq, 500, "Internal Server Error", "redirect");
 		return;
 	}
@@ -220,7 +221,7 @@ respond_moved(struct server *s, struct request *rq, const char *host,
 	resp_page("Moved", body);
 	resp_send(rq);
 	metrics_count(outcome);
-	log_msg(LOG_INFO, "%s host=%s uri=%.256s to=%s",
+	log_msg(KLOG_INFO, "%s host=%s uri=%.256s to=%s",
 	    outcome == METRIC_BOUNCED ? "bounce" : "redirect", rq->canon, uri,
 	    host);
 }
@@ -249,7 +250,7 @@ respond_draining(struct request *rq)
 	    "balancer will send you to another node.</p>");
 	resp_send(rq);
 	metrics_count(METRIC_DRAINED);
-	log_msg(LOG_INFO, "drain host=%s", rq->canon);
+	log_msg(KLOG_INFO, "drain host=%s", rq->canon);
 }
 
 /*
@@ -282,7 +283,7 @@ respond_if_unavailable(struct server *s, struct request *rq)
 	    "the load balancer will send you to another node.</p>");
 	resp_send(rq);
 	metrics_count(METRIC_ERROR);
-	log_msg(LOG_WARN, "unavailable host=%s reason=\"%s\"", rq->canon, why);
+	log_msg(KLOG_WARN, "unavailable host=%s reason=\"%s\"", rq->canon, why);
 	return true;
 }
 
@@ -344,7 +345,7 @@ respond_ntlm(struct server *s, struct request *rq)
 	resp_page("Kerberos ticket needed, NTLM refused", html);
 	resp_send(rq);
 	metrics_count(METRIC_NTLM);
-	log_msg(LOG_WARN, "ntlm host=%s spn=%s/%s reason=\"the client could "
+	log_msg(KLOG_WARN, "ntlm host=%s spn=%s/%s reason=\"the client could "
 	    "not get a Kerberos ticket and fell back to NTLM\"", rq->canon,
 	    s->conf.service, rq->canon);
 }
@@ -374,7 +375,7 @@ respond_no_delegation(struct server *s, struct request *rq,
 	resp_page("Credentials were not delegated", html);
 	resp_send(rq);
 	metrics_count(METRIC_NO_DELEGATION);
-	log_msg(LOG_WARN, "no-delegation principal=%s host=%s "
+	log_msg(KLOG_WARN, "no-delegation principal=%s host=%s "
 	    "ok_as_delegate=%s reason=\"%s\"", principal, rq->canon,
 	    okd ? "yes" : "no", okd ? "the client did not delegate: its TGT "
 	    "is not forwardable (sensitive account, kinit without -f) or its "
@@ -413,13 +414,13 @@ respond_constrained_refused(struct server *s, struct request *rq,
 	resp_send(rq);
 	metrics_count(METRIC_NO_DELEGATION);
 	if (target == NULL)
-		log_msg(LOG_WARN, "no-delegation principal=%s host=%s "
+		log_msg(KLOG_WARN, "no-delegation principal=%s host=%s "
 		    "delegation=constrained forwardable=no reason=\"the service "
 		    "ticket is not forwardable: the user is sensitive or in "
 		    "Protected Users (or asked for no forwardable ticket); the "
 		    "KDC would refuse S4U2Proxy\"", principal, rq->canon);
 	else
-		log_msg(LOG_WARN, "no-delegation principal=%s host=%s "
+		log_msg(KLOG_WARN, "no-delegation principal=%s host=%s "
 		    "delegation=constrained target=%s reason=\"the KDC refused "
 		    "constrained delegation (S4U2Proxy) to %s: %s; allow it for "
 		    "this node's account (msDS-AllowedToDelegateTo) or remove it "
@@ -431,9 +432,9 @@ static bool
 cookie_secure(const struct server *s, const struct request *rq)
 {
 	/* scheme = https: TLS may have ended at the balancer, no HTTPS. */
-	if (s->conf.secure == SECURE_AUTO)
+	if (s->conf.secure == CONF_SECURE_AUTO)
 		return rq->tls || strcmp(s->conf.scheme, "https") == 0;
-	return s->conf.secure == SECURE_YES;
+	return s->conf.secure == CONF_SECURE_YES;
 }
 
 /* What a successful request knows, for the response and the who-am-I page. */
@@ -526,7 +527,7 @@ respond_refused(struct request *rq, const char *principal, const char *why)
 	resp_page("Access denied", html);
 	resp_send(rq);
 	metrics_count(METRIC_FORBIDDEN);
-	log_msg(LOG_WARN, "forbidden principal=%s host=%s rule=\"%s\"",
+	log_msg(KLOG_WARN, "forbidden principal=%s host=%s rule=\"%s\"",
 	    principal, rq->canon, why);
 }
 
@@ -652,7 +653,7 @@ try_session(struct server *s, struct request *rq, struct session *sess)
 	}
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_SESSION);
-	log_msg(LOG_INFO, "session principal=%s host=%s", sess->principal,
+	log_msg(KLOG_INFO, "session principal=%s host=%s", sess->principal,
 	    rq->canon);
 	ident_free(&id);
 	return true;
@@ -691,7 +692,7 @@ login_from(struct login *l, const struct auth_outcome *o)
 		l->upn = o->pac.upn;
 		l->groups = o->pac.groups;
 	}
-	l->kind = s4u_kind_name(KIND_NONE);
+	l->kind = s4u_kind_name(S4U_KIND_NONE);
 	if (o->password)
 		l->mechanism = "password (HTTP Basic), checked by the KDC";
 }
@@ -704,7 +705,7 @@ store_cache(struct server *s, struct auth_outcome *o, enum s4u_plan plan,
 	struct s4u_session ss = { s->conf.cache_dir, id, o->expires,
 	    s->cache_gid };
 
-	if (plan != PLAN_STORE_TGT)
+	if (plan != S4U_PLAN_STORE_TGT)
 		return s4u_store(&s->conf, o->delegated, plan, o->principal,
 		    &ss, r);
 	memset(r, 0, sizeof(*r));
@@ -731,7 +732,7 @@ store_session(struct server *s, struct request *rq, struct auth_outcome *o,
 		return 1;
 	}
 	if (rc == -1) {
-		log_msg(LOG_ERR, "error principal=%s reason=\"storing the "
+		log_msg(KLOG_ERR, "error principal=%s reason=\"storing the "
 		    "delegated cache: %s\"", o->principal, r.why);
 		return -1;
 	}
@@ -739,7 +740,7 @@ store_session(struct server *s, struct request *rq, struct auth_outcome *o,
 	strlcpy(sess->principal, o->user, sizeof(sess->principal));
 	if (ident_store(s->conf.cache_dir, sess->id, o->user, o->principal,
 	    o->has_pac ? &o->pac : NULL, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error principal=%s reason=\"%s\"",
+		log_msg(KLOG_ERR, "error principal=%s reason=\"%s\"",
 		    o->principal, err);
 		return -1;
 	}
@@ -759,18 +760,18 @@ log_authenticated(const struct request *rq, const struct auth_outcome *o,
 	const char *login = o->password ? "password" : "negotiate";
 
 	if (kind == NULL && rq->bound[0] == '\0')
-		log_msg(LOG_INFO, "authenticated principal=%s delegated=no "
+		log_msg(KLOG_INFO, "authenticated principal=%s delegated=no "
 		    "host=%s", o->principal, rq->canon);
 	else if (kind == NULL)
-		log_msg(LOG_INFO, "authenticated principal=%s delegated=no "
+		log_msg(KLOG_INFO, "authenticated principal=%s delegated=no "
 		    "host=%s channel_binding=%s", o->principal, rq->canon,
 		    rq->bound);
 	else if (rq->bound[0] == '\0')
-		log_msg(LOG_INFO, "authenticated principal=%s delegated=yes "
+		log_msg(KLOG_INFO, "authenticated principal=%s delegated=yes "
 		    "host=%s delegation=%s cache=%s login=%s", o->principal,
 		    rq->canon, kind, cache, login);
 	else
-		log_msg(LOG_INFO, "authenticated principal=%s delegated=yes "
+		log_msg(KLOG_INFO, "authenticated principal=%s delegated=yes "
 		    "host=%s delegation=%s cache=%s login=%s channel_binding=%s",
 		    o->principal, rq->canon, kind, cache, login, rq->bound);
 }
@@ -808,12 +809,13 @@ finish_login(struct server *s, struct request *rq, struct auth_outcome *o,
 	l.cookie = cookie;
 	l.expires = sess->expires;	/* o->expires, or the tickets' end */
 	l.mutual = mutual;
-	l.kind = s4u_kind_name(plan == PLAN_STORE_TGT ? KIND_UNCONSTRAINED :
-	    KIND_CONSTRAINED);
+	l.kind = s4u_kind_name(plan == S4U_PLAN_STORE_TGT ?
+	    S4U_KIND_UNCONSTRAINED :
+	    S4U_KIND_CONSTRAINED);
 	respond_success(s, rq, &l);
 	metrics_count(METRIC_AUTHENTICATED);
-	log_authenticated(rq, o, l.kind, plan == PLAN_STORE_IMPERSONATOR ?
-	    "impersonator" : plan == PLAN_STORE_TGT ? "tgt" : "targets");
+	log_authenticated(rq, o, l.kind, plan == S4U_PLAN_STORE_IMPERSONATOR ?
+	    "impersonator" : plan == S4U_PLAN_STORE_TGT ? "tgt" : "targets");
 	free(mutual);
 	return;
 fail:
@@ -832,7 +834,7 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 	enum s4u_plan plan;
 
 	if (o->pac_note[0] != '\0')
-		log_msg(LOG_WARN, "warning principal=%s reason=\"%s\"",
+		log_msg(KLOG_WARN, "warning principal=%s reason=\"%s\"",
 		    o->principal, o->pac_note);
 	if (!access_allowed(&s->conf.access, o->principal, o->has_pac ?
 	    o->pac.groups : NULL, why, sizeof(why))) {
@@ -841,12 +843,12 @@ handle_accepted(struct server *s, struct request *rq, struct auth_outcome *o,
 	}
 	plan = s4u_decide(&s->conf, o->delegated != GSS_C_NO_CREDENTIAL,
 	    s4u_cred_is_proxy(o->delegated), o->forwardable);
-	if (plan >= PLAN_STORE_TGT) {
+	if (plan >= S4U_PLAN_STORE_TGT) {
 		finish_login(s, rq, o, sess, plan);
 		return;
 	}
 	if (s->conf.require_delegation) {
-		if (plan == PLAN_NOT_FORWARDABLE)
+		if (plan == S4U_PLAN_NOT_FORWARDABLE)
 			respond_constrained_refused(s, rq, o->principal, NULL,
 			    NULL);
 		else
@@ -875,12 +877,12 @@ accept_bound(struct server *s, struct request *rq, const unsigned char *tok,
 	enum channel_binding cb = s->conf.channel_binding;
 	enum auth_result r;
 
-	r = auth_accept(&s->auth, &s->conf, tok, n, cb != CB_OFF && rq->tls ?
-	    &s->tlsbind : NULL, o);
-	if (cb == CB_OFF || !rq->tls || r != AUTH_OK)
+	r = auth_accept(&s->auth, &s->conf, tok, n, cb != CONF_CB_OFF &&
+	    rq->tls ? &s->tlsbind : NULL, o);
+	if (cb == CONF_CB_OFF || !rq->tls || r != AUTH_OK)
 		return r;
 	rq->bound = o->channel_bound ? "yes" : "none";
-	if (cb == CB_REQUIRE && !o->channel_bound) {
+	if (cb == CONF_CB_REQUIRE && !o->channel_bound) {
 		snprintf(o->why, sizeof(o->why), "channel_binding = require "
 		    "and the client sent no tls-server-end-point binding");
 		return AUTH_DENIED;
@@ -892,12 +894,12 @@ accept_bound(struct server *s, struct request *rq, const unsigned char *tok,
 static bool
 refuse_unbound(struct server *s, struct request *rq)
 {
-	if (s->conf.channel_binding != CB_REQUIRE || rq->tls)
+	if (s->conf.channel_binding != CONF_CB_REQUIRE || rq->tls)
 		return false;
 	metrics_count(METRIC_FORBIDDEN);
 	respond_plain(rq, 403, "Forbidden", "This site accepts Kerberos "
 	    "logins over https only.");
-	log_msg(LOG_WARN, "forbidden host=%s reason=\"channel_binding = "
+	log_msg(KLOG_WARN, "forbidden host=%s reason=\"channel_binding = "
 	    "require and the request did not come over TLS to this node\"",
 	    rq->canon);
 	return true;
@@ -918,7 +920,7 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 	case AUTH_CONTINUE:
 		respond_challenge(rq, &o.out);
 		metrics_count(METRIC_CHALLENGED);
-		log_msg(LOG_INFO, "challenge host=%s continue=yes", rq->canon);
+		log_msg(KLOG_INFO, "challenge host=%s continue=yes", rq->canon);
 		break;
 	case AUTH_NTLM:
 		respond_ntlm(s, rq);
@@ -926,20 +928,20 @@ run_exchange(struct server *s, struct request *rq, const unsigned char *tok,
 	case AUTH_DENIED:
 		metrics_count(o.replay ? METRIC_REPLAY : METRIC_REJECTED);
 		respond_challenge(rq, NULL);
-		log_msg(LOG_WARN, "rejected host=%s reason=\"%s\"", rq->canon,
+		log_msg(KLOG_WARN, "rejected host=%s reason=\"%s\"", rq->canon,
 		    o.why);
 		break;
 	case AUTH_FORBIDDEN:
 		metrics_count(METRIC_FORBIDDEN);
 		respond_plain(rq, 403, "Forbidden", o.page != NULL ? o.page :
 		    "Your account is not allowed to use this site.");
-		log_msg(LOG_WARN, "forbidden principal=%s reason=\"%s\"",
+		log_msg(KLOG_WARN, "forbidden principal=%s reason=\"%s\"",
 		    o.principal, o.why);
 		break;
 	case AUTH_ERROR:
 		respond_plain(rq, 500, "Internal Server Error",
 		    "The server cannot check Kerberos tickets right now.");
-		log_msg(LOG_ERR, "error reason=\"accepting: %s\"", o.why);
+		log_msg(KLOG_ERR, "error reason=\"accepting: %s\"", o.why);
 		break;
 	}
 	auth_outcome_free(&o);
@@ -974,7 +976,7 @@ run_basic(struct server *s, struct request *rq, struct session *sess)
 		respond_plain(rq, 403, "Forbidden", "Passwords are accepted "
 		    "over https only.");
 		metrics_count(METRIC_FORBIDDEN);
-		log_msg(LOG_WARN, "basic-refused host=%s reason=\"a password "
+		log_msg(KLOG_WARN, "basic-refused host=%s reason=\"a password "
 		    "over plain http ([basic] allow_plain_http = no)\"",
 		    rq->canon);
 		explicit_bzero((char *)(uintptr_t)rq->authz, strlen(rq->authz));
@@ -999,7 +1001,8 @@ run_basic(struct server *s, struct request *rq, struct session *sess)
 		respond_plain(rq, 500, "Internal Server Error", "The server "
 		    "cannot check passwords right now.");
 	if (r != BASIC_OK)
-		log_msg(r == BASIC_ERROR ? LOG_ERR : LOG_WARN, "%s principal=%s "
+		log_msg(r == BASIC_ERROR ? KLOG_ERR : KLOG_WARN,
+		    "%s principal=%s "
 		    "host=%s reason=\"%s\"", r == BASIC_ERROR ? "error" :
 		    r == BASIC_MALFORMED ? "bad-request" : "basic-refused",
 		    o.principal[0] != '\0' ? o.principal : "-", rq->canon,
@@ -1028,7 +1031,7 @@ send_elsewhere(struct server *s, struct request *rq, time_t now)
 			respond_draining(rq);
 		return true;
 	}
-	if (!c->bounce || !on_fqdn || c->mode != MODE_REDIRECT ||
+	if (!c->bounce || !on_fqdn || c->mode != CONF_MODE_REDIRECT ||
 	    marker_is_valid(s, rq->uri, now))
 		return false;
 	respond_bounce(s, rq);
@@ -1048,36 +1051,36 @@ handle_negotiate(struct server *s, struct request *rq)
 	if (sess.id[0] == '\0' && send_elsewhere(s, rq, time(NULL)))
 		return;
 	switch (http_parse_negotiate(rq->authz, s->conf.max_token, &tok, &n)) {
-	case NEG_OTHER_SCHEME:
+	case HTTP_NEG_OTHER_SCHEME:
 		if (s->conf.basic && strncasecmp(rq->authz, "Basic ", 6) == 0) {
 			run_basic(s, rq, &sess);
 			break;
 		}
 		/* FALLTHROUGH */
-	case NEG_NONE:
+	case HTTP_NEG_NONE:
 		respond_challenge(rq, NULL);
 		metrics_count(METRIC_CHALLENGED);
-		log_msg(LOG_INFO, "challenge host=%s", rq->canon);
+		log_msg(KLOG_INFO, "challenge host=%s", rq->canon);
 		break;
-	case NEG_MALFORMED:
+	case HTTP_NEG_MALFORMED:
 		metrics_count(METRIC_BAD_REQUEST);
 		respond_plain(rq, 400, "Bad Request",
 		    "The Authorization header is malformed.");
-		log_msg(LOG_WARN, "bad-request host=%s reason=\"malformed "
+		log_msg(KLOG_WARN, "bad-request host=%s reason=\"malformed "
 		    "Authorization\"", rq->canon);
 		break;
-	case NEG_TOO_LARGE:
+	case HTTP_NEG_TOO_LARGE:
 		metrics_count(METRIC_BAD_REQUEST);
 		respond_plain(rq, 431, "Request Header Fields Too Large",
 		    "Your Kerberos token is larger than this server accepts "
 		    "(kredir.ini [kerberos] max_token); you may be in very "
 		    "many groups.");
-		log_msg(LOG_WARN, "bad-request host=%s header_bytes=%zu "
+		log_msg(KLOG_WARN, "bad-request host=%s header_bytes=%zu "
 		    "token_bytes=%zu max_token=%zu reason=\"token larger than "
 		    "max_token\"", rq->canon, strlen(rq->authz),
 		    strlen(rq->authz) / 4 * 3, s->conf.max_token);
 		break;
-	case NEG_OK:
+	case HTTP_NEG_OK:
 		run_exchange(s, rq, tok, n, &sess);
 		break;
 	}
@@ -1101,7 +1104,7 @@ sweep_tick(struct server *s)
 		return;
 	if ((n = ccache_sweep(s->conf.cache_dir, now, SWEEP_BATCH,
 	    s->conf.max_lifetime)) > 0)
-		log_msg(LOG_DEBUG, "sweep removed=%d", n);
+		log_msg(KLOG_DEBUG, "sweep removed=%d", n);
 	if (ccache_sweep_is_between())
 		s->swept_once = true;
 	s->next_sweep = now + (s->swept_once && n < SWEEP_BUSY ?
@@ -1131,7 +1134,7 @@ read_request(const struct server *s, struct request *rq)
 	 * (2xx) or deny (401/403).
 	 */
 	action = FCGX_GetParam("KREDIR_ACTION", rq->envp);
-	rq->headers_only = s->conf.action == SUCCESS_HEADERS;
+	rq->headers_only = s->conf.action == CONF_SUCCESS_HEADERS;
 	rq->deny_only = false;
 	if (action == NULL)
 		return;
@@ -1140,7 +1143,7 @@ read_request(const struct server *s, struct request *rq)
 	else if (strcmp(action, "redirect") == 0)
 		rq->headers_only = false;
 	else
-		log_msg(LOG_WARN, "error reason=\"KREDIR_ACTION is neither "
+		log_msg(KLOG_WARN, "error reason=\"KREDIR_ACTION is neither "
 		    "headers nor redirect; using the configured action\"");
 }
 
@@ -1197,7 +1200,7 @@ respond_health(struct server *s, struct request *rq)
 	farm_health_facts(&s->conf, &f);
 	status = farm_health_decide(&f, &s->conf, why, sizeof(why));
 	if (status != last)
-		log_msg(status == 200 ? LOG_INFO : LOG_WARN, "health "
+		log_msg(status == 200 ? KLOG_INFO : KLOG_WARN, "health "
 		    "status=%d reason=\"%s\"", status, why);
 	last = status;
 	resp_start(status, status == 200 ? "OK" : "Service Unavailable");
@@ -1223,11 +1226,12 @@ respond_logout(struct server *s, struct request *rq)
 	    cookie_verify(s, value, time(NULL), &sess) == 0 &&
 	    ccache_path(c->cache_dir, sess.id, path, sizeof(path)) == 0) {
 		if (unlink(path) == -1 && errno != ENOENT)
-			log_msg(LOG_ERR, "error principal=%s reason=\"removing "
+			log_msg(KLOG_ERR,
+			    "error principal=%s reason=\"removing "
 			    "the session's cache: %s\"", sess.principal,
 			    strerror(errno));
 		ident_remove_at(AT_FDCWD, path);	/* its identity file */
-		log_msg(LOG_INFO, "logout principal=%s host=%s",
+		log_msg(KLOG_INFO, "logout principal=%s host=%s",
 		    sess.principal, rq->canon);
 	}
 	explicit_bzero(value, sizeof(value));
@@ -1259,7 +1263,7 @@ guard_refuses_page(struct server *s, struct request *rq)
 		return false;
 	log_escape(rq->uri, esc, sizeof(esc));
 	metrics_count(METRIC_FORBIDDEN);
-	log_msg(LOG_WARN, "forbidden host=%s uri=%s reason=\"kredir's own "
+	log_msg(KLOG_WARN, "forbidden host=%s uri=%s reason=\"kredir's own "
 	    "pages answer only in the responder role\"", rq->canon, esc);
 	respond_plain(rq, 403, "Forbidden", "This page is not served here.");
 	return true;
@@ -1277,7 +1281,7 @@ handle_request(struct server *s, struct request *rq)
 	if (spn_canonicalize_host(rq->host, rq->canon, sizeof(rq->canon))
 	    == -1) {
 		metrics_count(METRIC_BAD_REQUEST);
-		log_msg(LOG_WARN, "bad-request host=%.96s reason=\"malformed "
+		log_msg(KLOG_WARN, "bad-request host=%.96s reason=\"malformed "
 		    "Host\"", rq->host != NULL ? rq->host : "(none)");
 		respond_plain(rq, 400, "Bad Request", "Malformed Host header.");
 		return;
@@ -1289,15 +1293,15 @@ handle_request(struct server *s, struct request *rq)
 		return;
 	}
 	switch (spn_route(&s->conf, rq->canon)) {
-	case ROUTE_REDIRECT:
+	case SPN_ROUTE_REDIRECT:
 		if (rq->deny_only) {		/* auth_request: only 401 */
 			respond_challenge(rq, NULL);
 			metrics_count(METRIC_CHALLENGED);
-			log_msg(LOG_INFO, "challenge host=%s", rq->canon);
+			log_msg(KLOG_INFO, "challenge host=%s", rq->canon);
 		} else if (!respond_if_unavailable(s, rq))
 			respond_redirect(s, rq);
 		break;
-	case ROUTE_NEGOTIATE:
+	case SPN_ROUTE_NEGOTIATE:
 		if (path_is(rq->uri, s->conf.logout_path)) {
 			respond_logout(s, rq);
 			break;
@@ -1305,9 +1309,10 @@ handle_request(struct server *s, struct request *rq)
 		rq->whoami = path_is(rq->uri, s->conf.whoami_path);
 		handle_negotiate(s, rq);
 		break;
-	case ROUTE_REJECT:
+	case SPN_ROUTE_REJECT:
 		metrics_count(METRIC_BAD_REQUEST);
-		log_msg(LOG_WARN, "bad-request host=%s reason=\"unknown host\"",
+		log_msg(KLOG_WARN,
+		    "bad-request host=%s reason=\"unknown host\"",
 		    rq->canon);
 		respond_plain(rq, 400, "Bad Request", "Unknown host name.");
 		break;
@@ -1329,7 +1334,7 @@ open_socket(const struct config *c)
 		rc = listen_open(c, err, sizeof(err));
 	if (rc == -1 ||
 	    listen_drop_privileges(c->user, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
+		log_msg(KLOG_ERR, "error phase=start reason=\"%s\"", err);
 		return -1;
 	}
 	return 0;
@@ -1418,11 +1423,11 @@ secrets_reload(struct server *s)
 
 	reload = 0;
 	if (secrets_load(s, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error phase=reload reason=\"%s; the keys in "
+		log_msg(KLOG_ERR, "error phase=reload reason=\"%s; the keys in "
 		    "use are kept\"", err);
 		return;
 	}
-	log_msg(LOG_INFO, "reload secret=yes previous=%s",
+	log_msg(KLOG_INFO, "reload secret=yes previous=%s",
 	    s->previouslen > 0 ? "yes" : "no");
 }
 
@@ -1435,20 +1440,21 @@ server_start(struct server *s)
 	if (s->hold == NULL && krb5_init_context(&s->hold) != 0)
 		s->hold = NULL;		/* slower, not broken */
 	if (check_rcache_dir(err, sizeof(err)) == -1 ||
-	    (s->conf.channel_binding != CB_OFF && tlsbind_load(&s->tlsbind,
+	    (s->conf.channel_binding != CONF_CB_OFF && tlsbind_load(&s->tlsbind,
 	    s->conf.tls_certificate, err, sizeof(err)) == -1) ||
 	    cache_group_find(&s->conf, &s->cache_gid, err, sizeof(err)) == -1 ||
 	    ccache_check_dir(s->conf.cache_dir, s->cache_gid, err,
 	    sizeof(err)) == -1 ||
 	    secrets_load(s, err, sizeof(err)) == -1 ||
 	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
+		log_msg(KLOG_ERR, "error phase=start reason=\"%s\"", err);
 		return -1;
 	}
-	if (s->conf.channel_binding != CB_OFF && !FCGX_IsCGI()) {
+	if (s->conf.channel_binding != CONF_CB_OFF && !FCGX_IsCGI()) {
 		(void)tlsbind_describe(&s->tlsbind, err, sizeof(err));
-		log_msg(LOG_INFO, "start channel_binding=%s binding=\"%s\"",
-		    s->conf.channel_binding == CB_REQUIRE ? "require" : "allow",
+		log_msg(KLOG_INFO, "start channel_binding=%s binding=\"%s\"",
+		    s->conf.channel_binding == CONF_CB_REQUIRE ? "require" :
+		    "allow",
 		    err);
 	}
 	return 0;
@@ -1540,11 +1546,11 @@ run_worker(void *arg)
 	/* The master's keys may predate a SIGHUP: a new worker reads them. */
 	worker_signals();
 	if (secrets_load(s, err, sizeof(err)) == -1)
-		log_msg(LOG_ERR, "error phase=start reason=\"%s; the keys "
+		log_msg(KLOG_ERR, "error phase=start reason=\"%s; the keys "
 		    "read at start are used\"", err);
 	auth_free(&s->auth);
 	if (auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
-		log_msg(LOG_ERR, "error phase=start reason=\"%s\"", err);
+		log_msg(KLOG_ERR, "error phase=start reason=\"%s\"", err);
 		return 1;
 	}
 	return run_fastcgi(s);
@@ -1588,7 +1594,7 @@ finish_request(FCGX_Request *fr)
 	/* An Authorizer gets no stdin at all: reading would wait forever. */
 	if (fr->role == FCGI_RESPONDER) {
 		if (!drain_body(fr)) {
-			log_msg(LOG_WARN, "dropped reason=\"request body over "
+			log_msg(KLOG_WARN, "dropped reason=\"request body over "
 			    "%d bytes or %d seconds\"", BODY_MAX,
 			    BODY_SECONDS);
 			fr->keepConnection = 0;
@@ -1606,10 +1612,10 @@ run_fastcgi(struct server *s)
 
 	worker_signals();
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
-		log_msg(LOG_ERR, "error reason=\"FCGX_Init failed\"");
+		log_msg(KLOG_ERR, "error reason=\"FCGX_Init failed\"");
 		return 1;
 	}
-	log_msg(LOG_INFO, "start mode=fastcgi fqdn=%s", s->conf.fqdn);
+	log_msg(KLOG_INFO, "start mode=fastcgi fqdn=%s", s->conf.fqdn);
 	while (!stopping && FCGX_Accept_r(&fr) == 0) {
 		/* A blocked accept(2) is restarted: applied before the next. */
 		if (reload)
@@ -1719,7 +1725,7 @@ main(int argc, char *argv[])
 			printf("configuration OK\n");
 		return rc == 0 ? 0 : 1;
 	}
-	log_init(verbose ? LOG_DEBUG : s.conf.log_level, "kredir");
+	log_init(verbose ? KLOG_DEBUG : s.conf.log_level, "kredir");
 	ready = rc == 0 && open_socket(&s.conf) == 0 && server_start(&s) == 0;
 	if (FCGX_IsCGI())
 		rc = run_cgi(&s, ready);
@@ -1727,7 +1733,7 @@ main(int argc, char *argv[])
 		rc = 1;
 	else if (s.conf.workers > 1) {
 		if (metrics_init() == -1)
-			log_msg(LOG_WARN, "warning reason=\"no shared memory: "
+			log_msg(KLOG_WARN, "warning reason=\"no shared memory: "
 			    "counters are per worker\"");
 		rc = supervise(s.conf.workers, run_worker, &s);
 	} else

@@ -90,17 +90,19 @@ bool	 access_allowed(const struct access_rules *, const char *principal,
 	    const char *groups, char *why, size_t whylen);
 
 /* config.c */
-enum kredir_mode	{ MODE_REDIRECT, MODE_SHARED_SPN };
-enum unknown_host	{ UNKNOWN_REDIRECT, UNKNOWN_REJECT };
-enum success_action	{ SUCCESS_REDIRECT, SUCCESS_HEADERS };
-enum cookie_secure	{ SECURE_AUTO, SECURE_YES, SECURE_NO };
-enum log_level		{ LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum kredir_mode	{ CONF_MODE_REDIRECT, CONF_MODE_SHARED_SPN };
+enum unknown_host	{ CONF_UNKNOWN_REDIRECT, CONF_UNKNOWN_REJECT };
+enum success_action	{ CONF_SUCCESS_REDIRECT, CONF_SUCCESS_HEADERS };
+enum cookie_secure	{ CONF_SECURE_AUTO, CONF_SECURE_YES, CONF_SECURE_NO };
+enum log_level		{ KLOG_ERR, KLOG_WARN, KLOG_INFO, KLOG_DEBUG };
 /* Which delegated credential a login may hand the application. */
-enum delegation		{ DELEG_ANY, DELEG_UNCONSTRAINED, DELEG_CONSTRAINED };
+enum delegation		{ CONF_DELEG_ANY, CONF_DELEG_UNCONSTRAINED,
+    CONF_DELEG_CONSTRAINED };
 /* What a constrained login stores: the backends' tickets, or MIT's cache. */
-enum constrained_cache	{ CCACHE_TARGETS, CCACHE_IMPERSONATOR };
-/* CB_DEFAULT: allow when tls_certificate is set, else off (config.c) */
-enum channel_binding	{ CB_OFF, CB_ALLOW, CB_REQUIRE, CB_DEFAULT };
+enum constrained_cache	{ CONF_CCACHE_TARGETS, CONF_CCACHE_IMPERSONATOR };
+/* CONF_CB_DEFAULT: allow when tls_certificate is set, else off (config.c) */
+enum channel_binding	{ CONF_CB_OFF, CONF_CB_ALLOW, CONF_CB_REQUIRE,
+    CONF_CB_DEFAULT };
 
 struct config {
 	/* [node] */
@@ -175,7 +177,7 @@ int	 config_load_string(struct config *, const char *name,
 	    const char *text, FILE *errs);
 
 /* spn.c: host names, routing and principal names (pure, no I/O) */
-enum route { ROUTE_REDIRECT, ROUTE_NEGOTIATE, ROUTE_REJECT };
+enum route { SPN_ROUTE_REDIRECT, SPN_ROUTE_NEGOTIATE, SPN_ROUTE_REJECT };
 
 /*
  * Canonical form of a Host header: lower case, port and trailing dot
@@ -197,21 +199,21 @@ bool	 spn_realm_is_allowed(const struct config *, const char *realm,
 
 /* http.c: header parsing and building (pure, no I/O) */
 enum negotiate_parse {
-	NEG_NONE,		/* no Authorization header */
-	NEG_OK,			/* *tok holds the decoded token */
-	NEG_OTHER_SCHEME,	/* Basic, NTLM, ...: not ours */
-	NEG_MALFORMED,		/* bad syntax or base64 */
-	NEG_TOO_LARGE		/* over max_token */
+	HTTP_NEG_NONE,		/* no Authorization header */
+	HTTP_NEG_OK,			/* *tok holds the decoded token */
+	HTTP_NEG_OTHER_SCHEME,	/* Basic, NTLM, ...: not ours */
+	HTTP_NEG_MALFORMED,		/* bad syntax or base64 */
+	HTTP_NEG_TOO_LARGE		/* over max_token */
 };
 
 /*
- * The one base64 codec: B64_STD is RFC 4648 §4 with its padding (the
- * Negotiate header), B64_URL §5 without padding (the session cookie).
+ * The one base64 codec: HTTP_B64_STD is RFC 4648 §4 with its padding (the
+ * Negotiate header), HTTP_B64_URL §5 without padding (the session cookie).
  * Decoding is strict: no whitespace, no other byte, one encoding per
  * value.  Encoding writes NUL-terminated text and returns its length, or
  * 0 if outlen is short; decoding returns 0 and *outn, or -1.
  */
-enum b64_kind		{ B64_STD, B64_URL };
+enum b64_kind		{ HTTP_B64_STD, HTTP_B64_URL };
 size_t	 http_b64_encode(enum b64_kind, const unsigned char *in, size_t n,
 	    char *out, size_t outlen);
 int	 http_b64_decode(enum b64_kind, const char *in, size_t n,
@@ -227,7 +229,7 @@ size_t	 http_base64_encode(const unsigned char *in, size_t n, char *out,
 int	 http_base64_decode(const char *in, size_t n, unsigned char *out,
 	    size_t outlen, size_t *outn);
 /*
- * Parses an Authorization value.  On NEG_OK *tok is malloc'd and owned
+ * Parses an Authorization value.  On HTTP_NEG_OK *tok is malloc'd and owned
  * by the caller.
  */
 enum negotiate_parse http_parse_negotiate(const char *authz, size_t max_token,
@@ -322,10 +324,10 @@ struct sha256 {
 void	 sha256_init(struct sha256 *);
 void	 sha256_update(struct sha256 *, const void *, size_t);
 void	 sha256_final(struct sha256 *, unsigned char out[SHA256_LEN]);
-void	 hmac_sha256(const unsigned char *key, size_t keylen, const void *msg,
+void	 sha256_hmac(const unsigned char *key, size_t keylen, const void *msg,
 	    size_t msglen, unsigned char out[SHA256_LEN]);
 /* Constant-time comparison; returns true when equal. */
-bool	 ct_equal(const void *, const void *, size_t);
+bool	 sha256_ct_equal(const void *, const void *, size_t);
 
 /* session.c: session ids and signed cookies (pure but for the RNG) */
 struct session {
@@ -632,14 +634,15 @@ bool	 ccache_sweep_is_between(void);
 void	 ccache_sweep_end(void);
 
 /* s4u.c: constrained delegation (S4U2Proxy) */
-enum deleg_kind	{ KIND_NONE, KIND_UNCONSTRAINED, KIND_CONSTRAINED };
+enum deleg_kind	{ S4U_KIND_NONE, S4U_KIND_UNCONSTRAINED, S4U_KIND_CONSTRAINED };
 /* What a login does with what it was given. */
 enum s4u_plan {
-	PLAN_NONE,		/* nothing to store */
-	PLAN_NOT_FORWARDABLE,	/* constrained, but the ticket forbids it */
-	PLAN_STORE_TGT,		/* the forwarded TGT, as it came */
-	PLAN_STORE_TARGETS,	/* only the user's tickets for delegate_to */
-	PLAN_STORE_IMPERSONATOR	/* MIT's S4U2Proxy cache (opt-in) */
+	S4U_PLAN_NONE,		/* nothing to store */
+	S4U_PLAN_NOT_FORWARDABLE,	/* constrained, but the ticket forbids
+	    it */
+	S4U_PLAN_STORE_TGT,		/* the forwarded TGT, as it came */
+	S4U_PLAN_STORE_TARGETS,	/* only the user's tickets for delegate_to */
+	S4U_PLAN_STORE_IMPERSONATOR	/* MIT's S4U2Proxy cache (opt-in) */
 };
 /* Where and how a login's cache is stored. */
 struct s4u_session {
@@ -693,7 +696,7 @@ int		 s4u_store(const struct config *, gss_cred_id_t cred,
 enum deleg_kind	 s4u_cache_kind(const char *path);
 
 /* kredir check --delegate-to SPN [--as USER]: may this node delegate? */
-enum probe_status { PROBE_NOT_RUN, PROBE_OK, PROBE_FAIL };
+enum probe_status { S4U_PROBE_NOT_RUN, S4U_PROBE_OK, S4U_PROBE_FAIL };
 struct s4u_probe {
 	char		 start_err[512];	/* the account's TGT, or "" */
 	enum probe_status self;		/* S4U2Self for the --as user */

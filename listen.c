@@ -342,7 +342,7 @@ listen_drop_privileges(const char *user, char *err, size_t errlen)
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		log_msg(LOG_WARN, "warning phase=start reason=\"[server] user "
+		log_msg(KLOG_WARN, "warning phase=start reason=\"[server] user "
 		    "= %s: serving as root\"", user);
 		return 0;
 	}

@@ -16,14 +16,14 @@
 #define LOG_LINE_MAX	2048	/* a whole line, newline included */
 #define LOG_NAME_MAX	32
 
-static enum log_level	 log_maxlevel = LOG_INFO;
+static enum log_level	 log_maxlevel = KLOG_INFO;
 static char		 log_name[LOG_NAME_MAX] = "kredir";
 static pid_t		 log_pid;	/* 0: not cached, ask getpid(2) */
 
 /*
  * Sets the highest level written and the name that starts each line: the
  * last path component of progname, or "kredir" when it is NULL or empty.
- * Until it is called, the level is LOG_INFO.
+ * Until it is called, the level is KLOG_INFO.
  */
 void
 log_init(enum log_level level, const char *progname)

@@ -41,9 +41,9 @@ const char *
 s4u_kind_name(enum deleg_kind k)
 {
 	switch (k) {
-	case KIND_UNCONSTRAINED:
+	case S4U_KIND_UNCONSTRAINED:
 		return "unconstrained";
-	case KIND_CONSTRAINED:
+	case S4U_KIND_CONSTRAINED:
 		return "constrained";
 	default:
 		return "none";
@@ -57,19 +57,19 @@ s4u_decide(const struct config *c, bool delegated, bool proxy,
 	bool constrained = c->account[0] != '\0';
 
 	if (delegated && !proxy) {		/* a forwarded TGT */
-		if (c->delegation != DELEG_CONSTRAINED)
-			return PLAN_STORE_TGT;
-		return c->ntargets > 0 ? PLAN_STORE_TARGETS : PLAN_NONE;
+		if (c->delegation != CONF_DELEG_CONSTRAINED)
+			return S4U_PLAN_STORE_TGT;
+		return c->ntargets > 0 ? S4U_PLAN_STORE_TARGETS : S4U_PLAN_NONE;
 	}
-	if (!constrained || c->delegation == DELEG_UNCONSTRAINED)
-		return PLAN_NONE;
+	if (!constrained || c->delegation == CONF_DELEG_UNCONSTRAINED)
+		return S4U_PLAN_NONE;
 	/* MIT composes a proxy credential even when the KDC will refuse. */
 	if (!forwardable)
-		return PLAN_NOT_FORWARDABLE;
+		return S4U_PLAN_NOT_FORWARDABLE;
 	if (!delegated)
-		return PLAN_NONE;
-	return c->constrained_cache == CCACHE_IMPERSONATOR ?
-	    PLAN_STORE_IMPERSONATOR : PLAN_STORE_TARGETS;
+		return S4U_PLAN_NONE;
+	return c->constrained_cache == CONF_CCACHE_IMPERSONATOR ?
+	    S4U_PLAN_STORE_IMPERSONATOR : S4U_PLAN_STORE_TARGETS;
 }
 
 static void
@@ -230,11 +230,11 @@ s4u_tick(time_t now)
 		return;
 	if (node_kinit(err, sizeof(err)) == -1) {
 		node.retry = now + 30;
-		log_msg(LOG_ERR, "error reason=\"renewing the node account's "
+		log_msg(KLOG_ERR, "error reason=\"renewing the node account's "
 		    "TGT: %s\"", err);
 		return;
 	}
-	log_msg(LOG_DEBUG, "renewed the node account's TGT");
+	log_msg(KLOG_DEBUG, "renewed the node account's TGT");
 }
 
 void
@@ -525,7 +525,7 @@ s4u_store(const struct config *c, gss_cred_id_t cred, enum s4u_plan plan,
 	}
 	if (fetch_all(c, cred, r) == -1)
 		return 1;		/* the KDC said no */
-	if (plan == PLAN_STORE_TARGETS)
+	if (plan == S4U_PLAN_STORE_TARGETS)
 		return store_targets(c, cred, principal, ss, path, r);
 	maj = gss_inquire_cred(&min, cred, NULL, &life, NULL, NULL);
 	r->end = ss->expires;
@@ -539,7 +539,7 @@ enum deleg_kind
 s4u_cache_kind(const char *path)
 {
 	char name[KREDIR_PATHBUF + 80];
-	enum deleg_kind kind = KIND_NONE;
+	enum deleg_kind kind = S4U_KIND_NONE;
 	krb5_principal me = NULL;
 	krb5_ccache cc = NULL;
 	krb5_cc_cursor cur;
@@ -547,20 +547,20 @@ s4u_cache_kind(const char *path)
 	krb5_creds cr;
 
 	if (krb5_init_context(&kc) != 0)
-		return KIND_NONE;
+		return S4U_KIND_NONE;
 	snprintf(name, sizeof(name), "FILE:%s", path);
 	if (krb5_cc_resolve(kc, name, &cc) != 0 ||
 	    krb5_cc_get_principal(kc, cc, &me) != 0 ||
 	    krb5_cc_start_seq_get(kc, cc, &cur) != 0)
 		goto done;
-	kind = KIND_CONSTRAINED;	/* unless the user's own TGT is there */
+	kind = S4U_KIND_CONSTRAINED;	/* unless the user's own TGT is there */
 	while (krb5_cc_next_cred(kc, cc, &cur, &cr) == 0) {
 		if (krb5_principal_compare(kc, cr.client, me) &&
 		    krb5_princ_size(kc, cr.server) == 2 &&
 		    krb5_princ_component(kc, cr.server, 0)->length == 6 &&
 		    memcmp(krb5_princ_component(kc, cr.server, 0)->data,
 		    "krbtgt", 6) == 0)
-			kind = KIND_UNCONSTRAINED;
+			kind = S4U_KIND_UNCONSTRAINED;
 		krb5_free_cred_contents(kc, &cr);
 	}
 	krb5_cc_end_seq_get(kc, cc, &cur);
@@ -632,16 +632,16 @@ probe_self(gss_cred_id_t both, const char *spn, const char *user,
 		    GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, &imp, NULL,
 		    NULL);
 	if (GSS_ERROR(maj)) {
-		p->self = PROBE_FAIL;
+		p->self = S4U_PROBE_FAIL;
 		auth_status_text(p->self_err, sizeof(p->self_err), maj, min);
 		goto done;
 	}
-	p->self = PROBE_OK;
+	p->self = S4U_PROBE_OK;
 	p->transition = self_ticket_forwardable(imp);
 	if (p->transition) {
 		strlcpy(p->user, user, sizeof(p->user));
 		p->proxy = fetch_one(imp, spn, p->proxy_err,
-		    sizeof(p->proxy_err)) == 0 ? PROBE_OK : PROBE_FAIL;
+		    sizeof(p->proxy_err)) == 0 ? S4U_PROBE_OK : S4U_PROBE_FAIL;
 	}
 done:
 	gss_release_cred(&min, &imp);
@@ -688,7 +688,7 @@ probe_caller(const struct config *c, gss_cred_id_t both, const char *spn,
 	OM_uint32 maj, min;
 
 	if (caller_token(c, &tok, p->proxy_err, sizeof(p->proxy_err)) == -1)
-		return;			/* PROBE_NOT_RUN: no usable TGT */
+		return;			/* S4U_PROBE_NOT_RUN: no usable TGT */
 	maj = gss_accept_sec_context(&min, &ctx, both, &tok,
 	    GSS_C_NO_CHANNEL_BINDINGS, &src, NULL, &out, NULL, NULL, &proxy);
 	if (GSS_ERROR(maj)) {
@@ -699,14 +699,14 @@ probe_caller(const struct config *c, gss_cred_id_t both, const char *spn,
 	display_user(src, p->user, sizeof(p->user));
 	(void)gss_krb5_get_tkt_flags(&min, ctx, &tf);
 	if ((tf & TKT_FLG_FORWARDABLE) == 0 || !s4u_cred_is_proxy(proxy)) {
-		p->proxy = PROBE_FAIL;
+		p->proxy = S4U_PROBE_FAIL;
 		snprintf(p->proxy_err, sizeof(p->proxy_err), "%s's ticket for "
 		    "this node is not forwardable (kinit -f; a sensitive user "
 		    "never has one)", p->user);
 		goto done;
 	}
 	p->proxy = fetch_one(proxy, spn, p->proxy_err,
-	    sizeof(p->proxy_err)) == 0 ? PROBE_OK : PROBE_FAIL;
+	    sizeof(p->proxy_err)) == 0 ? S4U_PROBE_OK : S4U_PROBE_FAIL;
 done:
 	gss_release_buffer(&min, &tok);
 	gss_release_buffer(&min, &out);
@@ -727,7 +727,7 @@ s4u_probe(const struct config *c, const char *spn, const char *user,
 		goto done;
 	if (user != NULL)
 		probe_self(both, spn, user, p);
-	if (p->proxy == PROBE_NOT_RUN)
+	if (p->proxy == S4U_PROBE_NOT_RUN)
 		probe_caller(c, both, spn, p);
 done:
 	gss_release_cred(&min, &both);

@@ -101,7 +101,7 @@ session_mac(const unsigned char *key, size_t keylen, const char *id,
 	    expires, principal);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		return -1;
-	hmac_sha256(key, keylen, msg, (size_t)n, mac);
+	sha256_hmac(key, keylen, msg, (size_t)n, mac);
 	return 0;
 }
 
@@ -128,9 +128,11 @@ session_cookie_make(const unsigned char *key, size_t keylen,
 		goto done;
 	(void)snprintf(expbuf, sizeof(expbuf), "%lld", (long long)s->expires);
 	if (session_mac(key, keylen, s->id, expbuf, s->principal, mac) == -1 ||
-	    http_b64_encode(B64_URL, (const unsigned char *)s->principal, pn,
+	    http_b64_encode(HTTP_B64_URL, (const unsigned char *)s->principal,
+	    pn,
 	    princ, sizeof(princ)) == 0 ||
-	    http_b64_encode(B64_URL, mac, sizeof(mac), macb, sizeof(macb)) == 0)
+	    http_b64_encode(HTTP_B64_URL, mac, sizeof(mac), macb, sizeof(macb))
+	    == 0)
 		goto done;
 	n = snprintf(out, outlen, "v1.%s.%s.%s.%s", s->id, expbuf, princ,
 	    macb);
@@ -221,17 +223,17 @@ session_cookie_verify(const unsigned char *key, size_t keylen,
 	memcpy(expbuf, f[2], fn[2]);
 	expbuf[fn[2]] = '\0';
 	if (!session_id_is_valid(tmp.id) ||
-	    http_b64_decode(B64_URL, f[3], fn[3],
+	    http_b64_decode(HTTP_B64_URL, f[3], fn[3],
 	    (unsigned char *)tmp.principal, sizeof(tmp.principal) - 1,
 	    &pn) == -1 ||
 	    !principal_is_ok(tmp.principal, pn) ||
-	    http_b64_decode(B64_URL, f[4], fn[4], mac, sizeof(mac),
+	    http_b64_decode(HTTP_B64_URL, f[4], fn[4], mac, sizeof(mac),
 	    &mn) == -1 ||
 	    mn != sizeof(mac))
 		goto done;
 	tmp.principal[pn] = '\0';
 	if (session_mac(key, keylen, tmp.id, expbuf, tmp.principal,
-	    want) == -1 || !ct_equal(mac, want, sizeof(mac)) ||
+	    want) == -1 || !sha256_ct_equal(mac, want, sizeof(mac)) ||
 	    tmp.expires <= now)
 		goto done;
 	*s = tmp;

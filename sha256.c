@@ -153,7 +153,7 @@ sha256_final(struct sha256 *c, unsigned char out[SHA256_LEN])
  * hashed first.  Borrows both inputs; writes 32 bytes to out.
  */
 void
-hmac_sha256(const unsigned char *key, size_t keylen, const void *msg,
+sha256_hmac(const unsigned char *key, size_t keylen, const void *msg,
     size_t msglen, unsigned char out[SHA256_LEN])
 {
 	struct sha256	 c;
@@ -193,7 +193,7 @@ hmac_sha256(const unsigned char *key, size_t keylen, const void *msg,
  * about where a and b differ.  Returns true when they are equal.
  */
 bool
-ct_equal(const void *a, const void *b, size_t n)
+sha256_ct_equal(const void *a, const void *b, size_t n)
 {
 	const volatile unsigned char	*x = a, *y = b;
 	unsigned char			 diff = 0;

@@ -121,12 +121,12 @@ enum route
 spn_route(const struct config *c, const char *host)
 {
 	if (strcmp(host, c->fqdn) == 0)
-		return ROUTE_NEGOTIATE;
+		return SPN_ROUTE_NEGOTIATE;
 	if (is_vhost(c, host))
-		return c->mode == MODE_SHARED_SPN ? ROUTE_NEGOTIATE :
-		    ROUTE_REDIRECT;
-	return c->unknown_host == UNKNOWN_REJECT ? ROUTE_REJECT :
-	    ROUTE_REDIRECT;
+		return c->mode == CONF_MODE_SHARED_SPN ? SPN_ROUTE_NEGOTIATE :
+		    SPN_ROUTE_REDIRECT;
+	return c->unknown_host == CONF_UNKNOWN_REJECT ? SPN_ROUTE_REJECT :
+	    SPN_ROUTE_REDIRECT;
 }
 
 int
@@ -170,7 +170,7 @@ spn_principal_is_ours(const struct config *c, const char *principal)
 	host[n] = '\0';
 	if (strcmp(host, c->fqdn) == 0)
 		return true;
-	return c->mode == MODE_SHARED_SPN && is_vhost(c, host);
+	return c->mode == CONF_MODE_SHARED_SPN && is_vhost(c, host);
 }
 
 /* A realm as krb5 parsed it (n bytes, NULs possible) against the list. */

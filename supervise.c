@@ -50,7 +50,7 @@ forward_hup(const struct worker *w, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		if (w[i].pid > 0 && kill(w[i].pid, SIGHUP) == 0)
 			sent++;
-	log_msg(LOG_INFO, "reload master workers=%u signal=forwarded", sent);
+	log_msg(KLOG_INFO, "reload master workers=%u signal=forwarded", sent);
 }
 
 /* SIGCHLD only wakes sigsuspend: the loop reaps with WNOHANG. */
@@ -83,7 +83,7 @@ start_worker(int (*fn)(void *), void *arg, const sigset_t *waitmask)
 		_exit(fn(arg));
 	}
 	if (pid == -1)
-		log_msg(LOG_ERR, "error reason=\"fork: %s\"", strerror(errno));
+		log_msg(KLOG_ERR, "error reason=\"fork: %s\"", strerror(errno));
 	return pid;
 }
 
@@ -94,7 +94,8 @@ reap(struct worker *w, unsigned n, pid_t pid, int status)
 		if (w[i].pid != pid)
 			continue;
 		if (!master_stop)
-			log_msg(LOG_WARN, "error worker=%d %s=%d action=restart",
+			log_msg(KLOG_WARN,
+			    "error worker=%d %s=%d action=restart",
 			    (int)pid, WIFSIGNALED(status) ? "signal" : "exit",
 			    WIFSIGNALED(status) ? WTERMSIG(status) :
 			    WEXITSTATUS(status));
@@ -176,7 +177,7 @@ supervise(unsigned n, int (*fn)(void *), void *arg)
 
 	memset(w, 0, sizeof(w));
 	master_signals(&old, &waitmask);
-	log_msg(LOG_INFO, "start master workers=%u", n);
+	log_msg(KLOG_INFO, "start master workers=%u", n);
 	while (!master_stop) {
 		start_missing(w, n, fn, arg, &waitmask);
 		if (master_hup)

@@ -45,7 +45,7 @@ static void
 check_delegation(const struct config *c)
 {
 	bool any = c->ntargets > 0 ||
-	    c->constrained_cache == CCACHE_IMPERSONATOR;
+	    c->constrained_cache == CONF_CCACHE_IMPERSONATOR;
 
 	FUZZ_ASSERT(c->ntargets <= KREDIR_MAX_TARGETS, "ntargets");
 	for (size_t i = 0; i < c->ntargets; i++) {
@@ -58,9 +58,9 @@ check_delegation(const struct config *c)
 	    strpbrk(c->account, " \t,\"\\") == NULL, "account");
 	FUZZ_ASSERT((c->account[0] != '\0') == any, "account without "
 	    "targets, or targets without an account");
-	FUZZ_ASSERT(c->delegation != DELEG_CONSTRAINED ||
+	FUZZ_ASSERT(c->delegation != CONF_DELEG_CONSTRAINED ||
 	    c->account[0] != '\0', "constrained without an account");
-	FUZZ_ASSERT(c->delegation != DELEG_UNCONSTRAINED ||
+	FUZZ_ASSERT(c->delegation != CONF_DELEG_UNCONSTRAINED ||
 	    c->account[0] == '\0', "unconstrained with an account");
 }
 
@@ -92,7 +92,8 @@ check_config(const struct config *c)
 	FUZZ_ASSERT(c->socket_mode <= 0777, "socket_mode");
 	FUZZ_ASSERT(c->keytab[0] != '\0' && c->cache_dir[0] != '\0' &&
 	    c->secret_file[0] != '\0' && c->cookie_name[0] != '\0', "paths");
-	FUZZ_ASSERT(c->mode != MODE_SHARED_SPN || c->nvhosts > 0, "shared");
+	FUZZ_ASSERT(c->mode != CONF_MODE_SHARED_SPN || c->nvhosts > 0,
+	    "shared");
 	check_delegation(c);
 }
 

@@ -24,8 +24,9 @@ setup(struct config *c, uint8_t flags)
 	strlcpy(c->vhosts[0], "www.kredir.test", sizeof(c->vhosts[0]));
 	strlcpy(c->vhosts[1], "app.kredir.test", sizeof(c->vhosts[1]));
 	c->nvhosts = 2;
-	c->mode = flags & 1 ? MODE_SHARED_SPN : MODE_REDIRECT;
-	c->unknown_host = flags & 2 ? UNKNOWN_REJECT : UNKNOWN_REDIRECT;
+	c->mode = flags & 1 ? CONF_MODE_SHARED_SPN : CONF_MODE_REDIRECT;
+	c->unknown_host = flags & 2 ? CONF_UNKNOWN_REJECT :
+	    CONF_UNKNOWN_REDIRECT;
 	strlcpy(c->realms[0], "KREDIR.TEST", sizeof(c->realms[0]));
 	c->nrealms = flags & 4 ? 1 : 0;
 }
@@ -93,15 +94,15 @@ check_route(const struct config *c, const char *canon)
 	char		 loc[KREDIR_URLBUF];
 
 	if (strcmp(canon, c->fqdn) == 0)
-		FUZZ_ASSERT(r == ROUTE_NEGOTIATE, "fqdn not negotiated");
-	if (r == ROUTE_NEGOTIATE)
+		FUZZ_ASSERT(r == SPN_ROUTE_NEGOTIATE, "fqdn not negotiated");
+	if (r == SPN_ROUTE_NEGOTIATE)
 		FUZZ_ASSERT(strcmp(canon, c->fqdn) == 0 ||
-		    (c->mode == MODE_SHARED_SPN && is_vhost(c, canon)),
+		    (c->mode == CONF_MODE_SHARED_SPN && is_vhost(c, canon)),
 		    "Negotiate on \"%s\"", canon);
-	if (r == ROUTE_REJECT)
-		FUZZ_ASSERT(c->unknown_host == UNKNOWN_REJECT &&
+	if (r == SPN_ROUTE_REJECT)
+		FUZZ_ASSERT(c->unknown_host == CONF_UNKNOWN_REJECT &&
 		    !is_vhost(c, canon), "rejected \"%s\"", canon);
-	if (r == ROUTE_REDIRECT) {
+	if (r == SPN_ROUTE_REDIRECT) {
 		FUZZ_ASSERT(http_build_location(c->scheme, c->fqdn, c->port,
 		    canon, false, c->target, loc, sizeof(loc)) == 0 &&
 		    strcmp(loc, "https://node1.kredir.test/") == 0,
@@ -151,7 +152,7 @@ check_principal(const struct config *c, const char *p)
 			host[i] = (char)tolower((unsigned char)slash[1 + i]);
 		host[n] = '\0';
 		FUZZ_ASSERT(strcmp(host, c->fqdn) == 0 ||
-		    (c->mode == MODE_SHARED_SPN && is_vhost(c, host)),
+		    (c->mode == CONF_MODE_SHARED_SPN && is_vhost(c, host)),
 		    "ours: \"%s\"", p);
 	}
 	/* Allowed: krb5's own unparsed form ends in "@KREDIR.TEST". */

@@ -2,7 +2,7 @@
  * http_parse_negotiate and the strict base64 codec.
  *
  * Input: one byte choosing max_token, then the Authorization value.
- * Invariants: a token comes back only with NEG_OK, within the cap, and
+ * Invariants: a token comes back only with HTTP_NEG_OK, within the cap, and
  * re-encodes to exactly the text that was sent (strict base64 has one
  * spelling per value), framed only by OWS and "Negotiate" in any case;
  * the raw decoder accepts only canonical text, and encode/decode round
@@ -51,12 +51,14 @@ check_parse(const char *s, size_t max)
 	const char		*p;
 
 	r = http_parse_negotiate(s, max, &tok, &tokn);
-	FUZZ_ASSERT(r >= NEG_NONE && r <= NEG_TOO_LARGE, "result %d", r);
-	if (r != NEG_OK) {
+	FUZZ_ASSERT(r >= HTTP_NEG_NONE && r <= HTTP_NEG_TOO_LARGE, "result %d",
+	    r);
+	if (r != HTTP_NEG_OK) {
 		FUZZ_ASSERT(tok == NULL && tokn == 0, "token left on error");
-		if (r == NEG_NONE) {
+		if (r == HTTP_NEG_NONE) {
 			for (p = s; *p != '\0'; p++)
-				FUZZ_ASSERT(is_ows(*p), "NEG_NONE for text");
+				FUZZ_ASSERT(is_ows(*p),
+				    "HTTP_NEG_NONE for text");
 		}
 		return;
 	}

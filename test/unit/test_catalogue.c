@@ -18,7 +18,7 @@
 #include "../../kredir.h"
 #include "unit.h"
 
-#define EXCHANGE	1	/* NEG_OK, not NTLM: GSS decides */
+#define EXCHANGE	1	/* HTTP_NEG_OK, not NTLM: GSS decides */
 #define SESSION		200	/* a verified cookie (its cache aside) */
 #define NOW		((time_t)1800000000)
 
@@ -225,7 +225,7 @@ sign_raw(const char *id, const char *expires, const char *principal,
 
 	n = snprintf(msg, sizeof(msg), "kredir-session-v1|%s|%s|%s", id,
 	    expires, principal);
-	hmac_sha256(key, sizeof(key), msg, (size_t)n, mac);
+	sha256_hmac(key, sizeof(key), msg, (size_t)n, mac);
 	b64url((const unsigned char *)principal, strlen(principal), p64);
 	b64url(mac, sizeof(mac), m64);
 	n = snprintf(out, outlen, "v1.%s.%s.%s.%s", id, expires, p64, m64);
@@ -319,16 +319,16 @@ model(const struct config *c, const char *host, const char *uri,
 	if (spn_canonicalize_host(host, canon, sizeof(canon)) == -1)
 		return 400;
 	switch (spn_route(c, canon)) {
-	case ROUTE_REJECT:
+	case SPN_ROUTE_REJECT:
 		return 400;
-	case ROUTE_REDIRECT:
+	case SPN_ROUTE_REDIRECT:
 		if (farm_strip_marker(uri, stripped, sizeof(stripped)) == -1)
 			stripped[0] = '\0';
 		if (http_build_location(c->scheme, c->fqdn, c->port, stripped,
 		    c->keep_target, c->target, loc, loclen) == -1)
 			return 500;
 		return 302;
-	case ROUTE_NEGOTIATE:
+	case SPN_ROUTE_NEGOTIATE:
 		break;
 	}
 	if (cookie != NULL && http_cookie_find(cookie, c->cookie_name, value,
@@ -336,17 +336,17 @@ model(const struct config *c, const char *host, const char *uri,
 	    value, NOW, &s) == 0)
 		return SESSION;
 	switch (http_parse_negotiate(authz, c->max_token, &tok, &n)) {
-	case NEG_NONE:
-	case NEG_OTHER_SCHEME:
+	case HTTP_NEG_NONE:
+	case HTTP_NEG_OTHER_SCHEME:
 		st = 401;
 		break;
-	case NEG_MALFORMED:
+	case HTTP_NEG_MALFORMED:
 		st = 400;
 		break;
-	case NEG_TOO_LARGE:
+	case HTTP_NEG_TOO_LARGE:
 		st = 431;
 		break;
-	case NEG_OK:
+	case HTTP_NEG_OK:
 		st = auth_token_is_ntlm(tok, n) ? 403 : EXCHANGE;
 		break;
 	}

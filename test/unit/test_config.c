@@ -76,8 +76,8 @@ test_good_file(void)
 	CU_ASSERT_STRING_EQUAL(c.vhosts[2], "portal.kredir.test");
 	CU_ASSERT_STRING_EQUAL(c.scheme, "http");
 	CU_ASSERT_EQUAL(c.port, 8080);
-	CU_ASSERT_EQUAL(c.mode, MODE_SHARED_SPN);
-	CU_ASSERT_EQUAL(c.unknown_host, UNKNOWN_REJECT);
+	CU_ASSERT_EQUAL(c.mode, CONF_MODE_SHARED_SPN);
+	CU_ASSERT_EQUAL(c.unknown_host, CONF_UNKNOWN_REJECT);
 	CU_ASSERT_STRING_EQUAL(c.target, "/app/?x=1");
 	CU_ASSERT_TRUE(c.keep_target);
 	CU_ASSERT_STRING_EQUAL(c.keytab, "./node1.keytab");
@@ -90,9 +90,9 @@ test_good_file(void)
 	CU_ASSERT_STRING_EQUAL(c.cookie_name, "my_session");
 	CU_ASSERT_STRING_EQUAL(c.cache_group, "kredir-app");
 	CU_ASSERT_STRING_EQUAL(c.secret_previous_file, "./key.previous");
-	CU_ASSERT_EQUAL(c.secure, SECURE_YES);
-	CU_ASSERT_EQUAL(c.action, SUCCESS_HEADERS);
-	CU_ASSERT_EQUAL(c.log_level, LOG_DEBUG);
+	CU_ASSERT_EQUAL(c.secure, CONF_SECURE_YES);
+	CU_ASSERT_EQUAL(c.action, CONF_SUCCESS_HEADERS);
+	CU_ASSERT_EQUAL(c.log_level, KLOG_DEBUG);
 }
 
 static void
@@ -105,14 +105,14 @@ test_defaults(void)
 	    sizeof(errs)), 0);
 	CU_ASSERT_STRING_EQUAL(c.scheme, "https");
 	CU_ASSERT_EQUAL(c.port, 0);
-	CU_ASSERT_EQUAL(c.mode, MODE_REDIRECT);
-	CU_ASSERT_EQUAL(c.unknown_host, UNKNOWN_REDIRECT);
+	CU_ASSERT_EQUAL(c.mode, CONF_MODE_REDIRECT);
+	CU_ASSERT_EQUAL(c.unknown_host, CONF_UNKNOWN_REDIRECT);
 	CU_ASSERT_STRING_EQUAL(c.target, "/");
 	CU_ASSERT_STRING_EQUAL(c.service, "HTTP");
 	CU_ASSERT_TRUE(c.require_delegation);
 	CU_ASSERT_EQUAL(c.max_token, KREDIR_MAX_TOKEN);
 	CU_ASSERT_STRING_EQUAL(c.cookie_name, "__Host-kredir_session");
-	CU_ASSERT_EQUAL(c.action, SUCCESS_REDIRECT);
+	CU_ASSERT_EQUAL(c.action, CONF_SUCCESS_REDIRECT);
 	CU_ASSERT_STRING_EQUAL(c.keytab, "/etc/kredir/http.keytab");
 	CU_ASSERT_STRING_EQUAL(c.health_path, "");	/* off */
 	CU_ASSERT_STRING_EQUAL(c.cache_group, "");

@@ -151,7 +151,8 @@ test_base64url(void)
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		len = strlen(t[i].b64);
-		rc = http_b64_decode(B64_URL, t[i].b64, len, dec, sizeof(dec),
+		rc = http_b64_decode(HTTP_B64_URL, t[i].b64, len, dec,
+		    sizeof(dec),
 		    &n);
 		if (t[i].raw == NULL) {
 			CHECK(rc == -1, "row %zu \"%s\" accepted", i,
@@ -160,15 +161,18 @@ test_base64url(void)
 		}
 		CHECK(rc == 0 && n == t[i].n && memcmp(dec, t[i].raw, n) == 0,
 		    "row %zu \"%s\" decoded", i, t[i].b64);
-		CHECK(http_b64_encode(B64_URL, (const unsigned char *)t[i].raw,
+		CHECK(http_b64_encode(HTTP_B64_URL, (const unsigned char
+		    *)t[i].raw,
 		    t[i].n, enc, sizeof(enc)) == len &&
 		    strcmp(enc, t[i].b64) == 0, "row %zu encoded: \"%s\"", i,
 		    enc);
 	}
 	/* and the standard alphabet refuses base64url's two bytes */
-	CHECK(http_b64_decode(B64_STD, "-_-_", 4, dec, sizeof(dec), &n) == -1,
-	    "B64_STD refuses - and _");
-	CHECK(http_b64_encode(B64_URL, (const unsigned char *)"foo", 3, enc,
+	CHECK(http_b64_decode(HTTP_B64_STD, "-_-_", 4, dec, sizeof(dec), &n) ==
+	    -1,
+	    "HTTP_B64_STD refuses - and _");
+	CHECK(http_b64_encode(HTTP_B64_URL, (const unsigned char *)"foo", 3,
+	    enc,
 	    4) == 0 && enc[0] == '\0', "short out: 0 and \"\"");
 }
 
@@ -208,54 +212,56 @@ test_negotiate_table(void)
 		const char		*authz;
 		size_t			 max;
 		enum negotiate_parse	 want;
-		const char		*tok;	/* when NEG_OK */
+		const char		*tok;	/* when HTTP_NEG_OK */
 	} t[] = {
-		{ NULL, 100, NEG_NONE, NULL },
-		{ "", 100, NEG_NONE, NULL },
-		{ " \t ", 100, NEG_NONE, NULL },
-		{ "Negotiate YWJj", 100, NEG_OK, "abc" },
-		{ "negotiate YWJj", 100, NEG_OK, "abc" },
-		{ "NEGOTIATE YWJj", 100, NEG_OK, "abc" },
-		{ "nEgOtIaTe YWJj", 100, NEG_OK, "abc" },
-		{ "Negotiate  YWJj", 100, NEG_OK, "abc" },
-		{ "Negotiate\tYWJj", 100, NEG_OK, "abc" },
-		{ "Negotiate \t YWJj", 100, NEG_OK, "abc" },
-		{ " Negotiate YWJj ", 100, NEG_OK, "abc" },
-		{ "\tNegotiate YWJjZA==\t", 100, NEG_OK, "abcd" },
-		{ "Negotiate YWJj", 3, NEG_OK, "abc" },
-		{ "Negotiate YWJj", 2, NEG_TOO_LARGE, NULL },
-		{ "Negotiate YWJj", 0, NEG_TOO_LARGE, NULL },
-		{ "Negotiate", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate ", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate \t ", 100, NEG_MALFORMED, NULL },
-		{ "Basic dXNlcjpw", 100, NEG_OTHER_SCHEME, NULL },
-		{ "NTLM TlRMTVNTUAAB", 100, NEG_OTHER_SCHEME, NULL },
-		{ "Bearer abc.def", 100, NEG_OTHER_SCHEME, NULL },
+		{ NULL, 100, HTTP_NEG_NONE, NULL },
+		{ "", 100, HTTP_NEG_NONE, NULL },
+		{ " \t ", 100, HTTP_NEG_NONE, NULL },
+		{ "Negotiate YWJj", 100, HTTP_NEG_OK, "abc" },
+		{ "negotiate YWJj", 100, HTTP_NEG_OK, "abc" },
+		{ "NEGOTIATE YWJj", 100, HTTP_NEG_OK, "abc" },
+		{ "nEgOtIaTe YWJj", 100, HTTP_NEG_OK, "abc" },
+		{ "Negotiate  YWJj", 100, HTTP_NEG_OK, "abc" },
+		{ "Negotiate\tYWJj", 100, HTTP_NEG_OK, "abc" },
+		{ "Negotiate \t YWJj", 100, HTTP_NEG_OK, "abc" },
+		{ " Negotiate YWJj ", 100, HTTP_NEG_OK, "abc" },
+		{ "\tNegotiate YWJjZA==\t", 100, HTTP_NEG_OK, "abcd" },
+		{ "Negotiate YWJj", 3, HTTP_NEG_OK, "abc" },
+		{ "Negotiate YWJj", 2, HTTP_NEG_TOO_LARGE, NULL },
+		{ "Negotiate YWJj", 0, HTTP_NEG_TOO_LARGE, NULL },
+		{ "Negotiate", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate ", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate \t ", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Basic dXNlcjpw", 100, HTTP_NEG_OTHER_SCHEME, NULL },
+		{ "NTLM TlRMTVNTUAAB", 100, HTTP_NEG_OTHER_SCHEME, NULL },
+		{ "Bearer abc.def", 100, HTTP_NEG_OTHER_SCHEME, NULL },
 		{ "Digest username=\"a\", realm=\"b\"", 100,
-		    NEG_OTHER_SCHEME, NULL },
-		{ "Basic", 100, NEG_OTHER_SCHEME, NULL },
-		{ "Nego YWJj", 100, NEG_OTHER_SCHEME, NULL },
-		{ "NegotiateYWJj", 100, NEG_OTHER_SCHEME, NULL },
-		{ "Negotiate YWJj, Negotiate YWJj", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate YWJj,Basic dXNlcjpw", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate YWJj,", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate,YWJj", 100, NEG_MALFORMED, NULL },
-		{ ", Negotiate YWJj", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate=YWJj", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate/YWJ", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate+YWJ", 100, NEG_OTHER_SCHEME, NULL },
-		{ "Negotiate YWJ", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate YW=j", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate YR==", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate a===", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate YWJj YWJj", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate YWJj\r\n", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate\r\nYWJj", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate Y\x01Jj", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate\vYWJj", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate\xc2\xa0YWJj", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate YW-j", 100, NEG_MALFORMED, NULL },
-		{ "Negotiate \"YWJj\"", 100, NEG_MALFORMED, NULL },
+		    HTTP_NEG_OTHER_SCHEME, NULL },
+		{ "Basic", 100, HTTP_NEG_OTHER_SCHEME, NULL },
+		{ "Nego YWJj", 100, HTTP_NEG_OTHER_SCHEME, NULL },
+		{ "NegotiateYWJj", 100, HTTP_NEG_OTHER_SCHEME, NULL },
+		{ "Negotiate YWJj, Negotiate YWJj", 100, HTTP_NEG_MALFORMED,
+		    NULL },
+		{ "Negotiate YWJj,Basic dXNlcjpw", 100, HTTP_NEG_MALFORMED, NULL
+		    },
+		{ "Negotiate YWJj,", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate,YWJj", 100, HTTP_NEG_MALFORMED, NULL },
+		{ ", Negotiate YWJj", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate=YWJj", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate/YWJ", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate+YWJ", 100, HTTP_NEG_OTHER_SCHEME, NULL },
+		{ "Negotiate YWJ", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate YW=j", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate YR==", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate a===", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate YWJj YWJj", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate YWJj\r\n", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate\r\nYWJj", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate Y\x01Jj", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate\vYWJj", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate\xc2\xa0YWJj", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate YW-j", 100, HTTP_NEG_MALFORMED, NULL },
+		{ "Negotiate \"YWJj\"", 100, HTTP_NEG_MALFORMED, NULL },
 	};
 	unsigned char	*tok;
 	size_t		 i, n;
@@ -268,14 +274,14 @@ test_negotiate_table(void)
 		r = http_parse_negotiate(t[i].authz, t[i].max, &tok, &n);
 		CHECK(r == t[i].want, "row %zu \"%s\": got %d, want %d", i,
 		    show(t[i].authz, buf, sizeof(buf)), (int)r, (int)t[i].want);
-		if (r == NEG_OK && t[i].tok != NULL)
+		if (r == HTTP_NEG_OK && t[i].tok != NULL)
 			CHECK(tok != NULL && n == strlen(t[i].tok) &&
 			    memcmp(tok, t[i].tok, n) == 0,
 			    "row %zu: wrong token", i);
 		else
 			CHECK(tok == NULL && n == 0, "row %zu: tok not reset",
 			    i);
-		if (r == NEG_OK)
+		if (r == HTTP_NEG_OK)
 			free(tok);
 	}
 }
@@ -310,7 +316,8 @@ test_negotiate_large(void)
 	size_t		 n, i, bad = 0;
 
 	h = negotiate_header(KREDIR_MAX_TOKEN);
-	CHECK(http_parse_negotiate(h, KREDIR_MAX_TOKEN, &tok, &n) == NEG_OK,
+	CHECK(http_parse_negotiate(h, KREDIR_MAX_TOKEN, &tok, &n) ==
+	    HTTP_NEG_OK,
 	    "64 KiB token at max_token");
 	if (tok != NULL) {
 		for (i = 0; i < n; i++)
@@ -320,24 +327,25 @@ test_negotiate_large(void)
 		free(tok);
 	}
 	CHECK(http_parse_negotiate(h, KREDIR_MAX_TOKEN - 1, &tok, &n) ==
-	    NEG_TOO_LARGE && tok == NULL, "64 KiB over max_token - 1");
+	    HTTP_NEG_TOO_LARGE && tok == NULL, "64 KiB over max_token - 1");
 	free(h);
 
 	h = negotiate_header(KREDIR_MAX_TOKEN + 1);
 	CHECK(http_parse_negotiate(h, KREDIR_MAX_TOKEN, &tok, &n) ==
-	    NEG_TOO_LARGE && tok == NULL, "max_token + 1");
+	    HTTP_NEG_TOO_LARGE && tok == NULL, "max_token + 1");
 	CHECK(http_parse_negotiate(h, KREDIR_MAX_TOKEN + 1, &tok, &n) ==
-	    NEG_OK, "max_token + 1 under a larger cap");
+	    HTTP_NEG_OK, "max_token + 1 under a larger cap");
 	free(tok);
 	free(h);
 
 	/* The hard cap holds whatever max_token says. */
 	h = negotiate_header(KREDIR_TOKEN_HARD_MAX + 1);
-	CHECK(http_parse_negotiate(h, SIZE_MAX, &tok, &n) == NEG_TOO_LARGE &&
+	CHECK(http_parse_negotiate(h, SIZE_MAX, &tok, &n) == HTTP_NEG_TOO_LARGE
+	    &&
 	    tok == NULL, "over KREDIR_TOKEN_HARD_MAX");
 	free(h);
 	h = negotiate_header(KREDIR_TOKEN_HARD_MAX);
-	CHECK(http_parse_negotiate(h, SIZE_MAX, &tok, &n) == NEG_OK &&
+	CHECK(http_parse_negotiate(h, SIZE_MAX, &tok, &n) == HTTP_NEG_OK &&
 	    n == KREDIR_TOKEN_HARD_MAX, "at KREDIR_TOKEN_HARD_MAX");
 	free(tok);
 	/* Longer than any token's text: refused before its syntax. */
@@ -346,7 +354,7 @@ test_negotiate_large(void)
 	if (h == NULL)
 		abort();
 	memcpy(h + n, "AAA", 4);
-	CHECK(http_parse_negotiate(h, SIZE_MAX, &tok, &n) == NEG_TOO_LARGE,
+	CHECK(http_parse_negotiate(h, SIZE_MAX, &tok, &n) == HTTP_NEG_TOO_LARGE,
 	    "encoded length over the hard cap");
 	free(h);
 }

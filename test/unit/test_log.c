@@ -62,25 +62,25 @@ log_capture(char *text, size_t len)
 		abort();
 	memset(big, 'b', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	log_init(LOG_INFO, "/usr/sbin/kredir");
+	log_init(KLOG_INFO, "/usr/sbin/kredir");
 	/* A failed write(2) must not change errno. */
 	if (dup2(ro, STDERR_FILENO) == -1)
 		abort();
 	errno = EACCES;
-	log_msg(LOG_INFO, "%s", "lost");
+	log_msg(KLOG_INFO, "%s", "lost");
 	CHECK(errno == EACCES, "errno kept when write(2) fails");
 	if (dup2(fd, STDERR_FILENO) == -1)
 		abort();
 	errno = EACCES;
-	log_msg(LOG_INFO, "hello %s", "world");
+	log_msg(KLOG_INFO, "hello %s", "world");
 	CHECK(errno == EACCES, "errno kept");
-	log_msg(LOG_DEBUG, "%s", "dropped");
-	log_msg(LOG_ERR, "a\r\nb\x7f");
-	log_msg(LOG_WARN, "%s", big);
-	log_init(LOG_ERR, NULL);
-	log_msg(LOG_WARN, "%s", "dropped too");
-	log_msg(LOG_ERR, "%d", 42);
-	log_init(LOG_INFO, "kredir");
+	log_msg(KLOG_DEBUG, "%s", "dropped");
+	log_msg(KLOG_ERR, "a\r\nb\x7f");
+	log_msg(KLOG_WARN, "%s", big);
+	log_init(KLOG_ERR, NULL);
+	log_msg(KLOG_WARN, "%s", "dropped too");
+	log_msg(KLOG_ERR, "%d", 42);
+	log_init(KLOG_INFO, "kredir");
 	if (dup2(saved, STDERR_FILENO) == -1 || lseek(fd, 0, SEEK_SET) != 0)
 		abort();
 	n = read(fd, text, len - 1);
@@ -170,7 +170,7 @@ capture(void (*fn)(void), char *buf, size_t len)
 	    (saved = dup(STDERR_FILENO)) == -1 ||
 	    dup2(fd, STDERR_FILENO) == -1)
 		abort();
-	log_init(LOG_INFO, "kredir");
+	log_init(KLOG_INFO, "kredir");
 	fn();
 	if (dup2(saved, STDERR_FILENO) == -1 || lseek(fd, 0, SEEK_SET) != 0)
 		abort();
@@ -198,14 +198,14 @@ body(char *text)
 static void
 forged_lines(void)
 {
-	log_msg(LOG_WARN, "forbidden principal=%s reason=\"%s\"",
+	log_msg(KLOG_WARN, "forbidden principal=%s reason=\"%s\"",
 	    "mal reason=x principal=admin@KREDIR.TEST", "bad \"realm\" \\ ok");
 }
 
 static void
 numbers_line(void)
 {
-	log_msg(LOG_INFO, "n=%d u=%u z=%zu l=%ld ll=%lld x=%x pct=%% s=%.3s "
+	log_msg(KLOG_INFO, "n=%d u=%u z=%zu l=%ld ll=%lld x=%x pct=%% s=%.3s "
 	    "p=%.*s", -7, 7u, (size_t)12, -5L, 1LL << 40, 255u, "abcdef", 2,
 	    "a\nb");
 }
@@ -217,7 +217,7 @@ long_quoted(void)
 
 	memset(big, ' ', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	log_msg(LOG_INFO, "event principal=%s after=1", big);
+	log_msg(KLOG_INFO, "event principal=%s after=1", big);
 }
 
 static void
@@ -227,7 +227,7 @@ long_in_quote(void)
 
 	memset(big, '"', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	log_msg(LOG_INFO, "event reason=\"x %s y\" after=1", big);
+	log_msg(KLOG_INFO, "event reason=\"x %s y\" after=1", big);
 }
 
 static void

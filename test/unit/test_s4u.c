@@ -28,14 +28,14 @@ test_config_good(void)
 	char errs[2048];
 
 	CHECK(load(&c, HEAD, errs, sizeof(errs)) == 0, "defaults: %s", errs);
-	CHECK(c.delegation == DELEG_ANY && c.account[0] == '\0' &&
-	    c.ntargets == 0 && c.constrained_cache == CCACHE_TARGETS,
+	CHECK(c.delegation == CONF_DELEG_ANY && c.account[0] == '\0' &&
+	    c.ntargets == 0 && c.constrained_cache == CONF_CCACHE_TARGETS,
 	    "defaults: any, no account, no targets, targets only");
 	CHECK(load(&c, HEAD "account = NODE1$\ndelegation = Constrained\n"
 	    "delegate_to = HTTP/b.example.com  cifs/f.example.com@EX.COM\n"
 	    "delegate_to = ldap/dc1.example.com\n", errs, sizeof(errs)) == 0,
 	    "three targets: %s", errs);
-	CHECK(c.delegation == DELEG_CONSTRAINED, "constrained");
+	CHECK(c.delegation == CONF_DELEG_CONSTRAINED, "constrained");
 	CHECK(strcmp(c.account, "NODE1$") == 0, "account '%s'", c.account);
 	CHECK(c.ntargets == 3, "ntargets %zu", c.ntargets);
 	CHECK(strcmp(c.targets[1], "cifs/f.example.com@EX.COM") == 0,
@@ -45,9 +45,9 @@ test_config_good(void)
 	CHECK(load(&c, HEAD "account = NODE1$@EX.COM\nconstrained_cache = "
 	    "impersonator\n", errs, sizeof(errs)) == 0, "impersonator: %s",
 	    errs);
-	CHECK(c.constrained_cache == CCACHE_IMPERSONATOR, "impersonator");
+	CHECK(c.constrained_cache == CONF_CCACHE_IMPERSONATOR, "impersonator");
 	CHECK(load(&c, HEAD "delegation = unconstrained\n", errs,
-	    sizeof(errs)) == 0 && c.delegation == DELEG_UNCONSTRAINED,
+	    sizeof(errs)) == 0 && c.delegation == CONF_DELEG_UNCONSTRAINED,
 	    "unconstrained: %s", errs);
 }
 
@@ -102,31 +102,38 @@ static const struct {
 	enum s4u_plan	 want;
 } plans[] = {
 	/* no account: today's behaviour, a forwarded TGT or nothing */
-	{ DELEG_ANY, false, false, false, true, false, true, PLAN_STORE_TGT },
-	{ DELEG_ANY, false, false, false, false, false, true, PLAN_NONE },
-	{ DELEG_ANY, false, false, false, false, false, false, PLAN_NONE },
-	{ DELEG_UNCONSTRAINED, false, false, false, true, false, false,
-	    PLAN_STORE_TGT },
+	{ CONF_DELEG_ANY, false, false, false, true, false, true,
+	    S4U_PLAN_STORE_TGT },
+	{ CONF_DELEG_ANY, false, false, false, false, false, true, S4U_PLAN_NONE
+	    },
+	{ CONF_DELEG_ANY, false, false, false, false, false, false,
+	    S4U_PLAN_NONE },
+	{ CONF_DELEG_UNCONSTRAINED, false, false, false, true, false, false,
+	    S4U_PLAN_STORE_TGT },
 	/* any + account: the TGT when sent, S4U2Proxy otherwise */
-	{ DELEG_ANY, true, false, true, true, false, true, PLAN_STORE_TGT },
-	{ DELEG_ANY, true, false, true, true, true, true, PLAN_STORE_TARGETS },
-	{ DELEG_ANY, true, true, false, true, true, true,
-	    PLAN_STORE_IMPERSONATOR },
+	{ CONF_DELEG_ANY, true, false, true, true, false, true,
+	    S4U_PLAN_STORE_TGT },
+	{ CONF_DELEG_ANY, true, false, true, true, true, true,
+	    S4U_PLAN_STORE_TARGETS },
+	{ CONF_DELEG_ANY, true, true, false, true, true, true,
+	    S4U_PLAN_STORE_IMPERSONATOR },
 	/* MIT's proxy credential for a non-forwardable ticket: refused */
-	{ DELEG_ANY, true, false, true, true, true, false,
-	    PLAN_NOT_FORWARDABLE },
-	{ DELEG_ANY, true, false, true, false, false, false,
-	    PLAN_NOT_FORWARDABLE },
-	{ DELEG_ANY, true, false, true, false, false, true, PLAN_NONE },
+	{ CONF_DELEG_ANY, true, false, true, true, true, false,
+	    S4U_PLAN_NOT_FORWARDABLE },
+	{ CONF_DELEG_ANY, true, false, true, false, false, false,
+	    S4U_PLAN_NOT_FORWARDABLE },
+	{ CONF_DELEG_ANY, true, false, true, false, false, true, S4U_PLAN_NONE
+	    },
 	/* constrained: a forwarded TGT yields the targets' tickets only */
-	{ DELEG_CONSTRAINED, true, false, true, true, false, true,
-	    PLAN_STORE_TARGETS },
-	{ DELEG_CONSTRAINED, true, true, false, true, false, true, PLAN_NONE },
-	{ DELEG_CONSTRAINED, true, false, true, true, true, true,
-	    PLAN_STORE_TARGETS },
+	{ CONF_DELEG_CONSTRAINED, true, false, true, true, false, true,
+	    S4U_PLAN_STORE_TARGETS },
+	{ CONF_DELEG_CONSTRAINED, true, true, false, true, false, true,
+	    S4U_PLAN_NONE },
+	{ CONF_DELEG_CONSTRAINED, true, false, true, true, true, true,
+	    S4U_PLAN_STORE_TARGETS },
 	/* unconstrained never uses a proxy credential */
-	{ DELEG_UNCONSTRAINED, true, false, true, true, true, true,
-	    PLAN_NONE },
+	{ CONF_DELEG_UNCONSTRAINED, true, false, true, true, true, true,
+	    S4U_PLAN_NONE },
 };
 
 static void
@@ -144,7 +151,7 @@ test_decide(void)
 			c.ntargets = 1;
 		}
 		if (plans[i].impersonator)
-			c.constrained_cache = CCACHE_IMPERSONATOR;
+			c.constrained_cache = CONF_CCACHE_IMPERSONATOR;
 		enum s4u_plan p = s4u_decide(&c, plans[i].delegated,
 		    plans[i].proxy, plans[i].forwardable);
 		CHECK(p == plans[i].want, "row %zu: plan %d, want %d", i, p,
@@ -171,12 +178,13 @@ test_renew_due(void)
 static void
 test_kind_names(void)
 {
-	CHECK(strcmp(s4u_kind_name(KIND_UNCONSTRAINED), "unconstrained") == 0,
+	CHECK(strcmp(s4u_kind_name(S4U_KIND_UNCONSTRAINED), "unconstrained") ==
+	    0,
 	    "unconstrained");
-	CHECK(strcmp(s4u_kind_name(KIND_CONSTRAINED), "constrained") == 0,
+	CHECK(strcmp(s4u_kind_name(S4U_KIND_CONSTRAINED), "constrained") == 0,
 	    "constrained");
-	CHECK(strcmp(s4u_kind_name(KIND_NONE), "none") == 0, "none");
-	CHECK(s4u_cache_kind("/nonexistent/krb5cc_x") == KIND_NONE,
+	CHECK(strcmp(s4u_kind_name(S4U_KIND_NONE), "none") == 0, "none");
+	CHECK(s4u_cache_kind("/nonexistent/krb5cc_x") == S4U_KIND_NONE,
 	    "a missing cache holds nothing");
 }
 

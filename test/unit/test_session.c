@@ -91,7 +91,7 @@ forge(const char *ver, const char *id, const char *expires,
 	if (n < 0 || (size_t)n + pn > sizeof(msg))
 		abort();
 	memcpy(msg + n, principal, pn);
-	hmac_sha256(test_key, sizeof(test_key), msg, (size_t)n + pn, mac);
+	sha256_hmac(test_key, sizeof(test_key), msg, (size_t)n + pn, mac);
 	b64url((const unsigned char *)principal, pn, pb);
 	b64url(mac, sizeof(mac), mb);
 	(void)snprintf(out, outlen, "%s.%s.%s.%s.%s", ver, id, expires, pb,

@@ -199,7 +199,7 @@ test_hmac_rfc4231(void)
 			dlen = strlen(t[i].data);
 			memcpy(data, t[i].data, dlen);
 		}
-		hmac_sha256(key, klen, data, dlen, mac);
+		sha256_hmac(key, klen, data, dlen, mac);
 		to_hex(mac, sizeof(mac), hex);
 		CHECK(klen == t[i].klen && strcmp(hex, t[i].mac) == 0,
 		    "case row %zu: got %s", i, hex);
@@ -214,20 +214,21 @@ test_ct_equal(void)
 	size_t				 i, bad = 0;
 
 	memcpy(b, a, sizeof(a));
-	CHECK(ct_equal(a, b, sizeof(a)), "equal");
-	CHECK(ct_equal(a, "x", 0), "zero length");
+	CHECK(sha256_ct_equal(a, b, sizeof(a)), "equal");
+	CHECK(sha256_ct_equal(a, "x", 0), "zero length");
 	for (i = 0; i < sizeof(a); i++) {
 		b[i] ^= 0x80;
-		if (ct_equal(a, b, sizeof(a)))
+		if (sha256_ct_equal(a, b, sizeof(a)))
 			bad++;
 		b[i] ^= 0x80;
 		b[i] ^= 0x01;
-		if (ct_equal(a, b, sizeof(a)))
+		if (sha256_ct_equal(a, b, sizeof(a)))
 			bad++;
 		b[i] ^= 0x01;
 	}
 	CHECK(bad == 0, "%zu one-bit differences missed", bad);
-	CHECK(ct_equal(a, "0123", 4) && !ct_equal(a, "0124", 4), "prefix");
+	CHECK(sha256_ct_equal(a, "0123", 4) && !sha256_ct_equal(a, "0124", 4),
+	    "prefix");
 }
 
 void

@@ -111,18 +111,21 @@ test_route(void)
 {
 	struct config c;
 
-	make_config(&c, MODE_REDIRECT);
-	CU_ASSERT_EQUAL(spn_route(&c, "node1.kredir.test"), ROUTE_NEGOTIATE);
-	CU_ASSERT_EQUAL(spn_route(&c, "www.kredir.test"), ROUTE_REDIRECT);
-	CU_ASSERT_EQUAL(spn_route(&c, "intranet.kredir.test"), ROUTE_REDIRECT);
-	CU_ASSERT_EQUAL(spn_route(&c, "other.kredir.test"), ROUTE_REDIRECT);
-	c.unknown_host = UNKNOWN_REJECT;
-	CU_ASSERT_EQUAL(spn_route(&c, "other.kredir.test"), ROUTE_REJECT);
-	CU_ASSERT_EQUAL(spn_route(&c, "node2.kredir.test"), ROUTE_REJECT);
-	CU_ASSERT_EQUAL(spn_route(&c, "www.kredir.test"), ROUTE_REDIRECT);
-	make_config(&c, MODE_SHARED_SPN);
-	CU_ASSERT_EQUAL(spn_route(&c, "www.kredir.test"), ROUTE_NEGOTIATE);
-	CU_ASSERT_EQUAL(spn_route(&c, "node1.kredir.test"), ROUTE_NEGOTIATE);
+	make_config(&c, CONF_MODE_REDIRECT);
+	CU_ASSERT_EQUAL(spn_route(&c, "node1.kredir.test"),
+	    SPN_ROUTE_NEGOTIATE);
+	CU_ASSERT_EQUAL(spn_route(&c, "www.kredir.test"), SPN_ROUTE_REDIRECT);
+	CU_ASSERT_EQUAL(spn_route(&c, "intranet.kredir.test"),
+	    SPN_ROUTE_REDIRECT);
+	CU_ASSERT_EQUAL(spn_route(&c, "other.kredir.test"), SPN_ROUTE_REDIRECT);
+	c.unknown_host = CONF_UNKNOWN_REJECT;
+	CU_ASSERT_EQUAL(spn_route(&c, "other.kredir.test"), SPN_ROUTE_REJECT);
+	CU_ASSERT_EQUAL(spn_route(&c, "node2.kredir.test"), SPN_ROUTE_REJECT);
+	CU_ASSERT_EQUAL(spn_route(&c, "www.kredir.test"), SPN_ROUTE_REDIRECT);
+	make_config(&c, CONF_MODE_SHARED_SPN);
+	CU_ASSERT_EQUAL(spn_route(&c, "www.kredir.test"), SPN_ROUTE_NEGOTIATE);
+	CU_ASSERT_EQUAL(spn_route(&c, "node1.kredir.test"),
+	    SPN_ROUTE_NEGOTIATE);
 }
 
 static void
@@ -131,7 +134,7 @@ test_principals(void)
 	struct config c;
 	char svc[64];
 
-	make_config(&c, MODE_REDIRECT);
+	make_config(&c, CONF_MODE_REDIRECT);
 	CU_ASSERT_EQUAL(spn_service_name("HTTP", "node1.kredir.test", svc,
 	    sizeof(svc)), 0);
 	CU_ASSERT_STRING_EQUAL(svc, "HTTP@node1.kredir.test");
@@ -154,7 +157,7 @@ test_principals(void)
 	CU_ASSERT_FALSE(spn_principal_is_ours(&c, "alice@KREDIR.TEST"));
 	CU_ASSERT_FALSE(spn_principal_is_ours(&c, "HTTPX/node1.kredir.test@R"));
 	CU_ASSERT_FALSE(spn_principal_is_ours(&c, "HTTP/@KREDIR.TEST"));
-	c.mode = MODE_SHARED_SPN;
+	c.mode = CONF_MODE_SHARED_SPN;
 	CU_ASSERT_TRUE(spn_principal_is_ours(&c,
 	    "HTTP/www.kredir.test@KREDIR.TEST"));
 }

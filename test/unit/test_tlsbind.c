@@ -145,20 +145,21 @@ test_config(void)
 		int errors;
 		enum channel_binding want;
 	} t[] = {
-	    { "", 0, CB_OFF },
-	    { "tls_certificate = /etc/ssl/node1.pem\n", 0, CB_ALLOW },
-	    { "tls_certificate = /c.pem\nchannel_binding = off\n", 0, CB_OFF },
+	    { "", 0, CONF_CB_OFF },
+	    { "tls_certificate = /etc/ssl/node1.pem\n", 0, CONF_CB_ALLOW },
+	    { "tls_certificate = /c.pem\nchannel_binding = off\n", 0,
+	    CONF_CB_OFF },
 	    { "tls_certificate = /c.pem\nchannel_binding = require\n", 0,
-		CB_REQUIRE },
+		CONF_CB_REQUIRE },
 	    { "tls_certificate = /c.pem\nchannel_binding = Allow\n", 0,
-		CB_ALLOW },
-	    { "channel_binding = off\n", 0, CB_OFF },
+		CONF_CB_ALLOW },
+	    { "channel_binding = off\n", 0, CONF_CB_OFF },
 	    /* nothing to bind to */
-	    { "channel_binding = allow\n", 1, CB_ALLOW },
-	    { "channel_binding = require\n", 1, CB_REQUIRE },
+	    { "channel_binding = allow\n", 1, CONF_CB_ALLOW },
+	    { "channel_binding = require\n", 1, CONF_CB_REQUIRE },
 	    { "tls_certificate = /c.pem\nchannel_binding = yes\n", 1,
-		CB_DEFAULT },
-	    { "tls_certificate =\n", 0, CB_OFF },	/* empty: none */
+		CONF_CB_DEFAULT },
+	    { "tls_certificate =\n", 0, CONF_CB_OFF },	/* empty: none */
 	};
 	char text[512];
 	struct config c;
