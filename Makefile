@@ -1,5 +1,5 @@
 # kredir -- see README.  Targets: all check unit leaks asan fuzz bench demo
-# install uninstall deb lint-man lint-docs clean
+# install uninstall deb lint-man lint-docs lint-headers clean
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
@@ -20,6 +20,9 @@ LDLIBS	+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 # Every module but main; the unit tests link them all.
 MODULES	 = compat.c der.c pac.c access.c config.c spn.c http.c log.c sha256.c session.c auth.c authpac.c ident.c ccache.c farm.c supervise.c listen.c metrics.c whoami.c s4u.c basic.c check.c tlsbind.c
 OBJS	 = $(MODULES:.c=.o)
+# The modules (and main) that use GSS-API types: they include kgss.h.  The
+# others must compile without <gssapi/gssapi.h> (make lint-headers).
+GSS_MODULES = auth.c authpac.c basic.c ccache.c s4u.c kredir.c
 UNIT_SRCS = $(wildcard test/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:.c=.o)
 
@@ -29,7 +32,8 @@ kredir: kredir.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ kredir.o $(OBJS) $(LDLIBS)
 
 $(OBJS) kredir.o: kredir.h
-$(UNIT_OBJS): kredir.h test/unit/unit.h
+$(GSS_MODULES:.c=.o): kgss.h
+$(UNIT_OBJS): kredir.h kgss.h test/unit/unit.h
 
 test/unit/run: $(UNIT_OBJS) $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(OBJS) $(LDLIBS) \
@@ -99,6 +103,11 @@ lint-man:
 lint-docs:
 	./test/lint-docs.sh
 
+# kredir.h needs no GSS-API: each module outside GSS_MODULES compiles
+# against a <gssapi/gssapi.h> that is an #error (make check runs it too).
+lint-headers:
+	./test/lint-headers.sh
+
 # kredir next to nginx and Apache + mod_auth_gssapi, ratios in one run;
 # then what an AD session's identity file costs a cookie hit (issue 16).
 bench: kredir
@@ -122,4 +131,5 @@ clean:
 	rm -rf fuzz/build
 	$(MAKE) -C bench clean
 
-.PHONY: all unit check leaks asan fuzz bench install uninstall deb lint-man lint-docs demo clean
+.PHONY: all unit check leaks asan fuzz bench install uninstall deb lint-man lint-docs \
+	lint-headers demo clean

@@ -16,7 +16,7 @@
 #include <com_err.h>
 #include <profile.h>
 
-#include "kredir.h"
+#include "kgss.h"
 
 /* One krb5 context for the process's own needs, made when first used. */
 static krb5_context auth_kc;

@@ -14,7 +14,7 @@
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 
-#include "kredir.h"
+#include "kgss.h"
 
 #define ATTR_LOGON_INFO	"urn:mspac:logon-info"
 #define ATTR_UPN_DNS	"urn:mspac:upn-dns-info"

@@ -16,7 +16,7 @@
 #include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
 
-#include "kredir.h"
+#include "kgss.h"
 
 #define BASIC_MAX	1024	/* decoded "user:password" */
 

@@ -25,7 +25,7 @@
 #include <gssapi/gssapi_ext.h>
 #include <krb5.h>
 
-#include "kredir.h"
+#include "kgss.h"
 
 #define CACHE_PREFIX	"krb5cc_"
 #define TEMP_STALE	60	/* seconds before a temporary file is debris */

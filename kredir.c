@@ -22,7 +22,7 @@
 #include <fcgiapp.h>
 #include <krb5.h>
 
-#include "kredir.h"
+#include "kgss.h"
 
 #define SWEEP_EVERY	5	/* seconds between two bounded sweeps */
 #define SWEEP_CATCHUP	1	/* the same while there is a backlog */

@@ -1,6 +1,8 @@
 /*
  * kredir: Kerberos delegation for load-balanced web farms.
  * Shared structures and prototypes, grouped by the file that owns them.
+ * Nothing here needs GSS-API: what does (struct auth, auth_outcome, the
+ * functions taking gss_* types) is in kgss.h, for the modules that use it.
  *
  * Copyright (c) 2026 The kredir authors.  See COPYING (ISC licence).
  */
@@ -14,8 +16,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
-
-#include <gssapi/gssapi.h>
 
 #define KREDIR_VERSION		"0.1.0"
 
@@ -471,7 +471,7 @@ int	 tlsbind_load(struct tlsbind *, const char *path, char *err,
 /* "SHA256 ab:cd:..."; its length, or 0 if it does not fit or is none. */
 size_t	 tlsbind_describe(const struct tlsbind *, char *out, size_t outlen);
 
-/* auth.c: the GSS-API exchange */
+/* auth.c: the GSS-API exchange (the GSS-typed parts: kgss.h) */
 enum auth_result {
 	AUTH_OK,		/* context complete */
 	AUTH_CONTINUE,		/* send out token with a 401 */
@@ -481,58 +481,8 @@ enum auth_result {
 	AUTH_ERROR		/* our side failed (keytab gone...) */
 };
 
-struct auth {
-	gss_cred_id_t	 acceptor;	/* acquired once, from the keytab */
-	bool		 any_name;	/* shared-SPN: acceptor for any key */
-	bool		 host_only;	/* keytab: HOST/<fqdn>, no HTTP/ */
-	long		 skew;		/* krb5's clockskew (seconds) */
-};
-
-struct auth_outcome {
-	gss_buffer_desc	 out;		/* token for WWW-Authenticate */
-	gss_cred_id_t	 delegated;	/* GSS_C_NO_CREDENTIAL if none */
-	time_t		 expires;	/* of the session: the service
-					   ticket's end, capped */
-	const char	*page;		/* a 403's text for the user, or NULL */
-	char		 principal[KREDIR_PRINCIPAL_MAX];
-	char		 user[KREDIR_PRINCIPAL_MAX];	/* as reported */
-	bool		 spnego;	/* the token was SPNEGO-wrapped */
-	bool		 ok_as_delegate;	/* the ticket said so */
-	bool		 forwardable;	/* the service ticket's own flag */
-	bool		 password;	/* a Basic login, not Negotiate */
-	bool		 replay;	/* rejected as a replay */
-	bool		 channel_bound;	/* the client's binding matched */
-	char		 why[512];	/* GSS text for the log, not clients */
-	bool		 has_pac;	/* pac holds a verified, decoded PAC */
-	struct pac_info	 pac;
-	char		 pac_note[64];	/* for the log: why there is none */
-};
-
-/* Acquires the acceptor credential.  Returns 0, or -1 and err. */
-int	 auth_init(struct auth *, const struct config *, char *err,
-	    size_t errlen);
-void	 auth_free(struct auth *);
-/*
- * Runs one gss_accept_sec_context, with the channel binding cb (NULL:
- * none; a token carrying a wrong one is then refused); free o with
- * auth_outcome_free.
- */
-enum auth_result auth_accept(struct auth *, const struct config *,
-	    const unsigned char *tok, size_t n, const struct tlsbind *cb,
-	    struct auth_outcome *o);
-void	 auth_outcome_free(struct auth_outcome *);
-/* GSS major and minor status as text (for logs only). */
-void	 auth_status_text(char *buf, size_t len, OM_uint32 maj,
-	    OM_uint32 min);
 /* True for raw NTLMSSP, or SPNEGO whose mechanism list is only NTLMSSP. */
 bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
-/*
- * The one gate for every name that becomes a header (X-Remote-User,
- * Variable-REMOTE_USER), a cookie field or a log value (security rule 4):
- * 1 to outlen - 1 bytes, no control byte, no DEL, no NUL.  Copies it to
- * out, or leaves out "" and returns false.
- */
-bool	 auth_take_name(const gss_buffer_desc *buf, char *out, size_t outlen);
 /*
  * allow_realms for a principal's text (gss_display_name's form): the realm
  * is the one krb5_parse_name finds, escapes and all, never the text after
@@ -546,15 +496,6 @@ bool	 auth_realm_allowed(const struct config *, const char *principal);
  */
 int	 auth_ticket_server(const unsigned char *tok, size_t n, char *out,
 	    size_t outlen);
-
-/* authpac.c: the verified PAC of a complete context */
-/*
- * Reads and decodes the authenticated urn:mspac:logon-info and
- * urn:mspac:upn-dns-info attributes of src into o->pac (o->has_pac).
- * AUTH_OK also without a PAC (or with one MIT did not verify, which is
- * never used); AUTH_FORBIDDEN and o->why for a malformed one.
- */
-enum auth_result authpac_read(gss_name_t src, struct auth_outcome *o);
 
 /* ident.c: a session's identity, kept beside its cache */
 struct ident {
@@ -587,21 +528,13 @@ bool	 ident_sweep_orphan(int dfd, const char *name);
 /* Removes the identity of cache file cache_name (in dfd). */
 void	 ident_remove_at(int dfd, const char *cache_name);
 
-/* ccache.c: delegated credential caches on disk */
+/* ccache.c: delegated credential caches on disk (ccache_store: kgss.h) */
 /*
  * 0 if dir is a directory owned by us with mode 0700, or with group
  * (not (gid_t)-1) mode 0750 and that group; else -1 and err.
  */
 int	 ccache_check_dir(const char *dir, gid_t group, char *err,
 	    size_t errlen);
-/*
- * Stores cred as the session's cache, replacing any earlier one at once
- * (krb5 writes a temporary file and renames it), 0600 or 0640 of group
- * unless group is (gid_t)-1, and records in it when the session expires
- * (for the sweep).  0, or -1 and err.
- */
-int	 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
-	    time_t expires, gid_t group, char *err, size_t errlen);
 /*
  * What ccache_store does to the file it wrote, for a cache written another
  * way (s4u.c): checks that path is a regular file of ours, 0600; gives it
@@ -633,7 +566,7 @@ bool	 ccache_sweep_is_between(void);
 /* Closes the sweep's directory (at exit). */
 void	 ccache_sweep_end(void);
 
-/* s4u.c: constrained delegation (S4U2Proxy) */
+/* s4u.c: constrained delegation (S4U2Proxy; s4u_acquire, s4u_store: kgss.h) */
 enum deleg_kind	{ S4U_KIND_NONE, S4U_KIND_UNCONSTRAINED, S4U_KIND_CONSTRAINED };
 /* What a login does with what it was given. */
 enum s4u_plan {
@@ -666,32 +599,12 @@ const char	*s4u_kind_name(enum deleg_kind);
  */
 enum s4u_plan	 s4u_decide(const struct config *, bool delegated, bool proxy,
 		    bool forwardable);
-/*
- * The node account's credential for accepting and initiating ([kerberos]
- * account), its TGT fetched now from the keytab into a MEMORY: cache of
- * this process.  The caller owns *cred.  0, or -1 and err.
- */
-int		 s4u_acquire(const struct config *, gss_cred_id_t *cred,
-		    char *err, size_t errlen);
 /* Renews the node's TGT when it nears its end (call between requests). */
 void		 s4u_tick(time_t now);
 /* True in the last quarter of a TGT's life, or its last 5 minutes. */
 bool		 s4u_renew_due(time_t start, time_t end, time_t now);
 /* Destroys the MEMORY: cache (at exit, before a new s4u_acquire). */
 void		 s4u_release(void);
-bool		 s4u_cred_is_proxy(gss_cred_id_t);
-/*
- * Gets the user's tickets for every delegate_to target through cred,
- * then stores the session's cache as plan says (targets only, or the
- * whole impersonator cache) under ccache_store's rules (mode, group,
- * the recorded end, temporary name then rename).  r->end is the
- * session's end: ss->expires, or earlier when the stored tickets end
- * earlier.  0; 1 when the KDC refused r->target; -1 on a local failure.
- * r->why says why, for the log.
- */
-int		 s4u_store(const struct config *, gss_cred_id_t cred,
-		    enum s4u_plan plan, const char *principal,
-		    const struct s4u_session *ss, struct s4u_result *r);
 /* Which kind of delegation a stored session cache holds. */
 enum deleg_kind	 s4u_cache_kind(const char *path);
 
@@ -715,7 +628,7 @@ struct s4u_probe {
 void		 s4u_probe(const struct config *, const char *spn,
 		    const char *user, struct s4u_probe *p);
 
-/* basic.c: the password fallback ([basic] enable) */
+/* basic.c: the password fallback ([basic] enable; basic_login: kgss.h) */
 enum basic_result {
 	BASIC_OK,		/* o holds the user's verified TGT */
 	BASIC_MALFORMED,	/* not "Basic base64(user:password)" */
@@ -728,21 +641,12 @@ struct basic {
 	struct _krb5_ccache	*mcc;	/* MEMORY: the TGT behind o->delegated */
 };
 /*
- * Checks "Authorization: Basic" with the KDC (AS-REQ) and verifies the
- * TGT against our keytab; fills o as a Negotiate login with a forwarded
- * TGT would be (o->expires: the TGT's end, capped by max_lifetime; the
- * names through auth_take_name).  The password is wiped.  Call auth_outcome_free(o), then
- * basic_free(b), whatever the result.
- */
-/*
  * "Basic <base64>" split into user and password, decoded into buf (NUL
  * between them).  -1 when malformed: bad base64, no colon, NUL bytes, an
  * empty user or one with spaces, controls, quotes or backslashes.
  */
 int		 basic_parse(const char *authz, char *buf, size_t buflen,
 		    char **user, char **pass);
-enum basic_result basic_login(const struct config *, const char *authz,
-		    struct basic *b, struct auth_outcome *o);
 void		 basic_free(struct basic *);
 
 /* check.c: "kredir check", a diagnosis of this node */

@@ -9,7 +9,7 @@
 
 #include <krb5.h>
 
-#include "../../kredir.h"
+#include "../../kgss.h"
 #include "unit.h"
 
 #define ID1	"0123456789abcdef0123456789abcdef"

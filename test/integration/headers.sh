@@ -1,0 +1,62 @@
+#!/bin/bash
+# Header hygiene (no servers needed):
+#
+#   tree       test/lint-headers.sh on the tree: every module outside the
+#              Makefile's GSS_MODULES compiles with a <gssapi/gssapi.h>
+#              that is an #error (kredir.h never includes GSS-API)
+#   controls   the lint fails, naming the module, on copies of the tree
+#              where kredir.h includes <gssapi/gssapi.h>, and where a pure
+#              module (spn.c) includes kgss.h
+#
+# One PASS/FAIL line per check, then "N passed, N failed".
+set -u
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+kt_init headers
+
+LINT=$KT_ROOT/test/lint-headers.sh
+[ -x "$LINT" ] || kt_die "$LINT is missing or not executable"
+
+# ------------------------------------------------------------ the tree
+out=$("$LINT" 2>&1)
+rc=$?
+while IFS= read -r line; do
+	case $line in
+	"PASS: "*) kt_pass "${line#PASS: }" ;;
+	"FAIL: "*) KT_FAILED=$((KT_FAILED + 1)); printf '%s\n' "$line" ;;
+	esac
+done <<<"$out"
+[ "$rc" -eq 0 ] && tail -n 1 <<<"$out" | grep -q -E '^[0-9]+ passed, 0 failed$' ||
+    kt_fail "test/lint-headers.sh on the tree: exit 0 and no FAIL" "exit $rc: $(tail -n 3 <<<"$out")"
+
+# ------------------------------------------------------------ controls
+# control NAME EXPECTED-ERE: the lint, run on the copy in $KT_DIR/tree,
+# must exit 1 and print a FAIL line matching EXPECTED-ERE.
+T=$KT_DIR/tree
+fresh() {
+	rm -rf "$T"
+	mkdir "$T" && cp "$KT_ROOT"/*.c "$KT_ROOT"/*.h "$KT_ROOT/Makefile" "$T"/ ||
+	    kt_die "cannot copy the tree to $T"
+}
+control() {
+	local out rc
+	out=$("$LINT" "$T" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -q -E -e "^FAIL: lint-headers: $2" <<<"$out"; then
+		kt_pass "lint-headers fails when $1"
+	else
+		kt_fail "lint-headers fails when $1" "exit $rc: $(grep '^FAIL' <<<"$out" | head -n 3)"
+	fi
+}
+
+fresh
+grep -q '^#include <time.h>$' "$T/kredir.h" || kt_die "kredir.h has no <time.h> line"
+sed -i 's/^#include <time.h>$/&\n#include <gssapi\/gssapi.h>/' "$T/kredir.h"
+control "kredir.h includes <gssapi/gssapi.h>" 'spn\.c .*GSS-API reached'
+
+fresh
+grep -q '^#include "kredir.h"$' "$T/spn.c" || kt_die "spn.c does not include kredir.h"
+sed -i 's/^#include "kredir.h"$/#include "kgss.h"/' "$T/spn.c"
+control "spn.c includes kgss.h" 'spn\.c .*GSS-API reached'
+
+kt_summary
