@@ -34,6 +34,8 @@ kredir: kredir.o $(OBJS)
 $(OBJS) kredir.o: kredir.h
 $(GSS_MODULES:.c=.o): kgss.h
 $(UNIT_OBJS): kredir.h kgss.h test/unit/unit.h
+# The tests see the declarations kept for them alone (kredir.h).
+$(UNIT_OBJS): CFLAGS += -DKREDIR_TEST_EXPORTS
 
 test/unit/run: $(UNIT_OBJS) $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(OBJS) $(LDLIBS) \

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kredir.h"
 
 static int

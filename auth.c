@@ -16,6 +16,7 @@
 #include <com_err.h>
 #include <profile.h>
 
+#define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kgss.h"
 
 /* One krb5 context for the process's own needs, made when first used. */

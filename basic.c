@@ -16,6 +16,7 @@
 #include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
 
+#define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kgss.h"
 
 #define BASIC_MAX	1024	/* decoded "user:password" */

@@ -16,6 +16,7 @@
 
 #include <ini.h>
 
+#define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kredir.h"
 
 struct parse {

@@ -4,6 +4,11 @@
  * Nothing here needs GSS-API: what does (struct auth, auth_outcome, the
  * functions taking gss_* types) is in kgss.h, for the modules that use it.
  *
+ * Declarations in "#ifdef KREDIR_TEST_EXPORTS" blocks are the parts of a
+ * module only test/unit and fuzz/ call (the Makefile and fuzz/run compile
+ * those with -DKREDIR_TEST_EXPORTS).  The module defining them defines
+ * the macro before including this file; no other module may use them.
+ *
  * Copyright (c) 2026 The kredir authors.  See COPYING (ISC licence).
  */
 #ifndef KREDIR_H
@@ -68,6 +73,7 @@ int	 access_add_users(struct access_rules *, const char *value,
 	    char *err, size_t errlen);
 int	 access_add_groups(struct access_rules *, bool deny, const char *value,
 	    char *err, size_t errlen);
+#ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
 /* "S-1-<authority>(-<sub>){0,15}", decimal, no leading zeros. */
 bool	 access_sid_is_valid(const char *sid);
 /*
@@ -78,6 +84,7 @@ bool	 access_sid_is_valid(const char *sid);
 bool	 access_user_matches(const char *pattern, const char *principal);
 /* True if the comma-separated SID list groups holds sid. */
 bool	 access_groups_have(const char *groups, const char *sid);
+#endif
 /* The number of SIDs in a comma-separated list (NULL: 0). */
 size_t	 access_groups_count(const char *groups);
 bool	 access_is_restricted(const struct access_rules *);
@@ -166,15 +173,17 @@ struct config {
 	struct access_rules access;
 };
 
-void	 config_defaults(struct config *);
 /*
  * Reads and validates a file.  Every error is printed to errs as
  * "file:line: message"; returns the number of errors (0: usable).
  */
 int	 config_load(struct config *, const char *path, FILE *errs);
-/* Same, from a string (tests); name is used in the messages. */
+#ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
+void	 config_defaults(struct config *);
+/* Same as config_load, from a string; name is used in the messages. */
 int	 config_load_string(struct config *, const char *name,
 	    const char *text, FILE *errs);
+#endif
 
 /* spn.c: host names, routing and principal names (pure, no I/O) */
 enum route { SPN_ROUTE_REDIRECT, SPN_ROUTE_NEGOTIATE, SPN_ROUTE_REJECT };
@@ -263,6 +272,7 @@ void	 log_forked(void);
  */
 void	 log_msg(enum log_level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+#ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
 /*
  * A log value: bare when it is 1 or more printable ASCII bytes other than
  * space, '"', '\\' and '='; else "..." with \", \\ and \xNN escapes.
@@ -270,6 +280,7 @@ void	 log_msg(enum log_level, const char *fmt, ...)
  */
 size_t	 log_value(const char *s, char *out, size_t outlen);
 bool	 log_value_is_bare(const char *s, size_t n);
+#endif
 /* Client bytes made printable: \xNN for anything outside 0x21..0x7e. */
 void	 log_escape(const char *s, char *out, size_t outlen);
 
@@ -291,6 +302,7 @@ struct pac_info {
 	bool		 upn_constructed;	/* its U flag */
 };
 
+#ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
 /*
  * Decodes an NDR KERB_VALIDATION_INFO (the urn:mspac:logon-info
  * attribute) into pi, which must be zeroed or previously decoded.  The
@@ -303,6 +315,7 @@ int	 pac_decode_logon_info(const unsigned char *, size_t,
 /* UPN_DNS_INFO (urn:mspac:upn-dns-info) into pi's UPN fields.  0 or -1. */
 int	 pac_decode_upn_dns_info(const unsigned char *, size_t,
 	    struct pac_info *pi, char *err, size_t errlen);
+#endif
 /*
  * Both, upn optional (NULL); refuses a UPN_DNS_INFO whose SID is not the
  * logon information's user.  0, or -1 and err (pi empty).
@@ -321,9 +334,11 @@ struct sha256 {
 	unsigned char	 buf[64];
 	size_t		 nbuf;
 };
+#ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
 void	 sha256_init(struct sha256 *);
 void	 sha256_update(struct sha256 *, const void *, size_t);
 void	 sha256_final(struct sha256 *, unsigned char out[SHA256_LEN]);
+#endif
 void	 sha256_hmac(const unsigned char *key, size_t keylen, const void *msg,
 	    size_t msglen, unsigned char out[SHA256_LEN]);
 /* Constant-time comparison; returns true when equal. */
@@ -400,6 +415,7 @@ int	 listen_open(const struct config *, char *err, size_t errlen);
  */
 struct sockaddr_storage;
 size_t	 listen_parse_tcp(const char *spec, struct sockaddr_storage *ss);
+#ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
 /*
  * The socket's directory, open (O_DIRECTORY), if it is no link, owned by
  * root or owner and writable by no group or others; else -1 and err.
@@ -409,6 +425,7 @@ int	 listen_open_dir(const char *dir, uid_t owner, char *err,
 /* fchownat(AT_SYMLINK_NOFOLLOW) of name in dfd if it is a socket.  0/-1. */
 int	 listen_own_socket(int dfd, const char *name, uid_t uid, gid_t gid,
 	    char *err, size_t errlen);
+#endif
 /* Removes a UNIX socket listen_open made (at exit). */
 void	 listen_close(void);
 /* As root, becomes user for good (a warning if none).  0 or -1. */
@@ -424,7 +441,9 @@ enum metric {
 /* Shared memory for the counters; call before forking.  0 or -1. */
 int	 metrics_init(void);
 void	 metrics_count(enum metric);
+#ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
 uint64_t metrics_get(enum metric);
+#endif
 /* Prometheus text format; its length, or 0 if it does not fit. */
 size_t	 metrics_render(char *out, size_t outlen);
 bool	 metrics_peer_is_loopback(const char *addr);
@@ -463,8 +482,10 @@ struct tlsbind {
 	size_t		 len;		/* 0: none */
 	char		 digest[16];	/* "SHA256", ... */
 };
+#ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
 /* RFC 5929 section 4.1's hash for a signature hash (OpenSSL NIDs). */
 int	 tlsbind_digest_nid(int md_nid);
+#endif
 /* The binding of the first certificate in a PEM file.  0, or -1 and err. */
 int	 tlsbind_load(struct tlsbind *, const char *path, char *err,
 	    size_t errlen);
@@ -481,14 +502,15 @@ enum auth_result {
 	AUTH_ERROR		/* our side failed (keytab gone...) */
 };
 
-/* True for raw NTLMSSP, or SPNEGO whose mechanism list is only NTLMSSP. */
-bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
 /*
  * allow_realms for a principal's text (gss_display_name's form): the realm
  * is the one krb5_parse_name finds, escapes and all, never the text after
  * the last '@'.  A name that does not parse, or has no realm, is refused.
  */
 bool	 auth_realm_allowed(const struct config *, const char *principal);
+#ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
+/* True for raw NTLMSSP, or SPNEGO whose mechanism list is only NTLMSSP. */
+bool	 auth_token_is_ntlm(const unsigned char *tok, size_t n);
 /*
  * The server name of the ticket in an initial krb5 or SPNEGO token, as
  * "service/host" (printable, no '/', '@' or '\\' inside a component).
@@ -496,6 +518,7 @@ bool	 auth_realm_allowed(const struct config *, const char *principal);
  */
 int	 auth_ticket_server(const unsigned char *tok, size_t n, char *out,
 	    size_t outlen);
+#endif
 
 /* ident.c: a session's identity, kept beside its cache */
 struct ident {
@@ -601,8 +624,10 @@ enum s4u_plan	 s4u_decide(const struct config *, bool delegated, bool proxy,
 		    bool forwardable);
 /* Renews the node's TGT when it nears its end (call between requests). */
 void		 s4u_tick(time_t now);
+#ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
 /* True in the last quarter of a TGT's life, or its last 5 minutes. */
 bool		 s4u_renew_due(time_t start, time_t end, time_t now);
+#endif
 /* Destroys the MEMORY: cache (at exit, before a new s4u_acquire). */
 void		 s4u_release(void);
 /* Which kind of delegation a stored session cache holds. */
@@ -640,6 +665,7 @@ struct basic {
 	struct _krb5_context	*kc;
 	struct _krb5_ccache	*mcc;	/* MEMORY: the TGT behind o->delegated */
 };
+#ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
 /*
  * "Basic <base64>" split into user and password, decoded into buf (NUL
  * between them).  -1 when malformed: bad base64, no colon, NUL bytes, an
@@ -647,6 +673,7 @@ struct basic {
  */
 int		 basic_parse(const char *authz, char *buf, size_t buflen,
 		    char **user, char **pass);
+#endif
 void		 basic_free(struct basic *);
 
 /* check.c: "kredir check", a diagnosis of this node */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kredir.h"
 
 #define SD_LISTEN_FDS_START	3

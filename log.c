@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kredir.h"
 
 #define LOG_LINE_MAX	2048	/* a whole line, newline included */

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kredir.h"
 
 static const char *names[METRIC_MAX] = {

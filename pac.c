@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kredir.h"
 
 #define SID_MAX_SUBAUTH	15	/* MS-DTYP 2.4.2 */

@@ -20,6 +20,7 @@
 #include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
 
+#define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kgss.h"
 
 #define RENEW_MARGIN	300	/* seconds: renew the node's TGT this early */

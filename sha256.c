@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kredir.h"
 
 #define SHA256_BLOCK	64
