@@ -312,6 +312,7 @@ WORD_SETTER(set_unknown, enum unknown_host, "redirect", "reject")
 WORD_SETTER(set_action, enum success_action, "redirect", "headers")
 WORD_SETTER(set_secure, enum cookie_secure, "auto", "yes", "no")
 WORD_SETTER(set_level, enum log_level, "error", "warn", "info", "debug")
+WORD_SETTER(set_destination, enum log_destination, "stderr", "syslog")
 WORD_SETTER(set_delegation, enum delegation, "any", "unconstrained",
     "constrained")
 WORD_SETTER(set_constrained_cache, enum constrained_cache, "targets",
@@ -614,6 +615,7 @@ static const struct key keys[] = {
 	{ "server", "health_path", set_optional_target, F(health_path),
 	    false },
 	{ "log", "level", set_level, F(log_level), false },
+	{ "log", "destination", set_destination, F(log_destination), false },
 	{ "access", "allow_users", set_access, F(access.users), true },
 	{ "access", "allow_groups", set_access, F(access.allow), true },
 	{ "access", "deny_groups", set_access, F(access.deny), true },

@@ -1725,7 +1725,8 @@ main(int argc, char *argv[])
 			printf("configuration OK\n");
 		return rc == 0 ? 0 : 1;
 	}
-	log_init(verbose ? KLOG_DEBUG : s.conf.log_level, "kredir");
+	log_init(verbose ? KLOG_DEBUG : s.conf.log_level, s.conf.log_destination,
+	    "kredir");
 	ready = rc == 0 && open_socket(&s.conf) == 0 && server_start(&s) == 0;
 	if (FCGX_IsCGI())
 		rc = run_cgi(&s, ready);

@@ -102,6 +102,7 @@ enum unknown_host	{ CONF_UNKNOWN_REDIRECT, CONF_UNKNOWN_REJECT };
 enum success_action	{ CONF_SUCCESS_REDIRECT, CONF_SUCCESS_HEADERS };
 enum cookie_secure	{ CONF_SECURE_AUTO, CONF_SECURE_YES, CONF_SECURE_NO };
 enum log_level		{ KLOG_ERR, KLOG_WARN, KLOG_INFO, KLOG_DEBUG };
+enum log_destination	{ CONF_LOG_STDERR, CONF_LOG_SYSLOG };
 /* Which delegated credential a login may hand the application. */
 enum delegation		{ CONF_DELEG_ANY, CONF_DELEG_UNCONSTRAINED,
     CONF_DELEG_CONSTRAINED };
@@ -169,6 +170,7 @@ struct config {
 	bool		 metrics_any;		/* not only loopback peers */
 	/* [log] */
 	enum log_level	 log_level;
+	enum log_destination log_destination;
 	/* [access] */
 	struct access_rules access;
 };
@@ -262,11 +264,16 @@ int	 http_cookie_find(const char *header, const char *name, char *out,
 void	 http_html_escape(const char *s, char *out, size_t outlen);
 
 /* log.c */
-void	 log_init(enum log_level, const char *progname);
+/*
+ * The highest level written, where lines go (syslog: openlog(3) with
+ * progname as ident, LOG_PID, LOG_DAEMON) and the name lines start with.
+ */
+void	 log_init(enum log_level, enum log_destination, const char *progname);
 /* Call in a forked child: its log lines carry its own pid. */
 void	 log_forked(void);
 /*
- * One line "name[pid]: text".  Every %s argument is a value, written as
+ * One line "name[pid]: text" (to syslog: text, at the level's priority;
+ * syslog adds the name and pid).  Every %s argument is a value, written as
  * log_value() writes it (escaped without quotes when the format itself
  * quotes it: reason=\"...%s...\"): no client byte can forge a key.
  */

@@ -1,6 +1,7 @@
 /*
  * Logging: one line per event on stderr, written with a single write(2) so
- * that lines from concurrent workers do not interleave.
+ * that lines from concurrent workers do not interleave; or, with [log]
+ * destination = syslog, one syslog(3) message per event (the same text).
  *
  * Copyright (c) 2026 The kredir authors.  See COPYING (ISC licence).
  */
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
@@ -18,26 +20,36 @@
 #define LOG_NAME_MAX	32
 
 static enum log_level	 log_maxlevel = KLOG_INFO;
+static enum log_destination log_dest = CONF_LOG_STDERR;
 static char		 log_name[LOG_NAME_MAX] = "kredir";
 static pid_t		 log_pid;	/* 0: not cached, ask getpid(2) */
 
 /*
- * Sets the highest level written and the name that starts each line: the
- * last path component of progname, or "kredir" when it is NULL or empty.
- * Until it is called, the level is KLOG_INFO.
+ * Sets the highest level written, the destination, and the name that
+ * starts each line (syslog's ident): the last path component of
+ * progname, or "kredir" when it is NULL or empty.  Until it is called,
+ * the level is KLOG_INFO, on stderr.  syslog's socket is opened now
+ * (LOG_NDELAY): before privileges are dropped, shared by forked workers;
+ * glibc asks getpid(2) for each message, so a worker's carry its pid.
  */
 void
-log_init(enum log_level level, const char *progname)
+log_init(enum log_level level, enum log_destination dest,
+    const char *progname)
 {
 	const char	*p;
 
+	if (log_dest == CONF_LOG_SYSLOG)
+		closelog();
 	log_maxlevel = level;
+	log_dest = dest;
 	if (progname != NULL && (p = strrchr(progname, '/')) != NULL)
 		progname = p + 1;
 	if (progname == NULL || *progname == '\0')
 		progname = "kredir";
 	(void)snprintf(log_name, sizeof(log_name), "%s", progname);
 	log_pid = getpid();
+	if (dest == CONF_LOG_SYSLOG)
+		openlog(log_name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 /* A forked child logs under its own pid (getpid(2) is not cached). */
@@ -230,12 +242,32 @@ line_conversion(struct line *l, const char *fmt, va_list *ap)
 	return *q != '\0' ? q + 1 : q;
 }
 
+/* The line to its destination: syslog at level's priority, or stderr. */
+static void
+line_emit(enum log_level level, struct line *l)
+{
+	static const int	 prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
+	    LOG_DEBUG };
+	ssize_t			 w;
+
+	if (log_dest == CONF_LOG_SYSLOG) {
+		l->p[l->n] = '\0';
+		syslog(prio[level], "%s", l->p);
+		return;
+	}
+	l->p[l->n++] = '\n';
+	do
+		w = write(STDERR_FILENO, l->p, l->n);
+	while (w == -1 && errno == EINTR);
+}
+
 /*
- * Writes "name[pid]: message\n" to stderr when level is enabled.  Every
- * %s argument is a value and is written as log_value() does (inside a
- * quote of the format: escaped, unquoted); the format's own control bytes
- * become '?', so one call is always one line.  A longer line is cut at
- * a value's boundary or inside its quotes, with "...".  errno is kept.
+ * Writes "name[pid]: message\n" to stderr (to syslog: message) when level
+ * is enabled.  Every %s argument is a value and is written as log_value()
+ * does (inside a quote of the format: escaped, unquoted); the format's own
+ * control bytes become '?', so one call is always one line.  A longer line
+ * is cut at a value's boundary or inside its quotes, with "...".  errno
+ * is kept.
  */
 void
 log_msg(enum log_level level, const char *fmt, ...)
@@ -243,14 +275,14 @@ log_msg(enum log_level level, const char *fmt, ...)
 	struct line		 l;
 	const char		*pct;
 	va_list			 ap;
-	ssize_t			 w;
 	int			 saved = errno;
 
 	if (level > log_maxlevel)
 		return;
 	memset(&l, 0, sizeof(l));
-	l.n = (size_t)snprintf(l.p, sizeof(l.p), "%s[%ld]: ", log_name,
-	    (long)(log_pid != 0 ? log_pid : getpid()));
+	if (log_dest != CONF_LOG_SYSLOG)
+		l.n = (size_t)snprintf(l.p, sizeof(l.p), "%s[%ld]: ",
+		    log_name, (long)(log_pid != 0 ? log_pid : getpid()));
 	va_start(ap, fmt);
 	while (*fmt != '\0' && !l.full) {
 		if ((pct = strchr(fmt, '%')) == NULL)
@@ -259,10 +291,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 		fmt = *pct == '%' ? line_conversion(&l, pct, &ap) : pct;
 	}
 	va_end(ap);
-	l.p[l.n++] = '\n';
-	do
-		w = write(STDERR_FILENO, l.p, l.n);
-	while (w == -1 && errno == EINTR);
+	line_emit(level, &l);
 	errno = saved;
 }
 

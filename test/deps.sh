@@ -4,6 +4,7 @@
 # haproxy: the balancer of test/integration/haproxy.sh.
 # debhelper, dpkg-dev, lintian, man-db, adduser, procps: make deb and
 # test/integration/package.sh (build, lint, install the package).
+# util-linux (unshare), mount: test/integration/syslog.sh's private /dev.
 #
 #   . test/deps.sh; kredir_deps            # one name per line
 #   kredir_deps_install                    # apt-get install them (root)
@@ -53,6 +54,8 @@ lintian
 man-db
 adduser
 procps
+util-linux
+mount
 LIST
 }
 

@@ -60,7 +60,8 @@ static const char good[] =
     "action = headers\n"
     "app = /app/\n"
     "[log]\n"
-    "level = debug\n";
+    "level = debug\n"
+    "destination = syslog\n";
 
 static void
 test_good_file(void)
@@ -93,6 +94,7 @@ test_good_file(void)
 	CU_ASSERT_EQUAL(c.secure, CONF_SECURE_YES);
 	CU_ASSERT_EQUAL(c.action, CONF_SUCCESS_HEADERS);
 	CU_ASSERT_EQUAL(c.log_level, KLOG_DEBUG);
+	CU_ASSERT_EQUAL(c.log_destination, CONF_LOG_SYSLOG);
 }
 
 static void
@@ -118,6 +120,32 @@ test_defaults(void)
 	CU_ASSERT_STRING_EQUAL(c.cache_group, "");
 	CU_ASSERT_STRING_EQUAL(c.secret_previous_file, "");
 	CU_ASSERT_STRING_EQUAL(c.logout_path, "");
+	CU_ASSERT_EQUAL(c.log_destination, CONF_LOG_STDERR);
+}
+
+/* [log] destination: each word, and what a wrong one says. */
+static void
+test_log_destination(void)
+{
+	struct config c;
+	char errs[1024];
+
+	CU_ASSERT_EQUAL(load(&c, "[node]\nfqdn = n.x\n[log]\n"
+	    "destination = syslog\n", errs, sizeof(errs)), 0);
+	CU_ASSERT_STRING_EQUAL(errs, "");
+	CU_ASSERT_EQUAL(c.log_destination, CONF_LOG_SYSLOG);
+	CU_ASSERT_EQUAL(load(&c, "[node]\nfqdn = n.x\n[log]\n"
+	    "destination = stderr\n", errs, sizeof(errs)), 0);
+	CU_ASSERT_STRING_EQUAL(errs, "");
+	CU_ASSERT_EQUAL(c.log_destination, CONF_LOG_STDERR);
+	CU_ASSERT_EQUAL(load(&c, "[node]\nfqdn = n.x\n[log]\n"
+	    "destination = journald\n", errs, sizeof(errs)), 1);
+	CU_ASSERT_STRING_EQUAL(errs, "t.ini:4: 'journald' is not one of: "
+	    "stderr, syslog\n");
+	CU_ASSERT_EQUAL(load(&c, "[node]\nfqdn = n.x\n[log]\n"
+	    "destination =\n", errs, sizeof(errs)), 1);
+	CU_ASSERT_STRING_EQUAL(errs, "t.ini:4: '' is not one of: "
+	    "stderr, syslog\n");
 }
 
 static void
@@ -269,6 +297,8 @@ static const struct {
 	    "t.ini:4: '/out?x': a path without a query\n" },
 	{ "[node]\nfqdn = n.x\n[session]\ncache_group = a b\n",
 	    "t.ini:4: 'a b' is not a user or group name\n" },
+	{ "[node]\nfqdn = n.x\n[log]\ndestination = syslog:local0\n",
+	    "t.ini:4: 'syslog:local0' is not one of: stderr, syslog\n" },
 };
 
 static void
@@ -312,6 +342,8 @@ test_word_errors(void)
 		    "t.ini:4: 'proxy' is not one of: redirect, headers\n" },
 		{ "[node]\nfqdn = n.x\n[server]\nmetrics_allow = lan\n",
 		    "t.ini:4: 'lan' is not one of: loopback, any\n" },
+		{ "[node]\nfqdn = n.x\n[log]\ndestination = file\n",
+		    "t.ini:4: 'file' is not one of: stderr, syslog\n" },
 	};
 	struct config c;
 	char errs[1024];
@@ -528,6 +560,7 @@ suite_config(void)
 	    UNIT_TEST(test_good_file),
 	    UNIT_TEST(test_listen_good),
 	    UNIT_TEST(test_defaults),
+	    UNIT_TEST(test_log_destination),
 	    UNIT_TEST(test_health_path),
 	    UNIT_TEST(test_bad_files),
 	    UNIT_TEST(test_word_errors),

@@ -62,7 +62,7 @@ log_capture(char *text, size_t len)
 		abort();
 	memset(big, 'b', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	log_init(KLOG_INFO, "/usr/sbin/kredir");
+	log_init(KLOG_INFO, CONF_LOG_STDERR, "/usr/sbin/kredir");
 	/* A failed write(2) must not change errno. */
 	if (dup2(ro, STDERR_FILENO) == -1)
 		abort();
@@ -77,10 +77,10 @@ log_capture(char *text, size_t len)
 	log_msg(KLOG_DEBUG, "%s", "dropped");
 	log_msg(KLOG_ERR, "a\r\nb\x7f");
 	log_msg(KLOG_WARN, "%s", big);
-	log_init(KLOG_ERR, NULL);
+	log_init(KLOG_ERR, CONF_LOG_STDERR, NULL);
 	log_msg(KLOG_WARN, "%s", "dropped too");
 	log_msg(KLOG_ERR, "%d", 42);
-	log_init(KLOG_INFO, "kredir");
+	log_init(KLOG_INFO, CONF_LOG_STDERR, "kredir");
 	if (dup2(saved, STDERR_FILENO) == -1 || lseek(fd, 0, SEEK_SET) != 0)
 		abort();
 	n = read(fd, text, len - 1);
@@ -170,7 +170,7 @@ capture(void (*fn)(void), char *buf, size_t len)
 	    (saved = dup(STDERR_FILENO)) == -1 ||
 	    dup2(fd, STDERR_FILENO) == -1)
 		abort();
-	log_init(KLOG_INFO, "kredir");
+	log_init(KLOG_INFO, CONF_LOG_STDERR, "kredir");
 	fn();
 	if (dup2(saved, STDERR_FILENO) == -1 || lseek(fd, 0, SEEK_SET) != 0)
 		abort();

@@ -115,7 +115,7 @@ start_master(int wfd, int rfd, int logfd, int (*fn)(void *))
 	close(rfd);
 	if (dup2(logfd, 2) == -1)
 		_exit(3);
-	log_init(KLOG_INFO, "kredir");
+	log_init(KLOG_INFO, CONF_LOG_STDERR, "kredir");
 	fd = wfd;
 	_exit(supervise(NWORKERS, fn, &fd) == 0 ? 0 : 4);
 }
