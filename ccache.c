@@ -184,20 +184,49 @@ done:
 	return rc;
 }
 
-/* krb5's temporaries of this session, left by a store that failed. */
-static void
-remove_temps(const char *dir, const char *id)
+/*
+ * One of the temporary files a store of session id makes: the cache's name
+ * plus "." and the six letters or digits of mkstemp(3) (MIT krb5 replaces a
+ * FILE: cache through "<name>.XXXXXX"; s4u.c does the same).  Never the
+ * session's identity file "krb5cc_<id>.groups" (ident.c), nor the
+ * identity's own temporaries ("krb5cc_<id>.groups.XXXXXX").
+ */
+static bool
+is_temp_of(const char *name, const char *id)
 {
-	char prefix[sizeof(CACHE_PREFIX) + KREDIR_SESSION_ID_HEX + 1];
+	size_t plen = strlen(CACHE_PREFIX), i;
+	const char *x;
+
+	if (strncmp(name, CACHE_PREFIX, plen) != 0 ||
+	    strncmp(name + plen, id, KREDIR_SESSION_ID_HEX) != 0 ||
+	    name[plen + KREDIR_SESSION_ID_HEX] != '.' || ident_is_file(name))
+		return false;
+	x = name + plen + KREDIR_SESSION_ID_HEX + 1;
+	for (i = 0; x[i] != '\0'; i++)
+		if (i == 6 || !((x[i] >= 'a' && x[i] <= 'z') ||
+		    (x[i] >= 'A' && x[i] <= 'Z') || (x[i] >= '0' && x[i] <= '9')))
+			return false;
+	return i == 6;
+}
+
+/*
+ * The temporaries a failed store of session id left, made since it began
+ * (so not those of a store of the same id going on at the same time).
+ */
+static void
+remove_temps(const char *dir, const char *id, time_t since)
+{
 	struct dirent *de;
+	struct stat st;
 	DIR *d;
 
-	snprintf(prefix, sizeof(prefix), CACHE_PREFIX "%s.", id);
 	if ((d = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
-			unlinkat(dirfd(d), de->d_name, 0);
+		if (is_temp_of(de->d_name, id) && fstatat(dirfd(d),
+		    de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_ctime >= since)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
 }
 
@@ -249,13 +278,14 @@ ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
     time_t expires, gid_t group, char *err, size_t errlen)
 {
 	char path[KREDIR_PATHBUF + 64];
+	time_t began = time(NULL) - 1;	/* file times: the coarse clock */
 
 	if (ccache_path(dir, id, path, sizeof(path)) == -1) {
 		snprintf(err, errlen, "bad session id");
 		return -1;
 	}
 	if (store_into(path, cred, err, errlen) == -1) {
-		remove_temps(dir, id);
+		remove_temps(dir, id, began);
 		return -1;
 	}
 	if (ccache_seal(path, expires, group, err, errlen) == -1) {

@@ -1,12 +1,16 @@
 /* ccache.c: directory checks, names, existence, sealing and the sweep (no
  * KDC). */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
 #include <krb5.h>
 
 #include "../../kgss.h"
@@ -300,6 +304,123 @@ test_seal(void)
 	remove_dir();
 }
 
+/* A GSS initiator credential of the cache at dir/name (no KDC needed). */
+static gss_cred_id_t
+cred_of(const char *name)
+{
+	char res[256];
+	gss_key_value_element_desc el = { "ccache", res };
+	gss_key_value_set_desc store = { 1, &el };
+	gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+	OM_uint32 maj, min;
+
+	snprintf(res, sizeof(res), "FILE:%s/%s", dir, name);
+	maj = gss_acquire_cred_from(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE,
+	    GSS_C_NO_OID_SET, GSS_C_INITIATE, &store, &cred, NULL, NULL);
+	if (GSS_ERROR(maj))
+		abort();
+	return cred;
+}
+
+/* The size of dir/name, or -1. */
+static off_t
+size_of(const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* The number of names in dir that begin with prefix. */
+static int
+count_prefix(const char *prefix)
+{
+	char cmd[256], line[32];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | grep -c '^%s'", dir, prefix);
+	if ((p = popen(cmd, "r")) != NULL && fgets(line, sizeof(line), p))
+		n = atoi(line);
+	if (p != NULL)
+		pclose(p);
+	return n;
+}
+
+/*
+ * ccache_store with files no bigger than limit bytes (RLIMIT_FSIZE: a
+ * write past it fails with EFBIG, as on a full disk).
+ */
+static int
+store_limited(const char *id, gss_cred_id_t cred, rlim_t limit, char *err,
+    size_t errlen)
+{
+	struct rlimit old, lim;
+	void (*sig)(int);
+	int rc;
+
+	if (getrlimit(RLIMIT_FSIZE, &old) == -1)
+		abort();
+	lim = old;
+	lim.rlim_cur = limit;
+	sig = signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &lim) == -1)
+		abort();
+	rc = ccache_store(dir, id, cred, time(NULL) + 100, (gid_t)-1, err,
+	    errlen);
+	if (setrlimit(RLIMIT_FSIZE, &old) == -1)
+		abort();
+	signal(SIGXFSZ, sig);
+	return rc;
+}
+
+/*
+ * A store that fails removes its own temporary file and nothing else of
+ * the session: not the identity file (ident.c) of an earlier login under
+ * the same id, nor the identity's temporaries, nor the earlier cache.
+ */
+static void
+test_store_failed_temps(void)
+{
+	char err[256];
+	gss_cred_id_t cred;
+	OM_uint32 min;
+	time_t now = time(NULL);
+
+	make_dir();
+	make_cache("source", now + 3600);
+	cred = cred_of("source");
+	make_cache("krb5cc_" ID1, now + 3600);		/* the earlier login */
+	make_file("krb5cc_" ID1 ".groups", now);
+	make_file("krb5cc_" ID1 ".groups.Xy7Z9q", now);
+	make_file("krb5cc_" ID2 ".AbC123", now);	/* another session's */
+	make_file("krb5cc_" ID1 ".AbC12", now);		/* not mkstemp's */
+	CHECK(store_limited(ID1, cred, 16, err, sizeof(err)) == -1,
+	    "a store into 16 bytes fails");
+	CHECK(strstr(err, "gss_store_cred_into") != NULL, "err: %s", err);
+	CHECK(count_prefix("krb5cc_" ID1 "\\.[A-Za-z0-9]\\{6\\}$") == 1,
+	    "only .groups is left of krb5cc_<id>.XXXXXX");
+	CU_ASSERT_TRUE(exists("krb5cc_" ID1 ".groups"));
+	CU_ASSERT_TRUE(exists("krb5cc_" ID1 ".groups.Xy7Z9q"));
+	CU_ASSERT_TRUE(exists("krb5cc_" ID2 ".AbC123"));
+	CU_ASSERT_TRUE(exists("krb5cc_" ID1 ".AbC12"));
+	CU_ASSERT_TRUE(size_of("krb5cc_" ID1) > 16);	/* untouched */
+	/*
+	 * krb5 1.20 removes its own temporary on a write error; one it left
+	 * (a crash of the disk, an older krb5) is planted here, and a store
+	 * with no credential fails without writing anything.
+	 */
+	make_file("krb5cc_" ID1 ".Qw3rT5", now);
+	CU_ASSERT_EQUAL(ccache_store(dir, ID1, GSS_C_NO_CREDENTIAL, now + 100,
+	    (gid_t)-1, err, sizeof(err)), -1);
+	CU_ASSERT_FALSE(exists("krb5cc_" ID1 ".Qw3rT5"));
+	CU_ASSERT_TRUE(exists("krb5cc_" ID1 ".groups"));
+	gss_release_cred(&min, &cred);
+	remove_dir();
+}
+
 void
 suite_ccache(void)
 {
@@ -310,5 +431,6 @@ suite_ccache(void)
 	    UNIT_TEST(test_exists),
 	    UNIT_TEST(test_sweep),
 	    UNIT_TEST(test_sweep_lifetime),
-	    UNIT_TEST(test_seal));
+	    UNIT_TEST(test_seal),
+	    UNIT_TEST(test_store_failed_temps));
 }
