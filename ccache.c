@@ -164,10 +164,15 @@ check_file(const char *path, gid_t group, char *err, size_t errlen)
 		snprintf(err, errlen, "stored cache: %s", strerror(errno));
 		goto done;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0) {
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
 		snprintf(err, errlen, "stored cache has mode %04o",
 		    (unsigned)(st.st_mode & 07777));
+		goto done;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "stored cache is owned by uid %u, not "
+		    "by kredir's uid %u", (unsigned)st.st_uid,
+		    (unsigned)geteuid());
 		goto done;
 	}
 	if (group != (gid_t)-1 && (fchown(fd, (uid_t)-1, group) == -1 ||
@@ -185,47 +190,26 @@ done:
 }
 
 /*
- * One of the temporary files a store of session id makes: the cache's name
- * plus "." and the six letters or digits of mkstemp(3) (MIT krb5 replaces a
- * FILE: cache through "<name>.XXXXXX"; s4u.c does the same).  Never the
- * session's identity file "krb5cc_<id>.groups" (ident.c), nor the
- * identity's own temporaries ("krb5cc_<id>.groups.XXXXXX").
- */
-static bool
-is_temp_of(const char *name, const char *id)
-{
-	size_t plen = strlen(CACHE_PREFIX), i;
-	const char *x;
-
-	if (strncmp(name, CACHE_PREFIX, plen) != 0 ||
-	    strncmp(name + plen, id, KREDIR_SESSION_ID_HEX) != 0 ||
-	    name[plen + KREDIR_SESSION_ID_HEX] != '.' || ident_is_file(name))
-		return false;
-	x = name + plen + KREDIR_SESSION_ID_HEX + 1;
-	for (i = 0; x[i] != '\0'; i++)
-		if (i == 6 || !((x[i] >= 'a' && x[i] <= 'z') ||
-		    (x[i] >= 'A' && x[i] <= 'Z') || (x[i] >= '0' && x[i] <= '9')))
-			return false;
-	return i == 6;
-}
-
-/*
- * The temporaries a failed store of session id left, made since it began
- * (so not those of a store of the same id going on at the same time).
+ * What a failed krb5 store into tmp may leave: "<tmp>.XXXXXX" (MIT krb5
+ * replaces a FILE: cache through a temporary of its own).  tmp's name is
+ * this store's alone (mkstemp), so nothing else of the session matches:
+ * not its identity file "krb5cc_<id>.groups" (ident.c), nor an earlier
+ * cache.
  */
 static void
-remove_temps(const char *dir, const char *id, time_t since)
+remove_temps(const char *tmp)
 {
+	char dirbuf[KREDIR_PATHBUF + 80], prefix[KREDIR_PATHBUF + 82];
+	const char *dir = path_dir(tmp, dirbuf, sizeof(dirbuf));
 	struct dirent *de;
-	struct stat st;
 	DIR *d;
 
+	snprintf(prefix, sizeof(prefix), "%s.", strrchr(tmp, '/') != NULL ?
+	    strrchr(tmp, '/') + 1 : tmp);
 	if ((d = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL)
-		if (is_temp_of(de->d_name, id) && fstatat(dirfd(d),
-		    de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode) && st.st_ctime >= since)
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
 			(void)unlinkat(dirfd(d), de->d_name, 0);
 	closedir(d);
 }
@@ -274,25 +258,58 @@ ccache_seal(const char *path, time_t expires, gid_t group, char *err,
 }
 
 int
+ccache_temp(const char *path, char *tmp, size_t tmplen, char *err,
+    size_t errlen)
+{
+	int fd, n;
+
+	n = snprintf(tmp, tmplen, "%s.XXXXXX", path);
+	if (n < 0 || (size_t)n >= tmplen) {
+		snprintf(err, errlen, "cache path too long");
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) == -1) {
+		snprintf(err, errlen, "mkstemp: %s", strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+ccache_commit(const char *tmp, const char *path, time_t expires,
+    gid_t group, char *err, size_t errlen)
+{
+	if (ccache_seal(tmp, expires, group, err, errlen) == -1)
+		goto fail;
+	if (rename(tmp, path) == -1) {
+		snprintf(err, errlen, "rename: %s", strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	unlink(tmp);
+	return -1;
+}
+
+int
 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
     time_t expires, gid_t group, char *err, size_t errlen)
 {
-	char path[KREDIR_PATHBUF + 64];
-	time_t began = time(NULL) - 1;	/* file times: the coarse clock */
+	char path[KREDIR_PATHBUF + 64], tmp[KREDIR_PATHBUF + 80];
 
 	if (ccache_path(dir, id, path, sizeof(path)) == -1) {
 		snprintf(err, errlen, "bad session id");
 		return -1;
 	}
-	if (store_into(path, cred, err, errlen) == -1) {
-		remove_temps(dir, id, began);
+	if (ccache_temp(path, tmp, sizeof(tmp), err, errlen) == -1)
+		return -1;
+	if (store_into(tmp, cred, err, errlen) == -1) {
+		remove_temps(tmp);
+		unlink(tmp);
 		return -1;
 	}
-	if (ccache_seal(path, expires, group, err, errlen) == -1) {
-		unlink(path);
-		return -1;
-	}
-	return 0;
+	return ccache_commit(tmp, path, expires, group, err, errlen);
 }
 
 /* The end kredir recorded in an open cache, or 0. */

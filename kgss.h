@@ -76,10 +76,11 @@ enum auth_result authpac_read(gss_name_t src, struct auth_outcome *o);
 
 /* ccache.c */
 /*
- * Stores cred as the session's cache, replacing any earlier one at once
- * (krb5 writes a temporary file and renames it), 0600 or 0640 of group
- * unless group is (gid_t)-1, and records in it when the session expires
- * (for the sweep).  0, or -1 and err.
+ * Stores cred as the session's cache, replacing any earlier one at once:
+ * written under a temporary name (ccache_temp), then ccache_commit (0600
+ * or 0640 of group unless group is (gid_t)-1, the session's end recorded
+ * for the sweep, renamed).  On failure nothing of this store is left and
+ * an earlier cache of the session is untouched.  0, or -1 and err.
  */
 int	 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
 	    time_t expires, gid_t group, char *err, size_t errlen);

@@ -566,6 +566,19 @@ void	 ident_remove_at(int dfd, const char *cache_name);
 int	 ccache_check_dir(const char *dir, gid_t group, char *err,
 	    size_t errlen);
 /*
+ * A fresh empty file "<path>.XXXXXX" (mkstemp), its name in tmp: where a
+ * cache is written before ccache_commit.  0, or -1 and err.
+ */
+int	 ccache_temp(const char *path, char *tmp, size_t tmplen, char *err,
+	    size_t errlen);
+/*
+ * ccache_seal(tmp), then rename(2) tmp to path: no reader ever sees a
+ * cache without its recorded end.  On failure tmp is removed and path
+ * untouched.  0, or -1 and err.
+ */
+int	 ccache_commit(const char *tmp, const char *path, time_t expires,
+	    gid_t group, char *err, size_t errlen);
+/*
  * What ccache_store does to the file it wrote, for a cache written another
  * way (s4u.c): checks that path is a regular file of ours, 0600; gives it
  * to group 0640 (unless group is (gid_t)-1); records expires in it for the

@@ -451,14 +451,17 @@ done:
 /*
  * The session ends with the first of: its own end (rule 1, max_lifetime)
  * and the backends' tickets.  The file then gets ccache_store's rules:
- * 0600 or 0640 of cache_group, that end recorded for the sweep.
+ * 0600 or 0640 of cache_group, that end recorded for the sweep, renamed
+ * to path (tmp removed on failure).
  */
 static int
-seal_tmp(const char *tmp, const struct s4u_session *ss, struct s4u_result *r)
+commit_tmp(const char *tmp, const char *path, const struct s4u_session *ss,
+    struct s4u_result *r)
 {
 	if (r->end == 0 || ss->expires < r->end)
 		r->end = ss->expires;
-	return ccache_seal(tmp, r->end, ss->group, r->why, sizeof(r->why));
+	return ccache_commit(tmp, path, r->end, ss->group, r->why,
+	    sizeof(r->why));
 }
 
 /* The session's cache file: the targets' tickets only, renamed in place. */
@@ -472,36 +475,23 @@ store_targets(const struct config *c, gss_cred_id_t cred,
 	krb5_ccache mcc = NULL;
 	krb5_context kc;
 	char tmp[KREDIR_PATHBUF + 80];
-	int fd, rc = -1;
+	int rc = -1;
 
 	if (krb5_init_context(&kc) != 0) {
 		snprintf(r->why, sizeof(r->why), "krb5_init_context failed");
 		return -1;
 	}
-	tmp[0] = '\0';
 	if (parse_names(kc, c, principal, &user, targets, r) == -1 ||
 	    cred_to_memory(kc, cred, user, &mcc, r) == -1)
 		goto done;
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1) {
-		snprintf(r->why, sizeof(r->why), "mkstemp: %s",
-		    strerror(errno));
-		tmp[0] = '\0';
+	if (ccache_temp(path, tmp, sizeof(tmp), r->why, sizeof(r->why)) == -1)
 		goto done;
-	}
-	close(fd);
-	if (write_tmp(kc, tmp, mcc, user, targets, c->ntargets, r) == -1 ||
-	    seal_tmp(tmp, ss, r) == -1)
-		goto done;
-	if (rename(tmp, path) == -1) {
-		snprintf(r->why, sizeof(r->why), "rename: %s", strerror(errno));
-		goto done;
-	}
-	tmp[0] = '\0';
-	rc = 0;
-done:
-	if (tmp[0] != '\0')
+	if (write_tmp(kc, tmp, mcc, user, targets, c->ntargets, r) == -1) {
 		unlink(tmp);
+		goto done;
+	}
+	rc = commit_tmp(tmp, path, ss, r);
+done:
 	if (mcc != NULL)
 		krb5_cc_destroy(kc, mcc);
 	for (size_t i = 0; i < c->ntargets; i++)

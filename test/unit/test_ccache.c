@@ -407,17 +407,99 @@ test_store_failed_temps(void)
 	CU_ASSERT_TRUE(exists("krb5cc_" ID2 ".AbC123"));
 	CU_ASSERT_TRUE(exists("krb5cc_" ID1 ".AbC12"));
 	CU_ASSERT_TRUE(size_of("krb5cc_" ID1) > 16);	/* untouched */
-	/*
-	 * krb5 1.20 removes its own temporary on a write error; one it left
-	 * (a crash of the disk, an older krb5) is planted here, and a store
-	 * with no credential fails without writing anything.
-	 */
+	/* debris of another store is the sweep's (after a minute), not ours */
 	make_file("krb5cc_" ID1 ".Qw3rT5", now);
 	CU_ASSERT_EQUAL(ccache_store(dir, ID1, GSS_C_NO_CREDENTIAL, now + 100,
 	    (gid_t)-1, err, sizeof(err)), -1);
-	CU_ASSERT_FALSE(exists("krb5cc_" ID1 ".Qw3rT5"));
+	CU_ASSERT_TRUE(exists("krb5cc_" ID1 ".Qw3rT5"));
 	CU_ASSERT_TRUE(exists("krb5cc_" ID1 ".groups"));
+	CHECK(count_prefix("krb5cc_") == 6, "nothing left by the stores");
 	gss_release_cred(&min, &cred);
+	remove_dir();
+}
+
+/* What gss_store_cred_into alone writes for cred (ccache_store's store). */
+static off_t
+plain_store_size(gss_cred_id_t cred)
+{
+	char res[256];
+	gss_key_value_element_desc el = { "ccache", res };
+	gss_key_value_set_desc store = { 1, &el };
+	OM_uint32 min;
+
+	snprintf(res, sizeof(res), "FILE:%s/probe", dir);
+	if (GSS_ERROR(gss_store_cred_into(&min, cred, GSS_C_INITIATE,
+	    GSS_C_NO_OID, 1, 1, &store, NULL, NULL)))
+		abort();
+	return size_of("probe");
+}
+
+/*
+ * The cache is written but recording the session's end in it fails (the
+ * file may grow by the store's bytes and no more): -1 with the reason, the
+ * new cache gone, no temporary left, an earlier cache of the session
+ * untouched; and a fresh session gets no cache at all.
+ */
+static void
+test_store_record_fails(void)
+{
+	char err[256];
+	gss_cred_id_t cred;
+	OM_uint32 min;
+	time_t now = time(NULL);
+	off_t plain, earlier;
+
+	make_dir();
+	make_cache("source", now + 3600);
+	cred = cred_of("source");
+	plain = plain_store_size(cred);
+	CU_ASSERT_EQUAL(ccache_store(dir, ID1, cred, now + 100, (gid_t)-1,
+	    err, sizeof(err)), 0);
+	earlier = size_of("krb5cc_" ID1);
+	CHECK(earlier > plain, "the record makes the cache bigger");
+	CHECK(store_limited(ID1, cred, (rlim_t)plain, err, sizeof(err)) == -1,
+	    "the record does not fit");
+	CHECK(strstr(err, "recording the session's end: ") != NULL, "err: %s",
+	    err);
+	CU_ASSERT_EQUAL(size_of("krb5cc_" ID1), earlier);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 50, 0, 600), 0);
+	CHECK(store_limited(ID2, cred, (rlim_t)plain, err, sizeof(err)) == -1,
+	    "a fresh session: the record does not fit");
+	CU_ASSERT_FALSE(exists("krb5cc_" ID2));
+	CHECK(count_prefix("krb5cc_") == 1, "only the earlier cache is left");
+	ccache_sweep_end();
+	gss_release_cred(&min, &cred);
+	remove_dir();
+}
+
+/* ccache_seal refuses a path that vanished and a file not kredir's. */
+static void
+test_seal_refused(void)
+{
+	char path[256], final[256], err[256];
+	time_t now = time(NULL);
+
+	make_dir();
+	snprintf(path, sizeof(path), "%s/krb5cc_" ID1 ".AbC123", dir);
+	CU_ASSERT_EQUAL(ccache_seal(path, now + 100, (gid_t)-1, err,
+	    sizeof(err)), -1);
+	CHECK(strstr(err, "stored cache: No such file") != NULL, "err: %s",
+	    err);
+	make_cache("krb5cc_" ID1 ".AbC123", now + 3600);
+	if (geteuid() == 0) {
+		CU_ASSERT_EQUAL(chown(path, 65534, (gid_t)-1), 0);
+		CU_ASSERT_EQUAL(ccache_seal(path, now + 100, (gid_t)-1, err,
+		    sizeof(err)), -1);
+		CHECK(strstr(err, "owned by uid 65534") != NULL, "err: %s",
+		    err);
+	}
+	/* commit removes what it could not seal, and leaves path alone */
+	snprintf(final, sizeof(final), "%s/krb5cc_" ID1, dir);
+	CU_ASSERT_EQUAL(chmod(path, 0640), 0);
+	CU_ASSERT_EQUAL(ccache_commit(path, final, now + 100, (gid_t)-1, err,
+	    sizeof(err)), -1);
+	CU_ASSERT_FALSE(exists("krb5cc_" ID1 ".AbC123"));
+	CU_ASSERT_FALSE(exists("krb5cc_" ID1));
 	remove_dir();
 }
 
@@ -432,5 +514,7 @@ suite_ccache(void)
 	    UNIT_TEST(test_sweep),
 	    UNIT_TEST(test_sweep_lifetime),
 	    UNIT_TEST(test_seal),
-	    UNIT_TEST(test_store_failed_temps));
+	    UNIT_TEST(test_store_failed_temps),
+	    UNIT_TEST(test_store_record_fails),
+	    UNIT_TEST(test_seal_refused));
 }
