@@ -19,6 +19,8 @@
 #define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kredir.h"
 
+#define ALNUM	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
 struct parse {
 	struct config	*conf;
 	const char	*name;		/* file name for messages */
@@ -32,8 +34,15 @@ struct parse {
 	uint64_t	 seen;		/* keys set, to catch duplicates */
 };
 
-typedef int (*setter)(struct parse *, const char *, void *);
+struct key;
+typedef int (*setter)(struct parse *, const struct key *, const char *,
+    void *);
 
+/*
+ * A key of kredir.ini: where its value goes (offset, size: a string's
+ * buffer, or the width of a number, bool or enum), and what the generic
+ * setters need: a number's range, a word list, a string's test.
+ */
 struct key {
 	const char	*section;
 	const char	*name;
@@ -41,6 +50,12 @@ struct key {
 	size_t		 offset;
 	size_t		 size;
 	bool		 repeat;
+	unsigned long	 lo, hi;		/* set_number */
+	const char *const *words;		/* set_word: NULL-ended */
+	bool		(*ok)(const char *);	/* set_text, or: */
+	const char	*chars;		/* set_text: not empty, only these */
+	const char	*what;	/* set_text: the error, with one %s;
+				 * set_number: the key's name in it */
 };
 
 static void	 perr(struct parse *, const char *, ...)
@@ -91,7 +106,7 @@ config_defaults(struct config *c)
 /* Value parsers: each returns 0, or -1 after reporting the error. */
 
 static int
-set_bool(struct parse *p, const char *v, void *dst)
+set_bool(struct parse *p, const struct key *k, const char *v, void *dst)
 {
 	static const char *yes[] = { "yes", "true", "on", "1" };
 	static const char *no[] = { "no", "false", "off", "0" };
@@ -106,6 +121,7 @@ set_bool(struct parse *p, const char *v, void *dst)
 			return 0;
 		}
 	}
+	(void)k;
 	perr(p, "'%s' is not yes or no", v);
 	return -1;
 }
@@ -130,42 +146,57 @@ parse_number(const char *v, unsigned long lo, unsigned long hi,
 	return 0;
 }
 
+/* A number in [k->lo, k->hi], stored as a size_t or an unsigned. */
 static int
-set_port(struct parse *p, const char *v, void *dst)
+set_number(struct parse *p, const struct key *k, const char *v, void *dst)
 {
-	unsigned long n = 0;
+	unsigned long n;
 
-	if (*v != '\0' && parse_number(v, 0, 65535, &n) == -1) {
-		perr(p, "port '%s' is not a number from 0 to 65535", v);
+	if (parse_number(v, k->lo, k->hi, &n) == -1) {
+		perr(p, "%s '%s' is not a number from %lu to %lu",
+		    k->what != NULL ? k->what : k->name, v, k->lo, k->hi);
 		return -1;
 	}
-	*(unsigned *)dst = (unsigned)n;
+	if (k->size == sizeof(size_t))
+		*(size_t *)dst = (size_t)n;
+	else
+		*(unsigned *)dst = (unsigned)n;
 	return 0;
 }
 
-/* A setter for a number in [lo, hi], with the key's name in its error. */
-#define NUMBER_SETTER(fn, type, lo, hi, what)				\
-static int								\
-fn(struct parse *p, const char *v, void *dst)				\
-{									\
-	unsigned long n;						\
-									\
-	if (parse_number(v, (lo), (hi), &n) == -1) {			\
-		perr(p, what " '%s' is not a number from %lu to %lu", v, \
-		    (unsigned long)(lo), (unsigned long)(hi));		\
-		return -1;						\
-	}								\
-	*(type *)dst = (type)n;						\
-	return 0;							\
+/* A port number, or empty for 0. */
+static int
+set_port(struct parse *p, const struct key *k, const char *v, void *dst)
+{
+	return set_number(p, k, *v == '\0' ? "0" : v, dst);
 }
 
-NUMBER_SETTER(set_max_token, size_t, 1024, KREDIR_TOKEN_HARD_MAX, "max_token")
-NUMBER_SETTER(set_marker_ttl, unsigned, 5, 3600, "marker_ttl (seconds)")
-NUMBER_SETTER(set_workers, unsigned, 1, KREDIR_MAX_WORKERS, "workers")
+/* True if v is made of chars only (and so is the empty string). */
+static bool
+is_only(const char *v, const char *chars)
+{
+	return strspn(v, chars) == strlen(v);
+}
+
+/*
+ * A string that fits its buffer and that k->ok accepts, or (no k->ok)
+ * one of k->chars at least.
+ */
+static int
+set_text(struct parse *p, const struct key *k, const char *v, void *dst)
+{
+	if (strlen(v) >= k->size || (k->ok != NULL ? !k->ok(v) :
+	    *v == '\0' || !is_only(v, k->chars))) {
+		perr(p, k->what, v);
+		return -1;
+	}
+	strlcpy(dst, v, k->size);
+	return 0;
+}
 
 /* A duration: seconds, or a number with an s, m or h suffix. */
 static int
-set_duration(struct parse *p, const char *v, void *dst)
+set_duration(struct parse *p, const struct key *k, const char *v, void *dst)
 {
 	static const struct { char suffix; unsigned long mult; } units[] = {
 		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 },
@@ -194,16 +225,18 @@ set_duration(struct parse *p, const char *v, void *dst)
 	*(unsigned *)dst = (unsigned)(secs * mult);
 	return 0;
 bad:
+	(void)k;
 	perr(p, "duration '%s' is not %u s to %u s (a number of seconds, or "
 	    "with s, m or h: 10h)", v, KREDIR_LIFETIME_MIN, KREDIR_LIFETIME_MAX);
 	return -1;
 }
 
 static int
-set_host(struct parse *p, const char *v, void *dst)
+set_host(struct parse *p, const struct key *k, const char *v, void *dst)
 {
 	char canon[KREDIR_HOSTBUF];
 
+	(void)k;
 	if (spn_canonicalize_host(v, canon, sizeof(canon)) == -1 ||
 	    strchr(v, ':') != NULL || canon[0] == '[') {
 		perr(p, "'%s' is not a host name", v);
@@ -213,31 +246,37 @@ set_host(struct parse *p, const char *v, void *dst)
 	return 0;
 }
 
+/*
+ * The next item of a list whose items any of seps separate: *v moves to
+ * it; its length, 0 at the end.
+ */
+static size_t
+list_next(const char **v, const char *seps)
+{
+	*v += strspn(*v, seps);
+	return strcspn(*v, seps);
+}
+
 static int
-set_vhosts(struct parse *p, const char *v, void *dst)
+set_vhosts(struct parse *p, const struct key *k, const char *v, void *dst)
 {
 	struct config *c = p->conf;
 	char word[KREDIR_HOSTBUF + 1];
 	size_t n;
 
 	(void)dst;
-	while (*v != '\0') {
-		v += strspn(v, " \t,");
-		n = strcspn(v, " \t,");
-		if (n == 0)
-			break;
+	for (; (n = list_next(&v, " \t,")) > 0; v += n) {
 		if (n >= sizeof(word)) {
 			perr(p, "virtual host name too long");
 			return -1;
 		}
-		memcpy(word, v, n);
-		word[n] = '\0';
-		v += n;
 		if (c->nvhosts == KREDIR_MAX_VHOSTS) {
 			perr(p, "more than %d virtual hosts", KREDIR_MAX_VHOSTS);
 			return -1;
 		}
-		if (set_host(p, word, c->vhosts[c->nvhosts]) == -1)
+		memcpy(word, v, n);
+		word[n] = '\0';
+		if (set_host(p, k, word, c->vhosts[c->nvhosts]) == -1)
 			return -1;
 		c->nvhosts++;
 	}
@@ -245,47 +284,47 @@ set_vhosts(struct parse *p, const char *v, void *dst)
 }
 
 static int
-set_realms(struct parse *p, const char *v, void *dst)
+set_realms(struct parse *p, const struct key *k, const char *v, void *dst)
 {
 	struct config *c = p->conf;
 	size_t n;
 
+	(void)k;
 	(void)dst;
-	while (*v != '\0') {
-		v += strspn(v, " \t,");
-		n = strcspn(v, " \t,");
-		if (n == 0)
-			break;
+	for (; (n = list_next(&v, " \t,")) > 0; v += n) {
 		if (n > KREDIR_HOST_MAX || c->nrealms == KREDIR_MAX_REALMS) {
 			perr(p, "too many realms, or a realm name too long");
 			return -1;
 		}
 		memcpy(c->realms[c->nrealms], v, n);
-		c->realms[c->nrealms][n] = '\0';
-		c->nrealms++;
-		v += n;
+		c->realms[c->nrealms++][n] = '\0';
 	}
 	return 0;
 }
 
-/* One of a fixed list of words, stored as its index; the error lists all. */
+/*
+ * One of k->words, stored as its index (in a bool or an enum); the error
+ * lists them all.
+ */
 static int
-set_word(struct parse *p, const char *v, int *dst, const char **words,
-    size_t nwords)
+set_word(struct parse *p, const struct key *k, const char *v, void *dst)
 {
 	char list[128] = "";
 	size_t used = 0;
 	int n;
 
-	for (size_t i = 0; i < nwords; i++) {
-		if (strcasecmp(v, words[i]) == 0) {
-			*dst = (int)i;
-			return 0;
-		}
+	for (size_t i = 0; k->words[i] != NULL; i++) {
+		if (strcasecmp(v, k->words[i]) != 0)
+			continue;
+		if (k->size == sizeof(bool))
+			*(bool *)dst = i != 0;
+		else
+			*(int *)dst = (int)i;
+		return 0;
 	}
-	for (size_t i = 0; i < nwords && used < sizeof(list); i++) {
+	for (size_t i = 0; k->words[i] != NULL && used < sizeof(list); i++) {
 		n = snprintf(list + used, sizeof(list) - used, "%s%s",
-		    i > 0 ? ", " : "", words[i]);
+		    i > 0 ? ", " : "", k->words[i]);
 		if (n < 0)
 			break;
 		used += (size_t)n;
@@ -293,30 +332,6 @@ set_word(struct parse *p, const char *v, int *dst, const char **words,
 	perr(p, "'%s' is not one of: %s", v, list);
 	return -1;
 }
-
-#define WORD_SETTER(fn, type, ...)					\
-static int								\
-fn(struct parse *p, const char *v, void *dst)				\
-{									\
-	static const char *w[] = { __VA_ARGS__ };			\
-	int i;								\
-									\
-	if (set_word(p, v, &i, w, sizeof(w) / sizeof(w[0])) == -1)	\
-		return -1;						\
-	*(type *)dst = (type)i;						\
-	return 0;							\
-}
-
-WORD_SETTER(set_mode, enum kredir_mode, "redirect", "shared-spn")
-WORD_SETTER(set_unknown, enum unknown_host, "redirect", "reject")
-WORD_SETTER(set_action, enum success_action, "redirect", "headers")
-WORD_SETTER(set_secure, enum cookie_secure, "auto", "yes", "no")
-WORD_SETTER(set_level, enum log_level, "error", "warn", "info", "debug")
-WORD_SETTER(set_destination, enum log_destination, "stderr", "syslog")
-WORD_SETTER(set_delegation, enum delegation, "any", "unconstrained",
-    "constrained")
-WORD_SETTER(set_constrained_cache, enum constrained_cache, "targets",
-    "impersonator")
 
 /* A principal name: printable, no spaces or quotes, at most one '@'. */
 static bool
@@ -338,32 +353,24 @@ is_principal(const char *v, size_t n)
 }
 
 /* The node's account ("NODE1$" or "NODE1$@REALM"); empty for none. */
-static int
-set_account(struct parse *p, const char *v, void *dst)
+static bool
+is_account(const char *v)
 {
-	if (*v != '\0' && (!is_principal(v, strlen(v)) ||
-	    strchr(v, '/') != NULL)) {
-		perr(p, "account '%s' is not an account name like NODE1$ or "
-		    "NODE1$@EXAMPLE.COM", v);
-		return -1;
-	}
-	strlcpy(dst, v, KREDIR_PRINCIPAL_MAX);
-	return 0;
+	return *v == '\0' || (is_principal(v, strlen(v)) &&
+	    strchr(v, '/') == NULL);
 }
 
 /* delegate_to: SPNs "service/host[@REALM]", space-separated, repeatable. */
 static int
-set_targets(struct parse *p, const char *v, void *dst)
+set_targets(struct parse *p, const struct key *k, const char *v, void *dst)
 {
 	struct config *c = p->conf;
 	const char *slash;
 	size_t n;
 
+	(void)k;
 	(void)dst;
-	while (*v != '\0') {
-		v += strspn(v, " \t");
-		if ((n = strcspn(v, " \t")) == 0)
-			break;
+	for (; (n = list_next(&v, " \t")) > 0; v += n) {
 		slash = memchr(v, '/', n);
 		if (!is_principal(v, n) || slash == NULL || slash == v ||
 		    slash + 1 == v + n || slash[1] == '@') {
@@ -383,41 +390,23 @@ set_targets(struct parse *p, const char *v, void *dst)
 		}
 		memcpy(c->targets[c->ntargets], v, n);
 		c->targets[c->ntargets++][n] = '\0';
-		v += n;
 	}
 	return 0;
 }
-WORD_SETTER(set_channel_binding, enum channel_binding, "off", "allow",
-    "require")
 
-static int
-set_scheme(struct parse *p, const char *v, void *dst)
+static bool
+is_scheme(const char *v)
 {
-	if (strcmp(v, "http") != 0 && strcmp(v, "https") != 0) {
-		perr(p, "scheme '%s' is not http or https", v);
-		return -1;
-	}
-	strlcpy(dst, v, 8);
-	return 0;
-}
-
-static int
-set_target(struct parse *p, const char *v, void *dst)
-{
-	if (!http_target_is_clean(v)) {
-		perr(p, "'%s' is not a clean path starting with /", v);
-		return -1;
-	}
-	strlcpy(dst, v, KREDIR_TARGET_MAX);
-	return 0;
+	return strcmp(v, "http") == 0 || strcmp(v, "https") == 0;
 }
 
 /* A file name; a relative one is taken from the config file's folder. */
 static int
-set_path(struct parse *p, const char *v, void *dst)
+set_path(struct parse *p, const struct key *k, const char *v, void *dst)
 {
 	int n;
 
+	(void)k;
 	if (*v == '\0') {
 		perr(p, "empty file name");
 		return -1;
@@ -434,10 +423,12 @@ set_path(struct parse *p, const char *v, void *dst)
 }
 
 static int
-set_socket_mode(struct parse *p, const char *v, void *dst)
+set_socket_mode(struct parse *p, const struct key *k, const char *v,
+    void *dst)
 {
 	unsigned long n = 0;
 
+	(void)k;
 	if (*v == '\0' || strlen(v) > 4 || strspn(v, "01234567") != strlen(v)) {
 		perr(p, "socket_mode '%s' is not an octal mode like 0660", v);
 		return -1;
@@ -452,36 +443,25 @@ set_socket_mode(struct parse *p, const char *v, void *dst)
 	return 0;
 }
 
-static int
-set_listen(struct parse *p, const char *v, void *dst)
+static bool
+is_listen(const char *v)
 {
 	struct sockaddr_storage ss;
 
-	if (strncmp(v, "unix:/", 6) != 0 && *v != '\0' &&
-	    listen_parse_tcp(v, &ss) == 0) {
-		perr(p, "listen '%s': want ADDRESS:PORT (numeric) or "
-		    "unix:/path", v);
-		return -1;
-	}
-	strlcpy(dst, v, KREDIR_PATHBUF);
-	return 0;
+	return strncmp(v, "unix:/", 6) == 0 || *v == '\0' ||
+	    listen_parse_tcp(v, &ss) != 0;
 }
 
-static int
-set_user(struct parse *p, const char *v, void *dst)
+static bool
+is_user(const char *v)
 {
-	if (strlen(v) >= 64 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") != strlen(v)) {
-		perr(p, "'%s' is not a user or group name", v);
-		return -1;
-	}
-	strlcpy(dst, v, 64);
-	return 0;
+	return is_only(v, ALNUM "_-.");
 }
 
-/* A clean path, or empty for "off". */
+/* A clean path (k->ok), or empty for "off". */
 static int
-set_optional_target(struct parse *p, const char *v, void *dst)
+set_optional_target(struct parse *p, const struct key *k, const char *v,
+    void *dst)
 {
 	if (*v == '\0') {
 		*(char *)dst = '\0';
@@ -491,24 +471,23 @@ set_optional_target(struct parse *p, const char *v, void *dst)
 		perr(p, "'%s': a path without a query", v);
 		return -1;
 	}
-	return set_target(p, v, dst);
+	return set_text(p, k, v, dst);
 }
-
-WORD_SETTER(set_metrics_allow, bool, "loopback", "any")
 
 /* A file name, or empty for "none". */
 static int
-set_optional_path(struct parse *p, const char *v, void *dst)
+set_optional_path(struct parse *p, const struct key *k, const char *v,
+    void *dst)
 {
 	if (*v == '\0') {
 		*(char *)dst = '\0';
 		return 0;
 	}
-	return set_path(p, v, dst);
+	return set_path(p, k, v, dst);
 }
 
 static int
-set_service(struct parse *p, const char *v, void *dst)
+set_service(struct parse *p, const struct key *k, const char *v, void *dst)
 {
 	if (spn_service_is_host(v)) {
 		perr(p, "service HOST refused: register an HTTP/ SPN for the "
@@ -516,39 +495,18 @@ set_service(struct parse *p, const char *v, void *dst)
 		    "HOST/)");
 		return -1;
 	}
-	if (*v == '\0' || strlen(v) >= 16 || strspn(v,
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
-	    != strlen(v)) {
-		perr(p, "service '%s' is not a service name like HTTP", v);
-		return -1;
-	}
-	strlcpy(dst, v, 16);
-	return 0;
-}
-
-static int
-set_cookie_name(struct parse *p, const char *v, void *dst)
-{
-	size_t n = strlen(v);
-
-	if (n == 0 || n >= KREDIR_COOKIE_NAME_MAX || strspn(v,
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-	    != n) {
-		perr(p, "cookie name '%s' must be letters, digits, - and _", v);
-		return -1;
-	}
-	strlcpy(dst, v, KREDIR_COOKIE_NAME_MAX);
-	return 0;
+	return set_text(p, k, v, dst);
 }
 
 /* [access]: the lists are access.c's; repeated keys add entries. */
 static int
-set_access(struct parse *p, const char *v, void *dst)
+set_access(struct parse *p, const struct key *k, const char *v, void *dst)
 {
 	struct access_rules *a = &p->conf->access;
 	char err[256];
 	int rc;
 
+	(void)k;
 	if (dst == a->users)
 		rc = access_add_users(a, v, err, sizeof(err));
 	else
@@ -558,73 +516,108 @@ set_access(struct parse *p, const char *v, void *dst)
 	return rc;
 }
 
-WORD_SETTER(set_export_groups, bool, "no", "sids")
-NUMBER_SETTER(set_groups_max, size_t, 256, 1048576, "groups_max")
-
+/* The table's columns: where a value goes, and what a generic setter needs. */
 #define F(m)	offsetof(struct config, m), sizeof(((struct config *)0)->m)
+#define ONE(m)		F(m), .repeat = false
+#define RANGE(a, b)	.lo = (a), .hi = (b)
+#define WORDS(...)	.words = (const char *const[]){ __VA_ARGS__, NULL }
+#define TEXT(test, msg)	.ok = (test), .what = (msg)
+#define CHARS(set, msg)	.chars = (set), .what = (msg)
+#define TARGET_MSG	"'%s' is not a clean path starting with /"
+#define USER_MSG	"'%s' is not a user or group name"
+
 static const struct key keys[] = {
-	{ "node", "fqdn", set_host, F(fqdn), false },
-	{ "node", "virtual_hosts", set_vhosts, F(vhosts), true },
-	{ "node", "scheme", set_scheme, F(scheme), false },
-	{ "node", "port", set_port, F(port), false },
-	{ "node", "mode", set_mode, F(mode), false },
-	{ "node", "unknown_host", set_unknown, F(unknown_host), false },
-	{ "redirect", "target", set_target, F(target), false },
-	{ "redirect", "keep_path", set_bool, F(keep_target), false },
-	{ "kerberos", "keytab", set_path, F(keytab), false },
-	{ "kerberos", "service", set_service, F(service), false },
-	{ "kerberos", "require_delegation", set_bool, F(require_delegation),
-	    false },
-	{ "kerberos", "max_token", set_max_token, F(max_token), false },
-	{ "kerberos", "allow_realms", set_realms, F(realms), true },
-	{ "kerberos", "local_name", set_bool, F(local_name), false },
-	{ "kerberos", "delegation", set_delegation, F(delegation), false },
-	{ "kerberos", "account", set_account, F(account), false },
-	{ "kerberos", "delegate_to", set_targets, F(targets), true },
-	{ "kerberos", "constrained_cache", set_constrained_cache,
-	    F(constrained_cache), false },
-	{ "basic", "enable", set_bool, F(basic), false },
-	{ "basic", "allow_plain_http", set_bool, F(basic_plain_http), false },
-	{ "kerberos", "tls_certificate", set_optional_path, F(tls_certificate),
-	    false },
-	{ "kerberos", "channel_binding", set_channel_binding,
-	    F(channel_binding), false },
-	{ "session", "cache_dir", set_path, F(cache_dir), false },
-	{ "session", "secret_file", set_path, F(secret_file), false },
+	{ "node", "fqdn", set_host, ONE(fqdn) },
+	{ "node", "virtual_hosts", set_vhosts, F(vhosts), .repeat = true },
+	{ "node", "scheme", set_text, ONE(scheme),
+	    TEXT(is_scheme, "scheme '%s' is not http or https") },
+	{ "node", "port", set_port, ONE(port), RANGE(0, 65535) },
+	{ "node", "mode", set_word, ONE(mode),
+	    WORDS("redirect", "shared-spn") },
+	{ "node", "unknown_host", set_word, ONE(unknown_host),
+	    WORDS("redirect", "reject") },
+	{ "redirect", "target", set_text, ONE(target),
+	    TEXT(http_target_is_clean, TARGET_MSG) },
+	{ "redirect", "keep_path", set_bool, ONE(keep_target) },
+	{ "kerberos", "keytab", set_path, ONE(keytab) },
+	{ "kerberos", "service", set_service, ONE(service),
+	    CHARS(ALNUM "-", "service '%s' is not a service name like HTTP") },
+	{ "kerberos", "require_delegation", set_bool, ONE(require_delegation) },
+	{ "kerberos", "max_token", set_number, ONE(max_token),
+	    RANGE(1024, KREDIR_TOKEN_HARD_MAX) },
+	{ "kerberos", "allow_realms", set_realms, F(realms), .repeat = true },
+	{ "kerberos", "local_name", set_bool, ONE(local_name) },
+	{ "kerberos", "delegation", set_word, ONE(delegation),
+	    WORDS("any", "unconstrained", "constrained") },
+	{ "kerberos", "account", set_text, ONE(account),
+	    TEXT(is_account, "account '%s' is not an account name like NODE1$ "
+	    "or NODE1$@EXAMPLE.COM") },
+	{ "kerberos", "delegate_to", set_targets, F(targets), .repeat = true },
+	{ "kerberos", "constrained_cache", set_word, ONE(constrained_cache),
+	    WORDS("targets", "impersonator") },
+	{ "basic", "enable", set_bool, ONE(basic) },
+	{ "basic", "allow_plain_http", set_bool, ONE(basic_plain_http) },
+	{ "kerberos", "tls_certificate", set_optional_path,
+	    ONE(tls_certificate) },
+	{ "kerberos", "channel_binding", set_word, ONE(channel_binding),
+	    WORDS("off", "allow", "require") },
+	{ "session", "cache_dir", set_path, ONE(cache_dir) },
+	{ "session", "secret_file", set_path, ONE(secret_file) },
 	{ "session", "secret_previous_file", set_optional_path,
-	    F(secret_previous_file), false },
-	{ "session", "cookie", set_cookie_name, F(cookie_name), false },
-	{ "session", "secure", set_secure, F(secure), false },
-	{ "session", "max_lifetime", set_duration, F(max_lifetime), false },
-	{ "session", "cache_group", set_user, F(cache_group), false },
-	{ "success", "action", set_action, F(action), false },
-	{ "success", "app", set_target, F(app), false },
-	{ "farm", "bounce_bookmarks", set_bool, F(bounce), false },
-	{ "farm", "marker_ttl", set_marker_ttl, F(marker_ttl), false },
-	{ "farm", "drain_file", set_optional_path, F(drain_file), false },
-	{ "server", "workers", set_workers, F(workers), false },
-	{ "server", "listen", set_listen, F(listen), false },
-	{ "server", "socket_mode", set_socket_mode, F(socket_mode), false },
-	{ "server", "user", set_user, F(user), false },
-	{ "server", "socket_group", set_user, F(socket_group), false },
-	{ "server", "whoami_path", set_optional_target, F(whoami_path), false },
-	{ "server", "logout_path", set_optional_target, F(logout_path), false },
-	{ "server", "metrics_path", set_optional_target, F(metrics_path),
-	    false },
-	{ "server", "metrics_allow", set_metrics_allow, F(metrics_any), false },
-	{ "server", "health_path", set_optional_target, F(health_path),
-	    false },
-	{ "log", "level", set_level, F(log_level), false },
-	{ "log", "destination", set_destination, F(log_destination), false },
-	{ "access", "allow_users", set_access, F(access.users), true },
-	{ "access", "allow_groups", set_access, F(access.allow), true },
-	{ "access", "deny_groups", set_access, F(access.deny), true },
-	{ "access", "export_groups", set_export_groups,
-	    F(access.export_groups), false },
-	{ "access", "groups_max", set_groups_max, F(access.groups_max),
-	    false },
+	    ONE(secret_previous_file) },
+	{ "session", "cookie", set_text, ONE(cookie_name),
+	    CHARS(ALNUM "-_", "cookie name '%s' must be letters, digits, - and "
+	    "_") },
+	{ "session", "secure", set_word, ONE(secure),
+	    WORDS("auto", "yes", "no") },
+	{ "session", "max_lifetime", set_duration, ONE(max_lifetime) },
+	{ "session", "cache_group", set_text, ONE(cache_group),
+	    TEXT(is_user, USER_MSG) },
+	{ "success", "action", set_word, ONE(action),
+	    WORDS("redirect", "headers") },
+	{ "success", "app", set_text, ONE(app),
+	    TEXT(http_target_is_clean, TARGET_MSG) },
+	{ "farm", "bounce_bookmarks", set_bool, ONE(bounce) },
+	{ "farm", "marker_ttl", set_number, ONE(marker_ttl), RANGE(5, 3600),
+	    .what = "marker_ttl (seconds)" },
+	{ "farm", "drain_file", set_optional_path, ONE(drain_file) },
+	{ "server", "workers", set_number, ONE(workers),
+	    RANGE(1, KREDIR_MAX_WORKERS) },
+	{ "server", "listen", set_text, ONE(listen),
+	    TEXT(is_listen, "listen '%s': want ADDRESS:PORT (numeric) or "
+	    "unix:/path") },
+	{ "server", "socket_mode", set_socket_mode, ONE(socket_mode) },
+	{ "server", "user", set_text, ONE(user), TEXT(is_user, USER_MSG) },
+	{ "server", "socket_group", set_text, ONE(socket_group),
+	    TEXT(is_user, USER_MSG) },
+	{ "server", "whoami_path", set_optional_target, ONE(whoami_path),
+	    TEXT(http_target_is_clean, TARGET_MSG) },
+	{ "server", "logout_path", set_optional_target, ONE(logout_path),
+	    TEXT(http_target_is_clean, TARGET_MSG) },
+	{ "server", "metrics_path", set_optional_target, ONE(metrics_path),
+	    TEXT(http_target_is_clean, TARGET_MSG) },
+	{ "server", "metrics_allow", set_word, ONE(metrics_any),
+	    WORDS("loopback", "any") },
+	{ "server", "health_path", set_optional_target, ONE(health_path),
+	    TEXT(http_target_is_clean, TARGET_MSG) },
+	{ "log", "level", set_word, ONE(log_level),
+	    WORDS("error", "warn", "info", "debug") },
+	{ "log", "destination", set_word, ONE(log_destination),
+	    WORDS("stderr", "syslog") },
+	{ "access", "allow_users", set_access, F(access.users), .repeat = true },
+	{ "access", "allow_groups", set_access, F(access.allow), .repeat = true },
+	{ "access", "deny_groups", set_access, F(access.deny), .repeat = true },
+	{ "access", "export_groups", set_word, ONE(access.export_groups),
+	    WORDS("no", "sids") },
+	{ "access", "groups_max", set_number, ONE(access.groups_max),
+	    RANGE(256, 1048576) },
 };
 #undef F
+#undef ONE
+#undef RANGE
+#undef WORDS
+#undef TEXT
+#undef CHARS
 
 static int
 handle_key(void *user, const char *section, const char *name,
@@ -646,7 +639,8 @@ handle_key(void *user, const char *section, const char *name,
 		return 1;
 	}
 	p->seen |= 1ull << i;
-	(void)keys[i].set(p, value, (char *)p->conf + keys[i].offset);
+	(void)keys[i].set(p, &keys[i], value,
+	    (char *)p->conf + keys[i].offset);
 	return 1;	/* errors are ours to count, not inih's */
 }
 
