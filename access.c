@@ -15,17 +15,6 @@
 #define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kredir.h"
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* A refusal: why (for the page and the log) names the rule. */
 static bool
 refuse(char *why, size_t whylen, const char *fmt, ...)
@@ -122,13 +111,13 @@ check_user_pattern(const char *w, char *err, size_t errlen)
 
 	for (const char *p = w; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '\\')
-			return fail(err, errlen, "allow_users: bad byte in "
+			return errf(err, errlen, "allow_users: bad byte in "
 			    "'%s'", w);
 	if (at == NULL || at == w || at[1] == '\0')
-		return fail(err, errlen, "allow_users: '%s' is not "
+		return errf(err, errlen, "allow_users: '%s' is not "
 		    "name@REALM", w);
 	if (strchr(at, '*') != NULL)
-		return fail(err, errlen, "allow_users: '%s': no wildcard in "
+		return errf(err, errlen, "allow_users: '%s': no wildcard in "
 		    "the realm", w);
 	return 0;
 }
@@ -184,19 +173,19 @@ add_words(const char *v, char (*list)[KREDIR_PRINCIPAL_MAX], size_t *n,
 	while (*(v += strspn(v, " \t,")) != '\0') {
 		len = strcspn(v, " \t,");
 		if (len >= sizeof(w))
-			return fail(err, errlen, "%s: an entry longer than %zu "
+			return errf(err, errlen, "%s: an entry longer than %zu "
 			    "bytes", key, sizeof(w) - 1);
 		memcpy(w, v, len);
 		w[len] = '\0';
 		v += len;
 		if (sids && !access_sid_is_valid(w))
-			return fail(err, errlen, "%s: '%s' is not a SID "
+			return errf(err, errlen, "%s: '%s' is not a SID "
 			    "(S-1-5-21-...; group names are not in the PAC)",
 			    key, w);
 		if (!sids && check_user_pattern(w, err, errlen) == -1)
 			return -1;
 		if (*n == ACCESS_MAX_RULES)
-			return fail(err, errlen, "%s: more than %d entries",
+			return errf(err, errlen, "%s: more than %d entries",
 			    key, ACCESS_MAX_RULES);
 		memcpy(list[(*n)++], w, len + 1);
 	}

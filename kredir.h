@@ -48,6 +48,14 @@
 #define FARM_MARKER		"kredir_r"	/* query parameter */
 #define FARM_MARKER_MAX		64
 
+/* errf.c */
+/*
+ * Formats fmt into err (unless err is NULL or errlen 0) and returns -1:
+ * "return errf(err, errlen, ...);" in a function of 0 or -1.
+ */
+int	 errf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* compat.c */
 #if !defined(__GLIBC__) || !__GLIBC_PREREQ(2, 38)
 size_t	 strlcpy(char *, const char *, size_t);

@@ -13,7 +13,6 @@
  *
  * Copyright (c) 2026 The kredir authors.  See COPYING (ISC licence).
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,17 +59,6 @@ struct kvi {			/* what we read of KERB_VALIDATION_INFO */
 	struct sid	*extra;
 };
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static uint16_t
 le16(const unsigned char *p)
 {
@@ -91,7 +79,7 @@ ndr_align(struct ndr *r, size_t a, const char *what)
 	size_t	 pad = (a - r->off % a) % a;
 
 	if (pad > r->n - r->off)
-		return fail(r->err, r->errlen, "logon info: truncated before "
+		return errf(r->err, r->errlen, "logon info: truncated before "
 		    "%s", what);
 	r->off += pad;
 	return 0;
@@ -104,7 +92,7 @@ ndr_take(struct ndr *r, size_t len, const char *what)
 	const unsigned char	*q;
 
 	if (len > r->n - r->off) {
-		(void)fail(r->err, r->errlen, "logon info: %s runs past the "
+		(void)errf(r->err, r->errlen, "logon info: %s runs past the "
 		    "end (offset %zu, %zu bytes, object %zu)", what, r->off,
 		    len, r->n);
 		return NULL;
@@ -151,22 +139,22 @@ pac_utf16_to_utf8(const unsigned char *s, size_t units, char *out,
 	for (i = 0; i < units; i++) {
 		c = le16(s + 2 * i);
 		if (c >= 0xdc00 && c <= 0xdfff)
-			return fail(err, errlen, "%s: unpaired low surrogate",
+			return errf(err, errlen, "%s: unpaired low surrogate",
 			    what);
 		if (c >= 0xd800 && c <= 0xdbff) {
 			if (i + 1 == units || (lo = le16(s + 2 * i + 2)) <
 			    0xdc00 || lo > 0xdfff)
-				return fail(err, errlen, "%s: unpaired high "
+				return errf(err, errlen, "%s: unpaired high "
 				    "surrogate", what);
 			c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
 			i++;
 		}
 		if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
-			return fail(err, errlen, "%s: control character "
+			return errf(err, errlen, "%s: control character "
 			    "U+%04X", what, (unsigned)c);
 		need = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
 		if (need >= outlen - o)
-			return fail(err, errlen, "%s: longer than %zu bytes",
+			return errf(err, errlen, "%s: longer than %zu bytes",
 			    what, outlen - 1);
 		if (need == 1)
 			out[o++] = (char)c;
@@ -211,9 +199,9 @@ sid_head(const unsigned char *q, struct sid *s, const char *what, char *err,
 	int	 i;
 
 	if (q[0] != 1)
-		return fail(err, errlen, "%s: SID revision %u", what, q[0]);
+		return errf(err, errlen, "%s: SID revision %u", what, q[0]);
 	if (q[1] > SID_MAX_SUBAUTH)
-		return fail(err, errlen, "%s: %u sub-authorities (at most %d)",
+		return errf(err, errlen, "%s: %u sub-authorities (at most %d)",
 		    what, q[1], SID_MAX_SUBAUTH);
 	s->nsub = q[1];
 	s->auth = 0;
@@ -235,7 +223,7 @@ ndr_sid(struct ndr *r, struct sid *s, const char *what)
 	    sid_head(q, s, what, r->err, r->errlen) == -1)
 		return -1;
 	if (conf != s->nsub)
-		return fail(r->err, r->errlen, "%s: conformant count %lu for "
+		return errf(r->err, r->errlen, "%s: conformant count %lu for "
 		    "%u sub-authorities", what, (unsigned long)conf, s->nsub);
 	for (i = 0; i < s->nsub; i++)
 		if (ndr_u32(r, &s->sub[i], what) == -1)
@@ -251,10 +239,10 @@ ndr_ustr_head(struct ndr *r, struct ustr *u)
 	    ndr_u32(r, &u->ptr, "a string") == -1)
 		return -1;
 	if (u->len % 2 != 0 || u->max % 2 != 0 || u->len > u->max)
-		return fail(r->err, r->errlen, "logon info: string lengths "
+		return errf(r->err, r->errlen, "logon info: string lengths "
 		    "%u/%u", u->len, u->max);
 	if (u->ptr == 0 && u->max != 0)
-		return fail(r->err, r->errlen, "logon info: string of %u bytes "
+		return errf(r->err, r->errlen, "logon info: string of %u bytes "
 		    "behind a null pointer", u->max);
 	return 0;
 }
@@ -276,7 +264,7 @@ ndr_ustr_body(struct ndr *r, const struct ustr *u, char *out, size_t outlen)
 	    ndr_u32(r, &count, "a string") == -1)
 		return -1;
 	if (max != u->max / 2u || first != 0 || count != u->len / 2u)
-		return fail(r->err, r->errlen, "logon info: string array "
+		return errf(r->err, r->errlen, "logon info: string array "
 		    "%lu/%lu/%lu does not match its lengths %u/%u",
 		    (unsigned long)max, (unsigned long)first,
 		    (unsigned long)count, u->len, u->max);
@@ -328,17 +316,17 @@ kvi_check_counts(struct ndr *r, const struct kvi *k)
 	if ((k->groups_ptr == 0 && k->ngroups != 0) ||
 	    (k->extra_ptr == 0 && k->nextra != 0) ||
 	    (k->res_ptr == 0 && k->nres != 0))
-		return fail(r->err, r->errlen, "logon info: a group count "
+		return errf(r->err, r->errlen, "logon info: a group count "
 		    "with a null array pointer");
 	if (k->domain_ptr == 0)
-		return fail(r->err, r->errlen, "logon info: no LogonDomainId");
+		return errf(r->err, r->errlen, "logon info: no LogonDomainId");
 	if (k->res_ptr != 0 && k->resdom_ptr == 0)
-		return fail(r->err, r->errlen, "logon info: resource groups "
+		return errf(r->err, r->errlen, "logon info: resource groups "
 		    "without ResourceGroupDomainSid");
 	if (k->ngroups > PAC_MAX_GROUPS || k->nextra > PAC_MAX_GROUPS ||
 	    k->nres > PAC_MAX_GROUPS || k->ngroups + k->nextra + k->nres >
 	    PAC_MAX_GROUPS)
-		return fail(r->err, r->errlen, "logon info: %lu + %lu + %lu "
+		return errf(r->err, r->errlen, "logon info: %lu + %lu + %lu "
 		    "groups (at most %d)", (unsigned long)k->ngroups,
 		    (unsigned long)k->nextra, (unsigned long)k->nres,
 		    PAC_MAX_GROUPS);
@@ -359,7 +347,7 @@ ndr_rids(struct ndr *r, uint32_t ptr, uint32_t count, uint32_t **out,
 	if (ndr_u32(r, &conf, what) == -1)
 		return -1;
 	if (conf != count)
-		return fail(r->err, r->errlen, "logon info: %s holds %lu, its "
+		return errf(r->err, r->errlen, "logon info: %s holds %lu, its "
 		    "count says %lu", what, (unsigned long)conf,
 		    (unsigned long)count);
 	if ((q = ndr_take(r, (size_t)count * 8, what)) == NULL)
@@ -367,7 +355,7 @@ ndr_rids(struct ndr *r, uint32_t ptr, uint32_t count, uint32_t **out,
 	if (count == 0)
 		return 0;
 	if ((*out = calloc(count, sizeof(**out))) == NULL)
-		return fail(r->err, r->errlen, "out of memory");
+		return errf(r->err, r->errlen, "out of memory");
 	for (i = 0; i < count; i++)
 		(*out)[i] = le32(q + 8 * (size_t)i);
 	return 0;
@@ -385,19 +373,19 @@ ndr_extra(struct ndr *r, struct kvi *k)
 	if (ndr_u32(r, &conf, "ExtraSids") == -1)
 		return -1;
 	if (conf != k->nextra)
-		return fail(r->err, r->errlen, "logon info: ExtraSids holds "
+		return errf(r->err, r->errlen, "logon info: ExtraSids holds "
 		    "%lu, SidCount says %lu", (unsigned long)conf,
 		    (unsigned long)k->nextra);
 	if ((q = ndr_take(r, (size_t)conf * 8, "ExtraSids")) == NULL)
 		return -1;
 	for (i = 0; i < conf; i++)
 		if (le32(q + 8 * (size_t)i) == 0)
-			return fail(r->err, r->errlen, "logon info: ExtraSids "
+			return errf(r->err, r->errlen, "logon info: ExtraSids "
 			    "element %lu is a null SID", (unsigned long)i);
 	if (conf == 0)
 		return 0;
 	if ((k->extra = calloc(conf, sizeof(*k->extra))) == NULL)
-		return fail(r->err, r->errlen, "out of memory");
+		return errf(r->err, r->errlen, "out of memory");
 	for (i = 0; i < conf; i++)
 		if (ndr_sid(r, &k->extra[i], "logon info: ExtraSids") == -1)
 			return -1;
@@ -432,7 +420,7 @@ kvi_deferred(struct ndr *r, struct kvi *k, struct pac_info *pi)
 		return -1;
 	if (k->domain.nsub >= SID_MAX_SUBAUTH || (k->have_resdom &&
 	    k->resdom.nsub >= SID_MAX_SUBAUTH))
-		return fail(r->err, r->errlen, "logon info: a domain SID with "
+		return errf(r->err, r->errlen, "logon info: a domain SID with "
 		    "no room for a RID");
 	return 0;
 }
@@ -480,7 +468,7 @@ kvi_result(struct kvi *k, struct pac_info *pi, char *err, size_t errlen)
 	    sizeof(pi->primary_sid));
 	cap = ((size_t)k->ngroups + k->nextra + k->nres + 1) * PAC_SID_BUF + 1;
 	if ((pi->groups = malloc(cap)) == NULL)
-		return fail(err, errlen, "out of memory");
+		return errf(err, errlen, "out of memory");
 	pi->groups[0] = '\0';
 	pi->ngroups = 0;
 	if (!rids_have(k->groups, k->ngroups, k->primary_id))
@@ -505,14 +493,14 @@ pac_headers(const unsigned char *buf, size_t n, struct ndr *r)
 	uint32_t	 objlen;
 
 	if (n < 16)
-		return fail(r->err, r->errlen, "logon info: %zu bytes, shorter "
+		return errf(r->err, r->errlen, "logon info: %zu bytes, shorter "
 		    "than its headers", n);
 	if (buf[0] != 1 || buf[1] != 0x10 || le16(buf + 2) != 8)
-		return fail(r->err, r->errlen, "logon info: not a version 1 "
+		return errf(r->err, r->errlen, "logon info: not a version 1 "
 		    "little-endian type serialisation");
 	objlen = le32(buf + 8);
 	if (objlen > n - 16 || objlen % 8 != 0 || n - 16 - objlen >= 8)
-		return fail(r->err, r->errlen, "logon info: object length %lu "
+		return errf(r->err, r->errlen, "logon info: object length %lu "
 		    "in a %zu-byte buffer", (unsigned long)objlen, n);
 	r->p = buf + 16;
 	r->n = objlen;
@@ -535,14 +523,14 @@ pac_decode_logon_info(const unsigned char *buf, size_t n,
 	    ndr_u32(&r, &top, "the top-level pointer") == -1)
 		goto done;
 	if (top == 0) {
-		(void)fail(err, errlen, "logon info: null top-level pointer");
+		(void)errf(err, errlen, "logon info: null top-level pointer");
 		goto done;
 	}
 	if (kvi_fixed(&r, &k) == -1 || kvi_check_counts(&r, &k) == -1 ||
 	    kvi_deferred(&r, &k, pi) == -1)
 		goto done;
 	if (r.n - r.off >= 8) {
-		(void)fail(err, errlen, "logon info: %zu bytes after the "
+		(void)errf(err, errlen, "logon info: %zu bytes after the "
 		    "object", r.n - r.off);
 		goto done;
 	}
@@ -564,13 +552,13 @@ upn_field(const unsigned char *buf, size_t n, size_t at, size_t head,
 	uint16_t	 len = le16(buf + at), off = le16(buf + at + 2);
 
 	if (len % 2 != 0)
-		return fail(err, errlen, "upn-dns info: %s length %u is odd",
+		return errf(err, errlen, "upn-dns info: %s length %u is odd",
 		    what, len);
 	if (len > 0 && off < head)
-		return fail(err, errlen, "upn-dns info: %s at %u, inside the "
+		return errf(err, errlen, "upn-dns info: %s at %u, inside the "
 		    "header", what, off);
 	if ((size_t)off + len > n)
-		return fail(err, errlen, "upn-dns info: %s (%u bytes at %u) "
+		return errf(err, errlen, "upn-dns info: %s (%u bytes at %u) "
 		    "past the end (%zu)", what, len, off, n);
 	return pac_utf16_to_utf8(buf + off, len / 2u, out, outlen, what, err,
 	    errlen);
@@ -586,12 +574,12 @@ upn_sid(const unsigned char *buf, size_t n, char *out, size_t outlen,
 	uint8_t		 i;
 
 	if (len < 8 || off < 20 || (size_t)off + len > n)
-		return fail(err, errlen, "upn-dns info: SID (%u bytes at %u) "
+		return errf(err, errlen, "upn-dns info: SID (%u bytes at %u) "
 		    "outside the buffer", len, off);
 	if (sid_head(buf + off, &s, "upn-dns info", err, errlen) == -1)
 		return -1;
 	if (len != 8 + 4 * (size_t)s.nsub)
-		return fail(err, errlen, "upn-dns info: SID length %u for %u "
+		return errf(err, errlen, "upn-dns info: SID length %u for %u "
 		    "sub-authorities", len, s.nsub);
 	for (i = 0; i < s.nsub; i++)
 		s.sub[i] = le32(buf + off + 8 + 4 * (size_t)i);
@@ -609,13 +597,13 @@ pac_decode_upn_dns_info(const unsigned char *buf, size_t n,
 
 	pi->upn[0] = pi->dns_domain[0] = pi->upn_sid[0] = '\0';
 	if (n < head)
-		return fail(err, errlen, "upn-dns info: %zu bytes, shorter "
+		return errf(err, errlen, "upn-dns info: %zu bytes, shorter "
 		    "than its header", n);
 	flags = le32(buf + 8);
 	if (flags & UPN_FLAG_S)
 		head = 20;
 	if (n < head)
-		return fail(err, errlen, "upn-dns info: %zu bytes, shorter "
+		return errf(err, errlen, "upn-dns info: %zu bytes, shorter "
 		    "than its extended header", n);
 	if (upn_field(buf, n, 0, head, pi->upn, sizeof(pi->upn), "UPN", err,
 	    errlen) == -1 || upn_field(buf, n, 4, head, pi->dns_domain,
@@ -644,7 +632,7 @@ pac_decode(const unsigned char *logon, size_t logonlen,
 	if (pac_decode_upn_dns_info(upn, upnlen, pi, err, errlen) == -1)
 		goto bad;
 	if (pi->upn_sid[0] != '\0' && strcmp(pi->upn_sid, pi->user_sid) != 0) {
-		(void)fail(err, errlen, "upn-dns info names SID %s, logon "
+		(void)errf(err, errlen, "upn-dns info names SID %s, logon "
 		    "info %s", pi->upn_sid, pi->user_sid);
 		goto bad;
 	}
