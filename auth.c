@@ -730,25 +730,35 @@ check_delegated(OM_uint32 flags, struct auth_outcome *o)
 	return AUTH_OK;
 }
 
+int
+auth_set_expiry(const struct config *c, time_t ticket_end, const char *what,
+    struct auth_outcome *o)
+{
+	time_t now = time(NULL), end = now + (time_t)c->max_lifetime;
+
+	if (ticket_end != 0 && ticket_end < end)
+		end = ticket_end;
+	o->expires = end;
+	if (end > now)
+		return 0;
+	snprintf(o->why, sizeof(o->why), "%s has ended", what);
+	return -1;
+}
+
 /*
  * The session lives as long as what the KDC signed: the service ticket.
  * MIT's time_rec is its end plus the clock-skew allowance, taken off
- * here; max_lifetime caps it.  0, or -1 when nothing is left.
+ * here.  0, or -1 when nothing is left.
  */
 static int
 set_expiry(const struct auth *a, const struct config *c, OM_uint32 time_rec,
     struct auth_outcome *o)
 {
-	time_t now = time(NULL), end = now + (time_t)c->max_lifetime;
+	time_t end = 0;
 
-	if (time_rec != GSS_C_INDEFINITE &&
-	    now + (time_t)time_rec - a->skew < end)
-		end = now + (time_t)time_rec - a->skew;
-	o->expires = end;
-	if (end > now)
-		return 0;
-	snprintf(o->why, sizeof(o->why), "the service ticket has ended");
-	return -1;
+	if (time_rec != GSS_C_INDEFINITE)
+		end = time(NULL) + (time_t)time_rec - a->skew;
+	return auth_set_expiry(c, end, "the service ticket", o);
 }
 
 /*

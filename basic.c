@@ -140,25 +140,6 @@ done:
 	return ret;
 }
 
-/*
- * The session's end: the TGT's, capped by max_lifetime (security rule 1:
- * here the KDC signed the TGT itself, there is no other ticket).
- */
-static int
-set_expiry(const struct config *c, const krb5_creds *cr,
-    struct auth_outcome *o)
-{
-	time_t now = time(NULL), end = (time_t)(uint32_t)cr->times.endtime;
-
-	if (end > now + (time_t)c->max_lifetime)
-		end = now + (time_t)c->max_lifetime;
-	o->expires = end;
-	if (end > now)
-		return 0;
-	snprintf(o->why, sizeof(o->why), "the KDC's TGT has ended");
-	return -1;
-}
-
 /* The verified TGT as a GSS credential, in a MEMORY: cache b owns. */
 static int
 to_cred(struct basic *b, const struct config *c, krb5_creds *cr,
@@ -166,7 +147,9 @@ to_cred(struct basic *b, const struct config *c, krb5_creds *cr,
 {
 	OM_uint32 maj, min;
 
-	if (set_expiry(c, cr, o) == -1)
+	/* here the KDC signed the TGT itself: there is no other ticket */
+	if (auth_set_expiry(c, (time_t)(uint32_t)cr->times.endtime,
+	    "the KDC's TGT", o) == -1)
 		return -1;
 	if (krb5_cc_new_unique(b->kc, "MEMORY", NULL, &b->mcc) != 0) {
 		b->mcc = NULL;

@@ -64,6 +64,13 @@ void	 auth_status_text(char *buf, size_t len, OM_uint32 maj,
  * out, or leaves out "" and returns false.
  */
 bool	 auth_take_name(const gss_buffer_desc *buf, char *out, size_t outlen);
+/*
+ * The session's end (security rule 1) in o->expires: the end of the ticket
+ * the KDC signed (ticket_end, 0 for none known), at most max_lifetime from
+ * now.  0, or -1 and o->why ("<what> has ended") when nothing is left.
+ */
+int	 auth_set_expiry(const struct config *, time_t ticket_end,
+	    const char *what, struct auth_outcome *o);
 
 /* authpac.c: the verified PAC of a complete context */
 /*

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../kredir.h"
+#include "../../kgss.h"
 #include "unit.h"
 
 #define SPNEGO	0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02
@@ -241,10 +241,33 @@ test_realm_allowed(void)
 	    !spn_realm_is_allowed(&c, "KREDIR.TES", 10), "lengths count");
 }
 
+/* Security rule 1: the ticket's end, at most max_lifetime; ended: -1. */
+static void
+test_set_expiry(void)
+{
+	struct config c;
+	struct auth_outcome o;
+	time_t now = time(NULL);
+
+	config_defaults(&c);
+	c.max_lifetime = 600;
+	memset(&o, 0, sizeof(o));
+	CU_ASSERT_EQUAL(auth_set_expiry(&c, 0, "x", &o), 0);
+	CHECK(o.expires >= now + 600 && o.expires <= now + 601,
+	    "no ticket end: max_lifetime (%lld)", (long long)(o.expires - now));
+	CU_ASSERT_EQUAL(auth_set_expiry(&c, now + 100, "x", &o), 0);
+	CU_ASSERT_EQUAL(o.expires, now + 100);
+	CU_ASSERT_EQUAL(auth_set_expiry(&c, now + 68L * 86400, "x", &o), 0);
+	CHECK(o.expires <= now + 601, "a far end is capped");
+	CU_ASSERT_EQUAL(auth_set_expiry(&c, now - 1, "the KDC's TGT", &o), -1);
+	CU_ASSERT_STRING_EQUAL(o.why, "the KDC's TGT has ended");
+}
+
 void
 suite_auth(void)
 {
 	UNIT_SUITE("auth", UNIT_TEST(test_ntlm_detection),
 	    UNIT_TEST(test_realm_allowed),
-	    UNIT_TEST(test_ticket_server));
+	    UNIT_TEST(test_ticket_server),
+	    UNIT_TEST(test_set_expiry));
 }
