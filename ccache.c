@@ -312,6 +312,54 @@ ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
 	return ccache_commit(tmp, path, expires, group, err, errlen);
 }
 
+/* A ticket for krbtgt/REALM. */
+static bool
+is_tgt(const krb5_creds *cr)
+{
+	const krb5_principal_data *s = cr->server;
+
+	return s->length == 2 && s->data[0].length == 6 &&
+	    memcmp(s->data[0].data, "krbtgt", 6) == 0;
+}
+
+int
+ccache_find_tgt(const char *path, bool own_only, struct ccache_tgt *t)
+{
+	char name[KREDIR_PATHBUF + 80];
+	krb5_principal me = NULL;
+	krb5_ccache cc = NULL;
+	krb5_cc_cursor cur;
+	krb5_context kc;
+	krb5_creds cr;
+	int rc = -1;
+
+	if (krb5_init_context(&kc) != 0)
+		return -1;
+	snprintf(name, sizeof(name), "FILE:%s", path);
+	if (krb5_cc_resolve(kc, name, &cc) != 0 ||
+	    (own_only && krb5_cc_get_principal(kc, cc, &me) != 0) ||
+	    krb5_cc_start_seq_get(kc, cc, &cur) != 0)
+		goto done;
+	rc = 0;
+	while (rc == 0 && krb5_cc_next_cred(kc, cc, &cur, &cr) == 0) {
+		if (is_tgt(&cr) && (!own_only ||
+		    krb5_principal_compare(kc, cr.client, me))) {
+			t->flags = cr.ticket_flags;
+			t->start = (time_t)(uint32_t)cr.times.starttime;
+			t->end = (time_t)(uint32_t)cr.times.endtime;
+			rc = 1;
+		}
+		krb5_free_cred_contents(kc, &cr);
+	}
+	krb5_cc_end_seq_get(kc, cc, &cur);
+done:
+	krb5_free_principal(kc, me);
+	if (cc != NULL)
+		krb5_cc_close(kc, cc);
+	krb5_free_context(kc);
+	return rc;
+}
+
 /* The end kredir recorded in an open cache, or 0. */
 static time_t
 recorded_end(krb5_context kc, krb5_ccache cc)

@@ -567,6 +567,17 @@ bool	 ident_sweep_orphan(int dfd, const char *name);
 void	 ident_remove_at(int dfd, const char *cache_name);
 
 /* ccache.c: delegated credential caches on disk (ccache_store: kgss.h) */
+/* A TGT found in a cache: its ticket flags (TKT_FLG_*) and times. */
+struct ccache_tgt {
+	int32_t		 flags;
+	time_t		 start, end;
+};
+/*
+ * The first TGT (krbtgt/REALM) in the FILE: cache at path; with own_only,
+ * the first whose client is the cache's principal.  1 and *t; 0 when
+ * there is none; -1 when the cache cannot be read.
+ */
+int	 ccache_find_tgt(const char *path, bool own_only, struct ccache_tgt *t);
 /*
  * 0 if dir is a directory owned by us with mode 0700, or with group
  * (not (gid_t)-1) mode 0750 and that group; else -1 and err.

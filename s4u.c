@@ -529,38 +529,16 @@ s4u_store(const struct config *c, gss_cred_id_t cred, enum s4u_plan plan,
 enum deleg_kind
 s4u_cache_kind(const char *path)
 {
-	char name[KREDIR_PATHBUF + 80];
-	enum deleg_kind kind = S4U_KIND_NONE;
-	krb5_principal me = NULL;
-	krb5_ccache cc = NULL;
-	krb5_cc_cursor cur;
-	krb5_context kc;
-	krb5_creds cr;
+	struct ccache_tgt t;
 
-	if (krb5_init_context(&kc) != 0)
+	switch (ccache_find_tgt(path, true, &t)) {
+	case 1:
+		return S4U_KIND_UNCONSTRAINED;	/* the user's own TGT */
+	case 0:
+		return S4U_KIND_CONSTRAINED;
+	default:
 		return S4U_KIND_NONE;
-	snprintf(name, sizeof(name), "FILE:%s", path);
-	if (krb5_cc_resolve(kc, name, &cc) != 0 ||
-	    krb5_cc_get_principal(kc, cc, &me) != 0 ||
-	    krb5_cc_start_seq_get(kc, cc, &cur) != 0)
-		goto done;
-	kind = S4U_KIND_CONSTRAINED;	/* unless the user's own TGT is there */
-	while (krb5_cc_next_cred(kc, cc, &cur, &cr) == 0) {
-		if (krb5_principal_compare(kc, cr.client, me) &&
-		    krb5_princ_size(kc, cr.server) == 2 &&
-		    krb5_princ_component(kc, cr.server, 0)->length == 6 &&
-		    memcmp(krb5_princ_component(kc, cr.server, 0)->data,
-		    "krbtgt", 6) == 0)
-			kind = S4U_KIND_UNCONSTRAINED;
-		krb5_free_cred_contents(kc, &cr);
 	}
-	krb5_cc_end_seq_get(kc, cc, &cur);
-done:
-	krb5_free_principal(kc, me);
-	if (cc != NULL)
-		krb5_cc_close(kc, cc);
-	krb5_free_context(kc);
-	return kind;
 }
 
 /* ------------------------------------------------------------ probe */

@@ -14,38 +14,16 @@
 int
 whoami_read_cache(const char *path, struct whoami *w)
 {
-	char name[KREDIR_PATHBUF + 80];
-	krb5_context kc;
-	krb5_ccache cc = NULL;
-	krb5_cc_cursor cur;
-	krb5_creds cr;
-	int rc = -1;
+	struct ccache_tgt t;
 
-	if (krb5_init_context(&kc) != 0)
+	if (ccache_find_tgt(path, false, &t) != 1)
 		return -1;
-	snprintf(name, sizeof(name), "FILE:%s", path);
-	if (krb5_cc_resolve(kc, name, &cc) != 0 ||
-	    krb5_cc_start_seq_get(kc, cc, &cur) != 0)
-		goto done;
-	while (krb5_cc_next_cred(kc, cc, &cur, &cr) == 0) {
-		const krb5_data *svc = krb5_princ_component(kc, cr.server, 0);
-		if (rc == -1 && krb5_princ_size(kc, cr.server) == 2 &&
-		    svc->length == 6 && memcmp(svc->data, "krbtgt", 6) == 0) {
-			w->tgt = true;
-			w->forwardable = cr.ticket_flags & TKT_FLG_FORWARDABLE;
-			w->forwarded = cr.ticket_flags & TKT_FLG_FORWARDED;
-			w->start = (time_t)(uint32_t)cr.times.starttime;
-			w->end = (time_t)(uint32_t)cr.times.endtime;
-			rc = 0;
-		}
-		krb5_free_cred_contents(kc, &cr);
-	}
-	krb5_cc_end_seq_get(kc, cc, &cur);
-done:
-	if (cc != NULL)
-		krb5_cc_close(kc, cc);
-	krb5_free_context(kc);
-	return rc;
+	w->tgt = true;
+	w->forwardable = t.flags & TKT_FLG_FORWARDABLE;
+	w->forwarded = t.flags & TKT_FLG_FORWARDED;
+	w->start = t.start;
+	w->end = t.end;
+	return 0;
 }
 
 static void

@@ -50,30 +50,45 @@ make_file(const char *name, time_t mtime)
 	close(fd);
 }
 
-/* A real credential cache whose one ticket ends at end (no KDC needed). */
+/*
+ * A real credential cache of principal me holding one ticket of client
+ * for server that ends at end (no KDC needed).
+ */
 static void
-make_cache(const char *name, time_t end)
+make_cache_of(const char *name, const char *me, const char *client,
+    const char *server, time_t end)
 {
 	char res[256];
 	krb5_context kc;
 	krb5_ccache cc;
+	krb5_principal pme;
 	krb5_creds cr;
 
 	snprintf(res, sizeof(res), "FILE:%s/%s", dir, name);
 	memset(&cr, 0, sizeof(cr));
 	if (krb5_init_context(&kc) != 0 || krb5_cc_resolve(kc, res, &cc) != 0 ||
-	    krb5_parse_name(kc, "alice@KREDIR.TEST", &cr.client) != 0 ||
-	    krb5_parse_name(kc, "krbtgt/KREDIR.TEST@KREDIR.TEST",
-	    &cr.server) != 0 ||
-	    krb5_cc_initialize(kc, cc, cr.client) != 0)
+	    krb5_parse_name(kc, me, &pme) != 0 ||
+	    krb5_parse_name(kc, client, &cr.client) != 0 ||
+	    krb5_parse_name(kc, server, &cr.server) != 0 ||
+	    krb5_cc_initialize(kc, cc, pme) != 0)
 		abort();
 	cr.times.authtime = cr.times.starttime = (krb5_timestamp)(end - 3600);
 	cr.times.endtime = (krb5_timestamp)end;
+	cr.ticket_flags = TKT_FLG_FORWARDABLE;
 	if (krb5_cc_store_cred(kc, cc, &cr) != 0)
 		abort();
 	krb5_free_cred_contents(kc, &cr);
+	krb5_free_principal(kc, pme);
 	krb5_cc_close(kc, cc);
 	krb5_free_context(kc);
+}
+
+/* alice's own TGT, ending at end. */
+static void
+make_cache(const char *name, time_t end)
+{
+	make_cache_of(name, "alice@KREDIR.TEST", "alice@KREDIR.TEST",
+	    "krbtgt/KREDIR.TEST@KREDIR.TEST", end);
 }
 
 static bool
@@ -503,6 +518,48 @@ test_seal_refused(void)
 	remove_dir();
 }
 
+/*
+ * ccache_find_tgt, and through it s4u_cache_kind and whoami_read_cache:
+ * the user's own TGT, a service ticket only, another client's TGT.
+ */
+static void
+test_find_tgt(void)
+{
+	char path[256];
+	struct ccache_tgt t;
+	struct whoami w;
+	time_t now = time(NULL);
+
+	make_dir();
+	make_cache("own", now + 100);
+	make_cache_of("svc", "alice@KREDIR.TEST", "alice@KREDIR.TEST",
+	    "HTTP/backend.kredir.test@KREDIR.TEST", now + 100);
+	make_cache_of("other", "alice@KREDIR.TEST", "NODE1$@KREDIR.TEST",
+	    "krbtgt/KREDIR.TEST@KREDIR.TEST", now + 200);
+	snprintf(path, sizeof(path), "%s/own", dir);
+	memset(&t, 0, sizeof(t));
+	CU_ASSERT_EQUAL(ccache_find_tgt(path, true, &t), 1);
+	CU_ASSERT(t.end == now + 100 && t.start == now + 100 - 3600 &&
+	    (t.flags & TKT_FLG_FORWARDABLE) != 0);
+	CU_ASSERT_EQUAL(s4u_cache_kind(path), S4U_KIND_UNCONSTRAINED);
+	memset(&w, 0, sizeof(w));
+	CU_ASSERT_EQUAL(whoami_read_cache(path, &w), 0);
+	CU_ASSERT(w.tgt && w.forwardable && !w.forwarded && w.end == now + 100);
+	snprintf(path, sizeof(path), "%s/svc", dir);
+	CU_ASSERT_EQUAL(ccache_find_tgt(path, false, &t), 0);
+	CU_ASSERT_EQUAL(s4u_cache_kind(path), S4U_KIND_CONSTRAINED);
+	CU_ASSERT_EQUAL(whoami_read_cache(path, &w), -1);
+	snprintf(path, sizeof(path), "%s/other", dir);
+	CU_ASSERT_EQUAL(ccache_find_tgt(path, true, &t), 0);
+	CU_ASSERT_EQUAL(ccache_find_tgt(path, false, &t), 1);
+	CU_ASSERT_EQUAL(t.end, now + 200);
+	CU_ASSERT_EQUAL(s4u_cache_kind(path), S4U_KIND_CONSTRAINED);
+	snprintf(path, sizeof(path), "%s/none", dir);
+	CU_ASSERT_EQUAL(ccache_find_tgt(path, false, &t), -1);
+	CU_ASSERT_EQUAL(s4u_cache_kind(path), S4U_KIND_NONE);
+	remove_dir();
+}
+
 void
 suite_ccache(void)
 {
@@ -516,5 +573,6 @@ suite_ccache(void)
 	    UNIT_TEST(test_seal),
 	    UNIT_TEST(test_store_failed_temps),
 	    UNIT_TEST(test_store_record_fails),
-	    UNIT_TEST(test_seal_refused));
+	    UNIT_TEST(test_seal_refused),
+	    UNIT_TEST(test_find_tgt));
 }
