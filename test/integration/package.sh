@@ -18,6 +18,11 @@
 #             /run/kredir/ccache.
 #   again     a reinstall and an upgrade keep the secret, the edited
 #             kredir.ini and the caches: alice's cookie still works
+#   group     [session] cache_group with the shipped example drop-in and
+#             tmpfiles.d line (examples/systemd/cache-group): the cache
+#             directory 0750 and a cache 0640 of the group kredir-app, a
+#             member of it reads the cache, a stranger does not, the
+#             keytab stays kredir's
 #   purge     dpkg --purge leaves nothing but the administrator's keytab
 #             and the kredir user (Debian keeps system users); a new
 #             install makes a new secret
@@ -48,6 +53,10 @@ KEYTAB=$ETC/http.keytab
 UNITS=/lib/systemd/system
 SOCKET_UNIT=$UNITS/kredir.socket
 SERVICE_UNIT=$UNITS/kredir.service
+DROPIN_DIR=/etc/systemd/system/kredir.service.d
+EXAMPLES=/usr/share/doc/kredir/examples
+APPGROUP=kredir-app
+APPGROUP_MADE=0
 CCDIR=/run/kredir/ccache
 RCDIR=/var/cache/kredir/rcache
 KREDIR_PID=
@@ -87,8 +96,15 @@ stop_kredir() {
 	KREDIR_PID=
 }
 
+# drop_cache_group: the administrator's files of the "group" step.
+drop_cache_group() {
+	rm -rf "$DROPIN_DIR"
+	rm -f /etc/tmpfiles.d/kredir.conf
+}
+
 # purge_all: the package and the test's keytab, if there.
 purge_all() {
+	drop_cache_group
 	is_installed && dpkg --purge kredir >"$KT_DIR/purge-cleanup.log" 2>&1
 	if [ -f "$KEYTAB" ] && test_keytab_only; then
 		rm -f "$KEYTAB"
@@ -103,6 +119,7 @@ pkg_exit() {
 	local rc=$?
 	stop_kredir
 	[ "$PKG_TOUCHED" = 1 ] && [ "${KREDIR_KEEP:-0}" != 1 ] && purge_all
+	[ "$APPGROUP_MADE" = 1 ] && groupdel "$APPGROUP" 2>/dev/null
 	(exit "$rc")
 	kt_cleanup
 }
@@ -123,12 +140,49 @@ as_unit_env() {
 	done < <(unit_value "$SERVICE_UNIT" Environment)
 }
 
-# as_unit_user: setpriv becoming kredir.service's User and Group, with
-# NoNewPrivileges=yes and CapabilityBoundingSet= (empty).
+# unit_all KEY: KEY's values in kredir.service, then in its drop-ins in
+# $DROPIN_DIR (in name order, as systemd reads them).
+unit_all() {
+	local f
+	for f in "$SERVICE_UNIT" "$DROPIN_DIR"/*.conf; do
+		[ -f "$f" ] && unit_value "$f" "$1"
+	done
+}
+
+# unit_eff KEY: KEY as systemd sees it: the last value set.
+unit_eff() {
+	unit_all "$1" | tail -n 1
+}
+
+# unit_groups: the groups systemd gives kredir.service: Group=, the
+# groups that list User= as a member (getgrouplist), SupplementaryGroups=.
+unit_groups() {
+	local user
+	user=$(unit_eff User)
+	{
+		unit_eff Group
+		getent group | awk -F: -v u="$user" '{ n = split($4, m, ",")
+		    for (i = 1; i <= n; i++) if (m[i] == u) print $1 }'
+		unit_all SupplementaryGroups | tr ' ' '\n'
+	} | sed '/^$/d' | sort -u | paste -s -d,
+}
+
+# as_unit_user: setpriv becoming kredir.service's User, Group and
+# groups, with NoNewPrivileges=yes and CapabilityBoundingSet= (empty).
 as_unit_user() {
-	printf '%s\n' setpriv --reuid="$(unit_value "$SERVICE_UNIT" User)" \
-	    --regid="$(unit_value "$SERVICE_UNIT" Group)" --init-groups \
+	printf '%s\n' setpriv --reuid="$(unit_eff User)" \
+	    --regid="$(unit_eff Group)" --groups="$(unit_groups)" \
 	    --no-new-privs --bounding-set=-all --inh-caps=-all --
+}
+
+# runtime_dir: what systemd does with RuntimeDirectory= at each start:
+# makes it (RuntimeDirectoryMode=) if missing, and gives the tree to
+# User:Group; an existing directory keeps its mode.
+runtime_dir() {
+	local d
+	d=/run/$(unit_eff RuntimeDirectory)
+	[ -d "$d" ] || install -d -m "$(unit_eff RuntimeDirectoryMode)" "$d"
+	chown -R "$(unit_eff User):$(unit_eff Group)" "$d"
 }
 
 # run_exec_start_pre: kredir.service's ExecStartPre, as the unit's user.
@@ -142,8 +196,8 @@ run_exec_start_pre() {
 
 # start_like_units LOG: systemd-socket-activate on the socket unit's
 # ListenStream runs the service's ExecStart (at the first connection) as
-# the service's user with its environment and UMask=0077.  Sets
-# KREDIR_PID and waits for the socket.
+# the service's user and groups with its environment, its runtime
+# directory and UMask=0077.  Sets KREDIR_PID and waits for the socket.
 start_like_units() {
 	local log=$1 listen um kv
 	local -a env=() user exec saved=("${KT_ENV[@]}")
@@ -153,6 +207,7 @@ start_like_units() {
 	done < <(as_unit_env)
 	mapfile -t user < <(as_unit_user)
 	read -r -a exec <<<"$(unit_value "$SERVICE_UNIT" ExecStart)"
+	runtime_dir
 	rm -f "$listen"
 	um=$(umask)
 	umask 077
@@ -438,6 +493,67 @@ kt_expect_status "after the upgrade alice's cookie still works (no Negotiate)" 3
 kt_expect_eq "kredir's log: her session, from the cookie" 1 \
     "$(kt_wait_log "$LOG1" "session principal=$ALICE" 1)"
 stop_kredir
+
+# ------------------------------------------------------------ group
+# [session] cache_group with the shipped drop-in and tmpfiles.d line,
+# installed as the drop-in's comment says.
+CG=$EXAMPLES/cache-group
+kt_expect_eq "the package ships the cache_group drop-in and tmpfiles.d line, 0644" \
+    "644 root:root 644 root:root" \
+    "$(owner_mode "$CG/cache-group.conf") $(owner_mode "$CG/tmpfiles-kredir.conf")"
+! getent group "$APPGROUP" >/dev/null ||
+    kt_die "group $APPGROUP exists already: not a throwaway machine?"
+groupadd --system "$APPGROUP" || kt_die "groupadd $APPGROUP failed"
+APPGROUP_MADE=1
+adduser --quiet kredir "$APPGROUP" || kt_die "adduser kredir $APPGROUP failed"
+install -D -m 0644 "$CG/cache-group.conf" "$DROPIN_DIR/cache-group.conf"
+install -m 0644 "$CG/tmpfiles-kredir.conf" /etc/tmpfiles.d/kredir.conf
+old_caches=$(find "$CCDIR" -maxdepth 1 -type f | wc -l)
+systemd-tmpfiles --create kredir.conf >"$KT_DIR/tmpfiles.log" 2>&1 ||
+    kt_die "systemd-tmpfiles --create kredir.conf: $(cat "$KT_DIR/tmpfiles.log")"
+kt_expect_eq "cache_group: tmpfiles.d's line makes $CCDIR 0750 kredir:$APPGROUP, caches kept" \
+    "750 kredir:$APPGROUP $old_caches" \
+    "$(owner_mode "$CCDIR") $(find "$CCDIR" -maxdepth 1 -type f | wc -l)"
+out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify "$SERVICE_UNIT" 2>&1)
+kt_expect_eq "cache_group: systemd-analyze verify with the drop-in: silent" \
+    "0 " "$? $out"
+sed -i "s/^cache_group =.*/cache_group = $APPGROUP/" "$INI"
+grep -q -x "cache_group = $APPGROUP" "$INI" || kt_die "editing $INI failed"
+kt_expect_eq "cache_group: ExecStartPre (kredir -n) accepts it" \
+    "configuration OK" "$(run_exec_start_pre)"
+out=$(env -i PATH="$KT_PATH" KRB5_CONFIG="$KT_KRB5_CONF" \
+    KRB5RCACHEDIR="$RCDIR" /usr/sbin/kredir check -c "$INI" 2>&1)
+kt_expect_eq "cache_group: kredir check: exit 0, no FAIL" "0 0" \
+    "$? $(grep -c '^FAIL' <<<"$out")"
+LOG2=$KT_DIR/kredir-group.log
+start_like_units "$LOG2"
+touch "$KT_DIR/stamp-group"
+kt_get "$URL_NODE/" "${NEG[@]}"
+kt_expect_status "cache_group: alice logs in (303)" 303
+kt_wait_log "$LOG2" "authenticated .*$ALICE" 1 >/dev/null
+kt_expect_eq "cache_group: kredir ran as kredir, group $APPGROUP, with the group kredir too" \
+    "kredir $APPGROUP yes" \
+    "$(ps -o user=,group= -p "$KREDIR_PID" | awk '{ print $1, $2 }') $(awk -v g="$(getent group kredir | cut -d: -f3)" '/^Groups:/ {
+      for (i = 2; i <= NF; i++) if ($i == g) f = 1 } END { print f ? "yes" : "no" }' \
+      "/proc/$KREDIR_PID/status")"
+cc=$(find "$CCDIR" -maxdepth 1 -type f -regex '.*/krb5cc_[0-9a-f]*' \
+    -newer "$KT_DIR/stamp-group" | head -n 1)
+kt_expect_eq "cache_group: $CCDIR 0750 and her cache 0640, both kredir:$APPGROUP" \
+    "750 kredir:$APPGROUP 640 kredir:$APPGROUP" \
+    "$(owner_mode "$CCDIR") $(owner_mode "${cc:-/nonexistent}")"
+kt_expect_match "cache_group: a user of group $APPGROUP reads her TGT from it" \
+    "krbtgt/$KT_REALM@$KT_REALM" \
+    "$(setpriv --reuid=nobody --regid="$APPGROUP" --clear-groups \
+      klist -c "FILE:${cc:-/nonexistent}" 2>&1)"
+kt_expect_eq "cache_group: a user of another group does not; nor does $APPGROUP read the keytab" \
+    "no no" \
+    "$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+      klist -c "FILE:${cc:-/nonexistent}" >/dev/null 2>&1 && echo yes || echo no) $(setpriv --reuid=nobody --regid="$APPGROUP" --clear-groups \
+      cat "$KEYTAB" >/dev/null 2>&1 && echo yes || echo no)"
+stop_kredir
+drop_cache_group
+sed -i 's/^cache_group =.*/cache_group =/' "$INI"
+groupdel "$APPGROUP" && APPGROUP_MADE=0
 
 # ------------------------------------------------------------ purge
 if dpkg --purge kredir >"$KT_DIR/purge.log" 2>&1; then
