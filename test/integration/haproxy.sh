@@ -71,17 +71,18 @@ kt_expect_eq "health: no challenge, no cookie" "" \
 # through, so kredir refuses the path (straight FastCGI, as nginx or
 # mod_authnz_fcgi would send it).
 fcgi() {
-	"$KF_PY" "$FCGI" "${KF_ADDR[2]}" "${KF_FCGI_PORT[2]}" "$@" \
-	    REQUEST_URI=$HEALTH HTTP_HOST="${KF_FQDN[2]}:$KF_PORT" \
-	    REQUEST_METHOD=GET REMOTE_ADDR=127.0.0.1 2>&1 | head -n 1 |
-	    tr -d '\r'
+	"$KF_PY" "$FCGI" --tcp "${KF_ADDR[2]}:${KF_FCGI_PORT[2]}" "$@" \
+	    --param REQUEST_URI="$HEALTH" \
+	    --param HTTP_HOST="${KF_FQDN[2]}:$KF_PORT" \
+	    --param REQUEST_METHOD=GET --param REMOTE_ADDR=127.0.0.1 2>&1 |
+	    head -n 1 | tr -d '\r'
 }
 kt_expect_eq "health: the responder role over FastCGI: 200" "Status: 200 OK" \
-    "$(fcgi responder)"
+    "$(fcgi --role responder)"
 kt_expect_eq "health: auth_request role (KREDIR_ACTION=headers): 403" \
-    "Status: 403 Forbidden" "$(fcgi responder KREDIR_ACTION=headers)"
+    "Status: 403 Forbidden" "$(fcgi --param KREDIR_ACTION=headers)"
 kt_expect_eq "health: FastCGI Authorizer role: 403" "Status: 403 Forbidden" \
-    "$(fcgi authorizer)"
+    "$(fcgi --role authorizer)"
 
 touch "$KT_DIR/node2/drain"
 health 2

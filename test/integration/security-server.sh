@@ -43,7 +43,7 @@ trap security_cleanup EXIT
 FQDN=node1.$KT_DOMAIN
 ALICE_PW=alice-$RANDOM$RANDOM
 PARAMS=$KT_ROOT/examples/nginx/farm-kredir-params.conf
-FCGI=$KT_ROOT/test/clients/fcgi_send.py
+FCGI=$KT_ROOT/test/clients/fcgi_request.py
 NEG=(--negotiate -u : --delegation always)
 
 [ -x "$KT_BIN" ] || kt_die "no kredir binary at $KT_BIN: run make kredir"
