@@ -101,7 +101,7 @@ test_own_socket(void)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	char err[512];
+	char err[512] = "";
 	gid_t other = getegid() == 0 ? 65534 : getegid();
 	int dfd, fd;
 
