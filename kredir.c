@@ -1089,7 +1089,7 @@ handle_negotiate(struct server *s, struct request *rq)
 }
 
 /*
- * A bounded sweep every SWEEP_EVERY seconds, in the request path.  There
+ * A bounded sweep every SWEEP_EVERY seconds, between requests.  There
  * is none before serving: the first pass after a start (a crash's
  * debris, long-dead caches) and a pass that keeps finding expired caches
  * go at one batch a second (SWEEP_CATCHUP) until they are through.
@@ -1277,7 +1277,6 @@ handle_request(struct server *s, struct request *rq)
 		respond_health(s, rq);
 		return;
 	}
-	sweep_tick(s);
 	if (spn_canonicalize_host(rq->host, rq->canon, sizeof(rq->canon))
 	    == -1) {
 		metrics_count(METRIC_BAD_REQUEST);
@@ -1488,13 +1487,17 @@ run_cgi(struct server *s, bool ready)
 	}
 	handle_request(s, &rq);
 	/*
-	 * A CGI process lives for one request: one in 64 sweeps the whole
-	 * directory, once the answer is out (stdout closed: the web server
-	 * has all of it and does not wait for the sweep).
+	 * A CGI process lives for one request: it sweeps once the answer is
+	 * out (stdout closed: the web server has all of it and does not
+	 * wait for the sweep), one in 64 the whole directory.
 	 */
-	if ((getpid() & 63) == 0 && fclose(stdout) == 0)
+	if (fclose(stdout) != 0)
+		return 0;
+	if ((getpid() & 63) == 0)
 		ccache_sweep(s->conf.cache_dir, time(NULL), 0,
 		    s->conf.max_lifetime);
+	else
+		sweep_tick(s);
 	return 0;
 }
 
@@ -1625,6 +1628,7 @@ run_fastcgi(struct server *s)
 		rq.out = fr.out;
 		handle_request(s, &rq);
 		finish_request(&fr);
+		sweep_tick(s);		/* the answer is out: not its latency */
 	}
 	FCGX_Free(&fr, 1);
 	return 0;
