@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gssapi/gssapi.h>
@@ -226,35 +227,127 @@ profile_clockskew(void)
 }
 
 /*
- * The acceptor: the node account's credential (constrained delegation),
- * else the keytab's, bound to service/<fqdn> (any of its names in
- * shared-SPN mode).  0, or -1 and err.
+ * With a HOST/-only keytab (an AD computer account without an HTTP SPN)
+ * MIT names the keytab entry that decrypted the HTTP/<fqdn> ticket.
  */
+static bool
+is_host_alias(const struct auth *a, const struct config *c, const char *p)
+{
+	size_t n = strlen(c->fqdn);
+
+	return a->host_only && strncasecmp(p, "host/", 5) == 0 &&
+	    strncasecmp(p + 5, c->fqdn, n) == 0 && p[5 + n] == '@';
+}
+
+/*
+ * The keys: the keytab's entries for our names, copied once into a
+ * MEMORY: keytab that the acceptor credential holds (MIT frees it with
+ * the credential), so no login reads the file.  Only our names go in
+ * (<service>/<fqdn>, <service>/<virtual name> in shared-SPN mode,
+ * HOST/<fqdn> for a HOST-only keytab): another key of the keytab can no
+ * longer decrypt a ticket.  A login stats the file; when it has changed
+ * (dev, inode, size, mtime, ctime), the keys are loaded again.
+ */
+struct keys_stamp {
+	dev_t		dev;
+	ino_t		ino;
+	off_t		size;
+	struct timespec	mtim;
+	struct timespec	ctim;
+};
+
+static struct keys_stamp keys_seen;	/* the file the keys came from */
+static unsigned keys_gen;		/* names each MEMORY: keytab */
+
 static int
-acquire_acceptor(struct auth *a, const struct config *c, char *err,
+keys_stat(const char *keytab, struct keys_stamp *st, char *err,
     size_t errlen)
 {
-	gss_key_value_element_desc el = { "keytab", c->keytab };
+	struct stat sb;
+
+	memset(st, 0, sizeof(*st));
+	if (stat(keytab, &sb) == -1) {
+		snprintf(err, errlen, "keytab %s: %s", keytab, strerror(errno));
+		return -1;
+	}
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	st->size = sb.st_size;
+	st->mtim = sb.st_mtim;
+	st->ctim = sb.st_ctim;
+	return 0;
+}
+
+static bool
+key_is_ours(krb5_context kc, const struct auth *a, const struct config *c,
+    krb5_const_principal p)
+{
+	char *name = NULL;
+	bool ours;
+
+	if (krb5_princ_size(kc, p) != 2 || krb5_unparse_name(kc, p, &name) != 0)
+		return false;
+	ours = spn_principal_is_ours(c, name) || is_host_alias(a, c, name);
+	krb5_free_unparsed_name(kc, name);
+	return ours;
+}
+
+/* Adds the file's entries for our names to mem: how many, or -1. */
+static int
+keys_copy(krb5_context kc, const struct auth *a, const struct config *c,
+    krb5_keytab mem, char *err, size_t errlen)
+{
+	char name[KREDIR_PATHBUF + 8];
+	krb5_keytab kt = NULL;
+	krb5_kt_cursor cur;
+	krb5_keytab_entry e;
+	krb5_error_code ret;
+	int n = 0;
+
+	snprintf(name, sizeof(name), "FILE:%s", c->keytab);
+	if ((ret = krb5_kt_resolve(kc, name, &kt)) != 0 ||
+	    (ret = krb5_kt_start_seq_get(kc, kt, &cur)) != 0)
+		goto done;
+	while ((ret = krb5_kt_next_entry(kc, kt, &e, &cur)) == 0) {
+		if (key_is_ours(kc, a, c, e.principal) &&
+		    (ret = krb5_kt_add_entry(kc, mem, &e)) == 0)
+			n++;
+		krb5_free_keytab_entry_contents(kc, &e);
+		if (ret != 0)
+			break;
+	}
+	krb5_kt_end_seq_get(kc, kt, &cur);
+	if (ret == KRB5_KT_END)
+		ret = 0;
+done:
+	if (kt != NULL)
+		krb5_kt_close(kc, kt);
+	if (ret != 0)
+		snprintf(err, errlen, "keytab %s cannot be read: %s", c->keytab,
+		    error_message(ret));
+	else if (n == 0)
+		snprintf(err, errlen, "keytab %s holds no key for %s/%s",
+		    c->keytab, c->service, c->fqdn);
+	return ret != 0 || n == 0 ? -1 : n;
+}
+
+/* The keytab's credential, bound to service/<fqdn> unless any_name. */
+static int
+acquire_from(const struct auth *a, const struct config *c, const char *kt,
+    gss_cred_id_t *cred, char *err, size_t errlen)
+{
+	gss_key_value_element_desc el = { "keytab", kt };
 	gss_key_value_set_desc store = { 1, &el };
 	gss_OID_desc mechs[2] = { oid_spnego, oid_krb5 };
 	gss_OID_set_desc mechset = { 2, mechs };
+	gss_OID_set_desc negset = { 1, &oid_krb5 };
 	gss_name_t name = GSS_C_NO_NAME;
 	OM_uint32 maj, min;
 
-	if (c->account[0] != '\0') {
-		/*
-		 * Bound to the account's key: MIT names the account as the
-		 * target, whichever of its SPNs the ticket was for, so only
-		 * ticket_is_ours (the token's own sname) keeps host/, cifs/
-		 * and the rest of the account's SPNs out.
-		 */
-		a->any_name = false;
-		return s4u_acquire(c, &a->acceptor, err, errlen);
-	}
 	if (!a->any_name && import_acceptor_name(c, &name, err, errlen) == -1)
 		return -1;
 	maj = gss_acquire_cred_from(&min, name, GSS_C_INDEFINITE, &mechset,
-	    GSS_C_ACCEPT, &store, &a->acceptor, NULL, NULL);
+	    GSS_C_ACCEPT, &store, cred, NULL, NULL);
 	gss_release_name(&min, &name);
 	if (GSS_ERROR(maj)) {
 		snprintf(err, errlen, "acceptor %s/%s from %s: ", c->service,
@@ -263,20 +356,130 @@ acquire_acceptor(struct auth *a, const struct config *c, char *err,
 		    min, &oid_krb5);
 		return -1;
 	}
+	/* SPNEGO may negotiate Kerberos only: never NTLM, never IAKERB. */
+	maj = gss_set_neg_mechs(&min, *cred, &negset);
+	if (GSS_ERROR(maj)) {
+		snprintf(err, errlen, "gss_set_neg_mechs: ");
+		format_status(err + strlen(err), errlen - strlen(err), maj,
+		    min, GSS_C_NO_OID);
+		gss_release_cred(&min, cred);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A credential over a fresh in-memory copy of the keys; *st says which
+ * file they came from, *n how many.  0, or -1 and err.
+ */
+static int
+acquire_keys(const struct auth *a, const struct config *c,
+    gss_cred_id_t *cred, struct keys_stamp *st, int *n, char *err,
+    size_t errlen)
+{
+	char mem[64];
+	krb5_context kc = auth_krb5();
+	krb5_keytab kt = NULL;
+	int rc = -1;
+
+	if (kc == NULL) {
+		snprintf(err, errlen, "krb5_init_context failed");
+		return -1;
+	}
+	if (keys_stat(c->keytab, st, err, errlen) == -1)
+		return -1;
+	snprintf(mem, sizeof(mem), "MEMORY:kredir-%ld-%u", (long)getpid(),
+	    ++keys_gen);
+	if (krb5_kt_resolve(kc, mem, &kt) != 0) {
+		snprintf(err, errlen, "%s: cannot be made", mem);
+		return -1;
+	}
+	if ((*n = keys_copy(kc, a, c, kt, err, errlen)) == -1 ||
+	    acquire_from(a, c, mem, cred, err, errlen) == -1)
+		goto done;
+	rc = 0;
+done:
+	krb5_kt_close(kc, kt);	/* the credential holds its own handle */
+	return rc;
+}
+
+/*
+ * A login's keys are the keytab's as it is now: one stat per login, and
+ * a changed file is loaded again (rotation needs no restart).  A keytab
+ * gone or unreadable fails the login as a local error (500), as the
+ * health page marks the node down; the keys in use stay until a load
+ * succeeds.  The node account's credential (constrained delegation)
+ * reads the file itself.  0, or -1 and why.
+ */
+static int
+keys_refresh(struct auth *a, const struct config *c, char *why,
+    size_t whylen)
+{
+	struct keys_stamp now;
+	gss_cred_id_t fresh = GSS_C_NO_CREDENTIAL;
+	OM_uint32 min;
+	int n;
+
+	if (c->account[0] != '\0')
+		return 0;
+	if (keys_stat(c->keytab, &now, why, whylen) == -1)
+		return -1;
+	if (memcmp(&now, &keys_seen, sizeof(now)) == 0)
+		return 0;
+	if (acquire_keys(a, c, &fresh, &now, &n, why, whylen) == -1)
+		return -1;
+	gss_release_cred(&min, &a->acceptor);
+	a->acceptor = fresh;
+	keys_seen = now;
+	log_msg(KLOG_INFO, "reload keytab=%s keys=%d", c->keytab, n);
+	return 0;
+}
+
+/*
+ * The acceptor: the node account's credential (constrained delegation),
+ * else the keys of service/<fqdn> (of its names in shared-SPN mode) in
+ * memory.  0, or -1 and err.
+ */
+static int
+acquire_acceptor(struct auth *a, const struct config *c, char *err,
+    size_t errlen)
+{
+	gss_OID_set_desc negset = { 1, &oid_krb5 };
+	OM_uint32 maj, min;
+	int n;
+
+	if (c->account[0] == '\0')
+		return acquire_keys(a, c, &a->acceptor, &keys_seen, &n, err,
+		    errlen);
+	/*
+	 * Bound to the account's key: MIT names the account as the target,
+	 * whichever of its SPNs the ticket was for, so only ticket_is_ours
+	 * (the token's own sname) keeps host/, cifs/ and the rest of the
+	 * account's SPNs out.
+	 */
+	a->any_name = false;
+	if (s4u_acquire(c, &a->acceptor, err, errlen) == -1)
+		return -1;
+	maj = gss_set_neg_mechs(&min, a->acceptor, &negset);
+	if (GSS_ERROR(maj)) {
+		snprintf(err, errlen, "gss_set_neg_mechs: ");
+		format_status(err + strlen(err), errlen - strlen(err), maj,
+		    min, GSS_C_NO_OID);
+		return -1;
+	}
 	return 0;
 }
 
 int
 auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 {
-	gss_OID_set_desc negset = { 1, &oid_krb5 };
-	OM_uint32 maj, min;
-	int rc = -1;
+	OM_uint32 min;
 
 	a->acceptor = GSS_C_NO_CREDENTIAL;
 	a->any_name = c->mode == CONF_MODE_SHARED_SPN;
 	a->host_only = false;
 	a->skew = profile_clockskew();
+	memset(&keys_seen, 0, sizeof(keys_seen));
 	if (spn_service_is_host(c->service)) {
 		snprintf(err, errlen, "service HOST refused: register HTTP/%s",
 		    c->fqdn);
@@ -288,21 +491,11 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (check_keys(a, c, err, errlen) == -1 ||
-	    acquire_acceptor(a, c, err, errlen) == -1)
-		goto done;
-	/* SPNEGO may negotiate Kerberos only: never NTLM, never IAKERB. */
-	maj = gss_set_neg_mechs(&min, a->acceptor, &negset);
-	if (GSS_ERROR(maj)) {
-		snprintf(err, errlen, "gss_set_neg_mechs: ");
-		format_status(err + strlen(err), errlen - strlen(err), maj,
-		    min, GSS_C_NO_OID);
-		goto done;
-	}
-	rc = 0;
-done:
-	if (rc == -1)
+	    acquire_acceptor(a, c, err, errlen) == -1) {
 		gss_release_cred(&min, &a->acceptor);
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -439,19 +632,6 @@ is_local_failure(OM_uint32 maj, const char *why)
 }
 
 /* The ticket's server principal must be ours (shared-SPN accepts any). */
-/*
- * With a HOST/-only keytab (an AD computer account without an HTTP SPN)
- * MIT names the keytab entry that decrypted the HTTP/<fqdn> ticket.
- */
-static bool
-is_host_alias(const struct auth *a, const struct config *c, const char *p)
-{
-	size_t n = strlen(c->fqdn);
-
-	return a->host_only && strncasecmp(p, "host/", 5) == 0 &&
-	    strncasecmp(p + 5, c->fqdn, n) == 0 && p[5 + n] == '@';
-}
-
 static bool
 target_is_ours(const struct auth *a, const struct config *c,
     gss_ctx_id_t ctx, char *why, size_t whylen)
@@ -793,69 +973,96 @@ channel_bindings(const struct tlsbind *cb,
 	return b;
 }
 
+/* What gss_accept_sec_context gave, for the checks that follow it. */
+struct accepted {
+	gss_ctx_id_t	 ctx;
+	gss_name_t	 src;
+	gss_OID		 mech;
+	OM_uint32	 maj;
+	OM_uint32	 flags;
+	OM_uint32	 time_rec;
+};
+
+/* A refused token: whose fault (ours: 500), and why, for the log. */
+static enum auth_result
+accept_failed(const struct config *c, const struct accepted *ac,
+    OM_uint32 min, struct auth_outcome *o)
+{
+	enum auth_result r;
+	size_t used;
+
+	format_status(o->why, sizeof(o->why), ac->maj, min, ac->mech);
+	/* mechglue maps minor codes: compare the text instead */
+	o->replay = strstr(o->why, error_message(KRB5KRB_AP_ERR_REPEAT)) !=
+	    NULL;
+	r = is_local_failure(ac->maj, o->why) ? AUTH_ERROR : AUTH_DENIED;
+	if (GSS_ROUTINE_ERROR(ac->maj) == GSS_S_BAD_BINDINGS)
+		snprintf(o->why, sizeof(o->why), "channel binding mismatch: "
+		    "the client bound its token to another TLS certificate");
+	if (access(c->keytab, R_OK) == -1) {	/* say so plainly */
+		used = strlen(o->why);
+		snprintf(o->why + used, sizeof(o->why) - used, "; keytab %s: %s",
+		    c->keytab, strerror(errno));
+		r = AUTH_ERROR;
+	}
+	return r;
+}
+
+/* An accepted token: the ticket, the client's names, the delegation. */
+static enum auth_result
+accept_complete(const struct auth *a, const struct config *c,
+    const struct accepted *ac, const unsigned char *tok, size_t n,
+    struct auth_outcome *o)
+{
+	enum auth_result r;
+
+	ticket_flags(ac->ctx, o);
+	/* MIT 1.19+: set only when the client sent the same binding */
+	o->channel_bound = (ac->flags & GSS_C_CHANNEL_BOUND_FLAG) != 0;
+	if (ac->maj & GSS_S_CONTINUE_NEEDED)
+		return AUTH_CONTINUE;
+	if (ac->mech != GSS_C_NO_OID &&
+	    ac->mech->length == oid_ntlmssp.length &&
+	    memcmp(ac->mech->elements, oid_ntlmssp.elements,
+	    ac->mech->length) == 0)
+		return AUTH_NTLM;
+	if (!ticket_is_valid(a, c, ac->ctx, tok, n, ac->time_rec, o))
+		return AUTH_DENIED;
+	if ((r = name_client(c, ac->src, ac->mech, o)) != AUTH_OK ||
+	    (r = authpac_read(ac->src, o)) != AUTH_OK)
+		return r;
+	return check_delegated(ac->flags, o);
+}
+
 enum auth_result
 auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
     size_t n, const struct tlsbind *cb, struct auth_outcome *o)
 {
 	struct gss_channel_bindings_struct bind;
 	gss_buffer_desc in = { n, (void *)(uintptr_t)tok };
-	gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
-	gss_name_t src = GSS_C_NO_NAME;
-	gss_OID mech = GSS_C_NO_OID;
-	OM_uint32 maj, min, flags = 0, time_rec = 0;
+	struct accepted ac = { GSS_C_NO_CONTEXT, GSS_C_NO_NAME, GSS_C_NO_OID,
+	    0, 0, 0 };
+	OM_uint32 min;
 	enum auth_result r;
 
 	memset(o, 0, sizeof(*o));
 	o->delegated = GSS_C_NO_CREDENTIAL;
 	if (auth_token_is_ntlm(tok, n))
 		return AUTH_NTLM;
-	maj = gss_accept_sec_context(&min, &ctx, a->acceptor, &in,
-	    channel_bindings(cb, &bind), &src, &mech, &o->out, &flags,
-	    &time_rec, &o->delegated);
+	if (keys_refresh(a, c, o->why, sizeof(o->why)) == -1)
+		return AUTH_ERROR;
+	ac.maj = gss_accept_sec_context(&min, &ac.ctx, a->acceptor, &in,
+	    channel_bindings(cb, &bind), &ac.src, &ac.mech, &o->out,
+	    &ac.flags, &ac.time_rec, &o->delegated);
 	o->spnego = is_spnego(tok, n);
-	if (GSS_ERROR(maj)) {
-		format_status(o->why, sizeof(o->why), maj, min, mech);
-		/* mechglue maps minor codes: compare the text instead */
-		o->replay = strstr(o->why,
-		    error_message(KRB5KRB_AP_ERR_REPEAT)) != NULL;
-		r = is_local_failure(maj, o->why) ? AUTH_ERROR : AUTH_DENIED;
-		if (GSS_ROUTINE_ERROR(maj) == GSS_S_BAD_BINDINGS)
-			snprintf(o->why, sizeof(o->why), "channel binding "
-			    "mismatch: the client bound its token to another "
-			    "TLS certificate");
-		if (access(c->keytab, R_OK) == -1) {	/* say so plainly */
-			size_t used = strlen(o->why);
-			snprintf(o->why + used, sizeof(o->why) - used,
-			    "; keytab %s: %s", c->keytab, strerror(errno));
-			r = AUTH_ERROR;
-		}
-		goto done;
-	}
-	ticket_flags(ctx, o);
-	/* MIT 1.19+: set only when the client sent the same binding */
-	o->channel_bound = (flags & GSS_C_CHANNEL_BOUND_FLAG) != 0;
-	if (maj & GSS_S_CONTINUE_NEEDED) {
-		r = AUTH_CONTINUE;
-		goto done;
-	}
-	if (mech != GSS_C_NO_OID && mech->length == oid_ntlmssp.length &&
-	    memcmp(mech->elements, oid_ntlmssp.elements, mech->length) == 0) {
-		r = AUTH_NTLM;
-		goto done;
-	}
-	if (!ticket_is_valid(a, c, ctx, tok, n, time_rec, o)) {
-		r = AUTH_DENIED;
-		goto done;
-	}
-	if ((r = name_client(c, src, mech, o)) != AUTH_OK ||
-	    (r = authpac_read(src, o)) != AUTH_OK)
-		goto done;
-	r = check_delegated(flags, o);
-done:
+	if (GSS_ERROR(ac.maj))
+		r = accept_failed(c, &ac, min, o);
+	else
+		r = accept_complete(a, c, &ac, tok, n, o);
 	if (r != AUTH_OK)
 		gss_release_cred(&min, &o->delegated);
-	gss_release_name(&min, &src);
-	gss_delete_sec_context(&min, &ctx, GSS_C_NO_BUFFER);
+	gss_release_name(&min, &ac.src);
+	gss_delete_sec_context(&min, &ac.ctx, GSS_C_NO_BUFFER);
 	return r;
 }
 
