@@ -643,7 +643,9 @@ try_session(struct server *s, struct request *rq, struct session *sess)
 	memset(&l, 0, sizeof(l));
 	l.user = sess->principal;
 	l.cache = path;
-	l.kind = s4u_kind_name(s4u_cache_kind(path));
+	/* without the node account kredir stores only forwarded TGTs */
+	l.kind = s4u_kind_name(s->conf.account[0] == '\0' ?
+	    S4U_KIND_UNCONSTRAINED : s4u_cache_kind(path));
 	l.expires = sess->expires;
 	l.mechanism = "session cookie (from an earlier Kerberos login)";
 	if (id.has_pac) {

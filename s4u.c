@@ -257,7 +257,8 @@ s4u_cred_is_proxy(gss_cred_id_t cred)
 	OM_uint32 maj, min;
 	bool proxy;
 
-	if (cred == GSS_C_NO_CREDENTIAL)
+	/* Only the node account's credential (s4u_acquire) makes them. */
+	if (cred == GSS_C_NO_CREDENTIAL || node.kc == NULL)
 		return false;
 	maj = gss_inquire_cred_by_oid(&min, cred,
 	    GSS_KRB5_GET_CRED_IMPERSONATOR, &set);
