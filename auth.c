@@ -172,7 +172,9 @@ keytab_keys(const char *keytab, const char *service, const char *host,
 /*
  * The keys must be there at start, not found missing at the first login.
  * A keytab with only HOST/<fqdn> (an AD computer account without an HTTP
- * SPN) works when the acceptor takes any key, so it is a loud warning.
+ * SPN) works when the acceptor takes any key.  The warnings about it, and
+ * about a shared-SPN virtual name without its key, are preflight.c's
+ * (server_start logs them once); this only sets how to accept.
  */
 static int
 check_keys(struct auth *a, const struct config *c, char *err, size_t errlen)
@@ -183,25 +185,9 @@ check_keys(struct auth *a, const struct config *c, char *err, size_t errlen)
 	    errlen)) == -1)
 		return -1;
 	if ((found & KEY_OURS) == 0) {
-		log_msg(KLOG_WARN,
-		    "warning phase=start reason=\"keytab %s holds "
-		    "only HOST/%s: register and extract %s/%s (Microsoft's "
-		    "advice for farms); accepting %s/%s tickets with the HOST "
-		    "key meanwhile\"", c->keytab, c->fqdn, c->service, c->fqdn,
-		    c->service, c->fqdn);
 		a->any_name = true;
 		a->host_only = true;
 	}
-	/* Shared-SPN: a missing virtual name's key is loud, not fatal. */
-	for (size_t i = 0; c->mode == CONF_MODE_SHARED_SPN &&
-	    i < c->nvhosts; i++)
-		if ((found = keytab_keys(c->keytab, c->service, c->vhosts[i],
-		    err, errlen)) == -1 || (found & KEY_OURS) == 0)
-			log_msg(KLOG_WARN,
-			    "warning phase=start reason=\"keytab "
-			    "%s holds no key for %s/%s: Negotiate on %s will "
-			    "fail\"", c->keytab, c->service, c->vhosts[i],
-			    c->vhosts[i]);
 	return 0;
 }
 

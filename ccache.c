@@ -33,8 +33,9 @@
 #define CONF_EXPIRES	"kredir_expires"	/* krb5_cc_set_config key */
 
 /*
- * kredir's effective uid, which owns every cache: read at start by
- * ccache_check_dir (after any drop of privileges), not once per cookie.
+ * kredir's effective uid, which owns every cache: read at the first use
+ * (a request, long after any drop of privileges), not once per cookie.
+ * preflight.c checks at start that cache_dir is this uid's.
  */
 static uid_t own_uid;
 static bool own_uid_known;
@@ -47,42 +48,6 @@ ccache_own_uid(void)
 		own_uid_known = true;
 	}
 	return own_uid;
-}
-
-int
-ccache_check_dir(const char *dir, gid_t group, char *err, size_t errlen)
-{
-	mode_t want = group == (gid_t)-1 ? 0700 : 0750;
-	struct stat st;
-
-	own_uid_known = false;		/* read it again, now */
-	if (lstat(dir, &st) == -1) {
-		snprintf(err, errlen, "cache_dir %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "cache_dir %s: not a directory", dir);
-		return -1;
-	}
-	if (st.st_uid != ccache_own_uid()) {
-		snprintf(err, errlen, "cache_dir %s: owned by uid %u, not by "
-		    "kredir's uid %u (chown it)", dir, (unsigned)st.st_uid,
-		    (unsigned)ccache_own_uid());
-		return -1;
-	}
-	if ((st.st_mode & 07777) != want) {
-		snprintf(err, errlen, "cache_dir %s: mode %04o, must be %04o "
-		    "(chmod %o %s)", dir, (unsigned)(st.st_mode & 07777),
-		    (unsigned)want, (unsigned)want, dir);
-		return -1;
-	}
-	if (group != (gid_t)-1 && st.st_gid != group) {
-		snprintf(err, errlen, "cache_dir %s: group %u, must be "
-		    "cache_group's %u (chgrp it)", dir, (unsigned)st.st_gid,
-		    (unsigned)group);
-		return -1;
-	}
-	return 0;
 }
 
 int

@@ -29,10 +29,10 @@
 #include <krb5.h>
 
 #include "kredir.h"
+#include "preflight.h"
 
 #define CHECK_MSG_MAX	1536	/* a message before escaping */
-#define CHECK_MAX_KEYS	64	/* keytab entries looked at */
-#define CHECK_MAX_GROUPS 64
+#define PREFLIGHT_KEYS_MAX	64	/* keytab entries looked at */
 #define NAME_TIMEOUT	3	/* seconds for the host name lookup */
 #define SKEW_WARN	60
 #define SKEW_FAIL	300
@@ -47,32 +47,7 @@ struct report {
 	bool		 json;
 	unsigned	 count[3];
 	bool		 constrained;	/* [kerberos] account is set */
-};
-
-/* Whom kredir serves as: files are judged for this user. */
-struct who {
-	uid_t		 uid;
-	gid_t		 gid;
-	gid_t		 groups[CHECK_MAX_GROUPS];
-	int		 ngroups;
-	bool		 is_self;	/* this process: access can be tried */
-	char		 name[64];
-};
-
-struct kt_key {
-	char		 principal[KREDIR_PRINCIPAL_MAX];
-	char		 service[32];	/* first of two components, or "" */
-	char		 host[KREDIR_HOSTBUF];
-	krb5_kvno	 kvno;
-	krb5_enctype	 enctype;
-};
-
-struct keytab {
-	struct kt_key	 keys[CHECK_MAX_KEYS];
-	size_t		 n;
-	bool		 more;		/* entries past CHECK_MAX_KEYS */
-	bool		 loaded;
-	char		 err[256];
+	struct preflight *pf;		/* preflight.c's findings, to print */
 };
 
 /* What the KDC said about one principal. */
@@ -178,21 +153,23 @@ check_text_clean(const char *s, char *out, size_t outlen)
 }
 
 int
-check_format_line(enum check_status st, const char *check, const char *msg,
-    const char *fix, bool json, char *out, size_t outlen)
+check_format_line(enum check_status st, const char *check, const char *path,
+    const char *msg, const char *fix, bool json, char *out, size_t outlen)
 {
-	char c[128], m[CHECK_LINE_MAX / 2], f[CHECK_LINE_MAX / 4];
+	char c[128], p[KREDIR_PATHBUF * 2], m[CHECK_LINE_MAX / 2],
+	    f[CHECK_LINE_MAX / 4];
 	int n;
 
 	if (fix == NULL || st == CHECK_OK)
 		fix = "";
 	clean_copy(check, c, sizeof(c), json);
+	clean_copy(path != NULL ? path : "", p, sizeof(p), json);
 	clean_copy(msg, m, sizeof(m), json);
 	clean_copy(fix, f, sizeof(f), json);
 	if (json)
 		n = snprintf(out, outlen, "{\"check\":\"%s\",\"status\":\"%s\","
-		    "\"message\":\"%s\",\"fix\":\"%s\"}", c, status_names[st],
-		    m, f);
+		    "\"path\":\"%s\",\"message\":\"%s\",\"fix\":\"%s\"}", c,
+		    status_names[st], p, m, f);
 	else
 		n = snprintf(out, outlen, "%-4s %s: %s%s%s", status_names[st],
 		    c, m, *f != '\0' ? " -- fix: " : "", f);
@@ -203,27 +180,55 @@ static void	 report_add(struct report *, enum check_status, const char *,
 		    const char *, const char *, ...)
 		    __attribute__((format(printf, 5, 6)));
 
-/* One finding; fix is ignored for OK. */
+/* One line, and its count. */
 static void
-report_add(struct report *r, enum check_status st, const char *check,
-    const char *fix, const char *fmt, ...)
+report_line(struct report *r, enum check_status st, const char *check,
+    const char *path, const char *msg, const char *fix)
 {
-	char msg[CHECK_MSG_MAX], line[CHECK_LINE_MAX];
+	char line[CHECK_LINE_MAX];
 	unsigned total = r->count[0] + r->count[1] + r->count[2];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (check_format_line(st, check, msg, fix, r->json, line,
+	if (check_format_line(st, check, path, msg, fix, r->json, line,
 	    sizeof(line)) == -1)	/* cannot happen: the parts are capped */
-		check_format_line(st, "check", "finding too long to print",
-		    NULL, r->json, line, sizeof(line));
+		check_format_line(st, "check", NULL, "finding too long to "
+		    "print", NULL, r->json, line, sizeof(line));
 	if (r->json)
 		fprintf(r->out, "%s  %s", total == 0 ? "[\n" : ",\n", line);
 	else
 		fprintf(r->out, "%s\n", line);
 	r->count[st]++;
+}
+
+/* The findings of preflight.c's checks, then an empty list again. */
+static void
+report_findings(struct report *r)
+{
+	const struct preflight_finding *f;
+
+	for (size_t i = 0; i < r->pf->n; i++) {
+		f = &r->pf->f[i];
+		report_line(r, f->status, f->code, f->path, f->message,
+		    f->fix);
+	}
+	if (r->pf->dropped > 0)
+		report_add(r, CHECK_WARN, "check", "none", "%u more findings "
+		    "not shown", r->pf->dropped);
+	memset(r->pf, 0, sizeof(*r->pf));
+}
+
+
+/* One finding; fix is ignored for OK. */
+static void
+report_add(struct report *r, enum check_status st, const char *check,
+    const char *fix, const char *fmt, ...)
+{
+	char msg[CHECK_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report_line(r, st, check, NULL, msg, fix);
 }
 
 static void
@@ -375,30 +380,11 @@ check_kdc_rep_kvno(const unsigned char *rep, size_t n, uint32_t *kvno)
 
 /* ------------------------------------------------------------ identity */
 
-static void
-who_self(struct who *w)
-{
-	struct passwd *pw;
-	int n;
-
-	w->uid = geteuid();
-	w->gid = getegid();
-	w->is_self = true;
-	n = getgroups(CHECK_MAX_GROUPS, w->groups);
-	w->ngroups = n < 0 ? 0 : n;
-	if ((pw = getpwuid(w->uid)) != NULL)
-		strlcpy(w->name, pw->pw_name, sizeof(w->name));
-	else
-		snprintf(w->name, sizeof(w->name), "uid %u", (unsigned)w->uid);
-}
-
 /* The [server] user when we are root, else ourselves. */
 static void
-check_user(struct report *r, const struct config *c, struct who *w)
+check_user(struct report *r, const struct config *c, struct preflight_who *w)
 {
-	struct passwd *pw;
-
-	who_self(w);
+	preflight_who_self(w);
 	if (w->uid != 0) {
 		report_add(r, CHECK_OK, "user", NULL, "running as %s (uid %u): "
 		    "files are checked for this user", w->name,
@@ -411,81 +397,22 @@ check_user(struct report *r, const struct config *c, struct who *w)
 		    "with no [server] user: kredir refuses to start");
 		return;
 	}
-	if ((pw = getpwnam(c->user)) == NULL) {
+	if (getpwnam(c->user) == NULL) {
 		report_add(r, CHECK_FAIL, "user", "create the account or "
 		    "change [server] user", "[server] "
 		    "user %s does not exist: kredir will not start", c->user);
 		return;
 	}
-	if (pw->pw_uid == 0) {
+	if (getpwnam(c->user)->pw_uid == 0) {
 		report_add(r, CHECK_WARN, "user", "set [server] user = an "
 		    "unprivileged account (e.g. www-data)", "[server] user = %s: "
 		    "kredir serves as root", c->user);
 		return;
 	}
-	w->uid = pw->pw_uid;
-	w->gid = pw->pw_gid;
-	w->is_self = w->uid == 0;
-	strlcpy(w->name, c->user, sizeof(w->name));
-	w->ngroups = CHECK_MAX_GROUPS;
-	if (getgrouplist(c->user, w->gid, w->groups, &w->ngroups) == -1)
-		w->ngroups = CHECK_MAX_GROUPS;
+	(void)preflight_who_user(w, c->user);
 	report_add(r, CHECK_OK, "user", NULL, "started as root, kredir serves "
 	    "as %s (uid %u): files are checked for that user", w->name,
 	    (unsigned)w->uid);
-}
-
-static bool
-who_in_group(const struct who *w, gid_t g)
-{
-	if (g == w->gid)
-		return true;
-	for (int i = 0; i < w->ngroups; i++)
-		if (w->groups[i] == g)
-			return true;
-	return false;
-}
-
-/* Can w read path (whose stat is st)?  Tried for real when w is us. */
-static bool
-who_can_read(const struct who *w, const char *path, const struct stat *st)
-{
-	int fd;
-
-	if (w->is_self) {
-		if ((fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK |
-		    O_CLOEXEC)) == -1)
-			return false;
-		close(fd);
-		return true;
-	}
-	if (w->uid == 0)
-		return true;
-	if (st->st_uid == w->uid)
-		return (st->st_mode & S_IRUSR) != 0;
-	if (who_in_group(w, st->st_gid))
-		return (st->st_mode & S_IRGRP) != 0;
-	return (st->st_mode & S_IROTH) != 0;
-}
-
-/* "owner alice:www-data mode 0640" */
-static void
-describe_owner(const struct stat *st, char *out, size_t outlen)
-{
-	struct passwd *pw = getpwuid(st->st_uid);
-	struct group *gr = getgrgid(st->st_gid);
-	char u[64], g[64];
-
-	if (pw != NULL)
-		strlcpy(u, pw->pw_name, sizeof(u));
-	else
-		snprintf(u, sizeof(u), "%u", (unsigned)st->st_uid);
-	if (gr != NULL)
-		strlcpy(g, gr->gr_name, sizeof(g));
-	else
-		snprintf(g, sizeof(g), "%u", (unsigned)st->st_gid);
-	snprintf(out, outlen, "owner %.48s:%.48s mode %04o", u, g,
-	    (unsigned)(st->st_mode & 07777));
 }
 
 /* -------------------------------------------------------------- config */
@@ -505,7 +432,7 @@ check_config(struct report *r, const struct config *c, const char *path)
 		    "not be what kredir uses)", path, strerror(errno));
 		return;
 	}
-	describe_owner(&st, own, sizeof(own));
+	preflight_describe_owner(&st, own, sizeof(own));
 	if ((st.st_mode & 022) != 0) {
 		report_add(r, CHECK_WARN, "config", fixf(fix, sizeof(fix),
 		    "chmod go-w %s", path), "%s (%s) can be changed by group "
@@ -575,7 +502,7 @@ static const char *cb_names[] = { "off", "allow", "require", "default" };
 
 /* The certificate behind channel_binding, read the way kredir reads it. */
 static void
-check_tls(struct report *r, const struct config *c, const struct who *w)
+check_tls(struct report *r, const struct config *c, const struct preflight_who *w)
 {
 	char err[KREDIR_PATHBUF + 256], desc[256], fix[KREDIR_PATHBUF + 64];
 	struct tlsbind b;
@@ -587,7 +514,7 @@ check_tls(struct report *r, const struct config *c, const struct who *w)
 		return;
 	}
 	if (stat(c->tls_certificate, &st) == -1 ||
-	    !who_can_read(w, c->tls_certificate, &st)) {
+	    !preflight_can_read(w, c->tls_certificate, &st)) {
 		report_add(r, CHECK_FAIL, "tls.binding", fixf(fix, sizeof(fix),
 		    "make %s readable by %s (a certificate is public)",
 		    c->tls_certificate, w->name), "%s: %s cannot read it: "
@@ -728,92 +655,6 @@ check_name(struct report *r, const struct config *c)
 
 /* -------------------------------------------------------------- keytab */
 
-/* Adds one entry's description to kt. */
-static void
-keytab_add(krb5_context kc, struct keytab *kt, krb5_keytab_entry *e)
-{
-	struct kt_key *k;
-	const krb5_data *c0, *c1;
-	char *name = NULL;
-
-	if (kt->n == CHECK_MAX_KEYS) {
-		kt->more = true;
-		return;
-	}
-	k = &kt->keys[kt->n++];
-	memset(k, 0, sizeof(*k));
-	k->kvno = e->vno;
-	k->enctype = e->key.enctype;
-	if (krb5_unparse_name(kc, e->principal, &name) == 0) {
-		strlcpy(k->principal, name, sizeof(k->principal));
-		krb5_free_unparsed_name(kc, name);
-	}
-	if (krb5_princ_size(kc, e->principal) != 2)
-		return;
-	c0 = krb5_princ_component(kc, e->principal, 0);
-	c1 = krb5_princ_component(kc, e->principal, 1);
-	if (c0->length < sizeof(k->service) && c1->length < sizeof(k->host)) {
-		memcpy(k->service, c0->data, c0->length);
-		memcpy(k->host, c1->data, c1->length);
-	}
-}
-
-/* Reads every entry (up to CHECK_MAX_KEYS) of the keytab file. */
-static void
-keytab_load(krb5_context kc, const char *path, struct keytab *kt)
-{
-	char name[KREDIR_PATHBUF + 8];
-	const char *msg;
-	krb5_keytab h = NULL;
-	krb5_kt_cursor cur;
-	krb5_keytab_entry e;
-	krb5_error_code ret;
-
-	snprintf(name, sizeof(name), "FILE:%s", path);
-	if ((ret = krb5_kt_resolve(kc, name, &h)) == 0 &&
-	    (ret = krb5_kt_start_seq_get(kc, h, &cur)) == 0) {
-		while ((ret = krb5_kt_next_entry(kc, h, &e, &cur)) == 0) {
-			keytab_add(kc, kt, &e);
-			krb5_free_keytab_entry_contents(kc, &e);
-		}
-		krb5_kt_end_seq_get(kc, h, &cur);
-		if (ret == KRB5_KT_END)
-			ret = 0;
-	}
-	if (h != NULL)
-		krb5_kt_close(kc, h);
-	kt->loaded = ret == 0;
-	if (ret != 0) {
-		msg = krb5_get_error_message(kc, ret);
-		snprintf(kt->err, sizeof(kt->err), "%s", msg);
-		krb5_free_error_message(kc, msg);
-	}
-}
-
-static bool
-key_is(const struct kt_key *k, const char *service, const char *host)
-{
-	return strcmp(k->service, service) == 0 &&
-	    strcasecmp(k->host, host) == 0;
-}
-
-/* Highest kvno of service/host in kt; 0 if none.  Its entry in *first. */
-static krb5_kvno
-keytab_kvno(const struct keytab *kt, const char *service, const char *host,
-    const struct kt_key **first)
-{
-	krb5_kvno best = 0;
-
-	for (size_t i = 0; i < kt->n; i++)
-		if (key_is(&kt->keys[i], service, host) &&
-		    kt->keys[i].kvno > best) {
-			best = kt->keys[i].kvno;
-			if (first != NULL)
-				*first = &kt->keys[i];
-		}
-	return best;
-}
-
 static void
 enctype_name(krb5_enctype e, char *out, size_t outlen)
 {
@@ -821,46 +662,12 @@ enctype_name(krb5_enctype e, char *out, size_t outlen)
 		snprintf(out, outlen, "enctype %d", (int)e);
 }
 
-/* The file itself: there, readable by kredir, not readable by all. */
-static bool
-check_keytab_file(struct report *r, const struct config *c,
-    const struct who *w)
-{
-	char own[128], fix[KREDIR_PATHBUF * 2 + 256];
-	struct stat st;
-
-	if (stat(c->keytab, &st) == -1) {
-		report_add(r, CHECK_FAIL, "keytab", fixf(fix, sizeof(fix),
-		    "extract %s/%s into it (kadmin ktadd -norandkey -k %s / "
-		    "ktpass)", c->service, c->fqdn, c->keytab), "%s: %s",
-		    c->keytab, strerror(errno));
-		return false;
-	}
-	describe_owner(&st, own, sizeof(own));
-	if (!who_can_read(w, c->keytab, &st)) {
-		report_add(r, CHECK_FAIL, "keytab", fixf(fix, sizeof(fix),
-		    "chown %s %s && chmod 0400 %s (or mode 0440 and a group "
-		    "%s is in)", w->name, c->keytab, c->keytab, w->name),
-		    "%s (%s) cannot be read by %s (uid %u)", c->keytab, own,
-		    w->name, (unsigned)w->uid);
-		return false;
-	}
-	if ((st.st_mode & 026) != 0)
-		report_add(r, CHECK_WARN, "keytab", fixf(fix, sizeof(fix),
-		    "chmod o-rw,g-w %s", c->keytab), "%s (%s) is open to "
-		    "others: it holds the service's keys", c->keytab, own);
-	else
-		report_add(r, CHECK_OK, "keytab", NULL, "%s (%s), readable by "
-		    "%s", c->keytab, own, w->name);
-	return true;
-}
-
 /* One line listing the keys, grouped by principal and kvno. */
 static void
-check_keytab_keys(struct report *r, const struct keytab *kt)
+check_keytab_keys(struct report *r, const struct preflight_keytab *kt)
 {
 	char list[CHECK_MSG_MAX - 64], en[64];
-	const struct kt_key *k, *prev = NULL;
+	const struct preflight_key *k, *prev = NULL;
 
 	list[0] = '\0';
 	for (size_t i = 0; i < kt->n; i++) {
@@ -881,58 +688,21 @@ check_keytab_keys(struct report *r, const struct keytab *kt)
 	    "s", kt->more ? " (and more)" : "", kt->n > 0 ? ": " : "", list);
 }
 
-/* service/<fqdn> present; HOST/ alone is a FAIL for a farm. */
-static void
-check_keytab_spn(struct report *r, const struct config *c,
-    const struct keytab *kt)
-{
-	char fix[512];
-	krb5_kvno v;
-
-	fixf(fix, sizeof(fix), "register %s/%s (setspn -S / kadmin addprinc) "
-	    "and extract it", c->service, c->fqdn);
-	if ((v = keytab_kvno(kt, c->service, c->fqdn, NULL)) != 0)
-		report_add(r, CHECK_OK, "keytab.spn", NULL, "%s/%s present "
-		    "(kvno %u)", c->service, c->fqdn, (unsigned)v);
-	else if (keytab_kvno(kt, "HOST", c->fqdn, NULL) != 0 ||
-	    keytab_kvno(kt, "host", c->fqdn, NULL) != 0)
-		report_add(r, CHECK_FAIL, "keytab.spn", fix, "only HOST/%s, no "
-		    "%s/%s: a farm must not rely on the computer account's "
-		    "HOST key", c->fqdn, c->service, c->fqdn);
-	else
-		report_add(r, CHECK_FAIL, "keytab.spn", fix, "no key for %s/%s "
-		    "(nor HOST/%s)", c->service, c->fqdn, c->fqdn);
-	for (size_t i = 0; c->mode == CONF_MODE_SHARED_SPN &&
-	    i < c->nvhosts; i++) {
-		if ((v = keytab_kvno(kt, c->service, c->vhosts[i], NULL)) != 0)
-			report_add(r, CHECK_OK, "keytab.vhost", NULL, "%s/%s "
-			    "present (kvno %u)", c->service, c->vhosts[i],
-			    (unsigned)v);
-		else
-			report_add(r, CHECK_FAIL, "keytab.vhost", fixf(fix,
-			    sizeof(fix), "extract the shared key of %s/%s "
-			    "into every node's keytab (kadmin ktadd -norandkey "
-			    "/ ktpass)", c->service, c->vhosts[i]), "no key "
-			    "for %s/%s: Negotiate on %s will fail", c->service,
-			    c->vhosts[i], c->vhosts[i]);
-	}
-}
-
 /* The enctypes of the current (highest) kvno of service/host. */
 static void
 check_keytab_enctypes(struct report *r, const char *service,
-    const char *host, const struct keytab *kt)
+    const char *host, const struct preflight_keytab *kt)
 {
-	int32_t e[CHECK_MAX_KEYS];
+	int32_t e[PREFLIGHT_KEYS_MAX];
 	char list[512], en[64];
 	krb5_kvno v;
 	size_t n = 0;
 
-	if ((v = keytab_kvno(kt, service, host, NULL)) == 0)
+	if ((v = preflight_keytab_kvno(kt, service, host, NULL)) == 0)
 		return;
 	list[0] = '\0';
 	for (size_t i = 0; i < kt->n; i++) {
-		if (!key_is(&kt->keys[i], service, host) ||
+		if (!preflight_key_is(&kt->keys[i], service, host) ||
 		    kt->keys[i].kvno != v)
 			continue;
 		e[n++] = kt->keys[i].enctype;
@@ -1270,13 +1040,13 @@ report_probe(struct report *r, const char *principal, krb5_kvno ktv,
 
 static void
 check_kdc_one(struct report *r, krb5_context kc, const struct config *c,
-    const struct keytab *kt, const char *host, bool clock)
+    const struct preflight_keytab *kt, const char *host, bool clock)
 {
-	const struct kt_key *k = NULL;
+	const struct preflight_key *k = NULL;
 	struct probe p;
 	krb5_kvno v;
 
-	if ((v = keytab_kvno(kt, c->service, host, &k)) == 0) {
+	if ((v = preflight_keytab_kvno(kt, c->service, host, &k)) == 0) {
 		report_add(r, CHECK_WARN, "kdc", "see keytab.spn", "%s/%s not "
 		    "checked: the keytab holds no key for it", c->service,
 		    host);
@@ -1288,7 +1058,7 @@ check_kdc_one(struct report *r, krb5_context kc, const struct config *c,
 
 static void
 check_kdc(struct report *r, krb5_context kc, const struct config *c,
-    const struct keytab *kt)
+    const struct preflight_keytab *kt)
 {
 	if (!kt->loaded) {
 		report_add(r, CHECK_WARN, "kdc", "run kredir check as root or "
@@ -1338,71 +1108,16 @@ check_cache_files(struct report *r, const char *dir)
 	    other, other == 1 ? "y" : "ies");
 }
 
-/*
- * [session] cache_group: the group exists, kredir's user is in it (to
- * give the caches to it), and the directory is 0750 of that group.
- */
 static void
-check_cache_group(struct report *r, const struct config *c,
-    const struct who *w, const struct stat *st, const char *own)
-{
-	char fix[KREDIR_PATHBUF * 2 + 128];
-	const char *d = c->cache_dir, *g = c->cache_group;
-	struct group *gr = getgrnam(g);
-	bool member = w->uid == 0;
-
-	if (gr == NULL) {
-		report_add(r, CHECK_FAIL, "cache_group", "groupadd it, or fix "
-		    "the name", "cache_group %s: no such group", g);
-		return;
-	}
-	for (int i = 0; i < w->ngroups && !member; i++)
-		member = w->groups[i] == gr->gr_gid;
-	if (!member && w->gid != gr->gr_gid)
-		report_add(r, CHECK_FAIL, "cache_group", fixf(fix, sizeof(fix),
-		    "usermod -a -G %s %s", g, w->name), "%s is not in group "
-		    "%s: it could not give the caches to it", w->name, g);
-	if ((st->st_mode & 07777) != 0750 || st->st_gid != gr->gr_gid)
-		report_add(r, CHECK_FAIL, "cache_dir", fixf(fix, sizeof(fix),
-		    "chgrp %s %s; chmod 750 %s", g, d, d), "%s (%s): with "
-		    "cache_group it must be mode 0750, group %s", d, own, g);
-	else
-		report_add(r, CHECK_OK, "cache_dir", NULL, "%s (%s; caches "
-		    "0640, group %s)", d, own, g);
-}
-
-static void
-check_cache_dir(struct report *r, const struct config *c, const struct who *w)
+check_cache_dir(struct report *r, const struct config *c,
+    const struct preflight_who *w)
 {
 	const char *d = c->cache_dir;
-	char own[128], fix[KREDIR_PATHBUF * 2 + 128];
 	struct statfs sf;
-	struct stat st;
+	gid_t gid;
 
-	fixf(fix, sizeof(fix), "install -d -m 700 -o %s %s", w->name, d);
-	if (lstat(d, &st) == -1) {
-		report_add(r, CHECK_FAIL, "cache_dir", fix, "%s: %s", d,
-		    strerror(errno));
-		return;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		report_add(r, CHECK_FAIL, "cache_dir", fix, "%s is not a "
-		    "directory", d);
-		return;
-	}
-	describe_owner(&st, own, sizeof(own));
-	if (st.st_uid != w->uid)
-		report_add(r, CHECK_FAIL, "cache_dir", fixf(fix, sizeof(fix),
-		    "chown %s %s", w->name, d), "%s (%s) is not owned by %s",
-		    d, own, w->name);
-	else if (c->cache_group[0] == '\0' && (st.st_mode & 07777) != 0700)
-		report_add(r, CHECK_FAIL, "cache_dir", fixf(fix, sizeof(fix),
-		    "chmod 700 %s", d), "%s (%s): must be mode 0700 (it holds "
-		    "users' TGTs)", d, own);
-	else if (c->cache_group[0] != '\0')
-		check_cache_group(r, c, w, &st, own);
-	else
-		report_add(r, CHECK_OK, "cache_dir", NULL, "%s (%s)", d, own);
+	preflight_cache_dir(r->pf, c, w, &gid);
+	report_findings(r);
 	if (statfs(d, &sf) == 0 && sf.f_type == TMPFS_MAGIC)
 		report_add(r, CHECK_OK, "cache_dir.fs", NULL, "%s is on tmpfs",
 		    d);
@@ -1412,84 +1127,6 @@ check_cache_dir(struct report *r, const struct config *c, const struct who *w)
 		    "are secrets that should not reach a disk or survive a "
 		    "reboot, and storing them on tmpfs is faster", d);
 	check_cache_files(r, d);
-}
-
-/* ------------------------------------------------------ session secret */
-
-/* The checks session_secret_load makes, each with its own fix. */
-static bool
-secret_stat(struct report *r, const char *name, const char *f,
-    const struct who *w, char *own, size_t ownlen, long long *size)
-{
-	char fix[KREDIR_PATHBUF * 3 + 128];
-	struct stat st;
-
-	fixf(fix, sizeof(fix), "umask 077; head -c 32 /dev/urandom > %s; "
-	    "chown %s %s", f, w->name, f);
-	if (lstat(f, &st) == -1) {
-		report_add(r, CHECK_FAIL, name, fix, "%s: %s", f,
-		    strerror(errno));
-		return false;
-	}
-	describe_owner(&st, own, ownlen);
-	*size = (long long)st.st_size;
-	if (!S_ISREG(st.st_mode))
-		report_add(r, CHECK_FAIL, name, "name the file itself",
-		    "%s is not a regular file (a link?)", f);
-	else if (st.st_uid != w->uid)
-		report_add(r, CHECK_FAIL, name, fixf(fix, sizeof(fix),
-		    "chown %s %s", w->name, f), "%s (%s) is not owned by %s", f,
-		    own, w->name);
-	else if ((st.st_mode & 077) != 0)
-		report_add(r, CHECK_FAIL, name, fixf(fix, sizeof(fix),
-		    "chmod 600 %s", f), "%s (%s) gives group or others access",
-		    f, own);
-	else if (st.st_size < KREDIR_SECRET_MIN ||
-	    st.st_size > KREDIR_SECRET_MAX)
-		report_add(r, CHECK_FAIL, name, fix, "%s holds %lld bytes; "
-		    "a secret has %d to %d", f, (long long)st.st_size,
-		    KREDIR_SECRET_MIN, KREDIR_SECRET_MAX);
-	else
-		return true;
-	return false;
-}
-
-static void
-check_secret_file(struct report *r, const char *name, const char *f,
-    const struct who *w)
-{
-	unsigned char key[KREDIR_SECRET_MAX];
-	char err[KREDIR_PATHBUF + 256], own[128];
-	long long size = 0;
-	size_t n = 0;
-
-	if (!secret_stat(r, name, f, w, own, sizeof(own), &size))
-		return;
-	/* Loaded the daemon's way when we are the user it serves as. */
-	if (w->is_self && session_secret_load(f, key, &n, err,
-	    sizeof(err)) == -1)
-		report_add(r, CHECK_FAIL, name, "see the message", "%s", err);
-	else
-		report_add(r, CHECK_OK, name, NULL, "%s (%s, %lld bytes)", f,
-		    own, size);
-	explicit_bzero(key, sizeof(key));
-}
-
-/* The signing secret, and the previous one (rotation) if it is there. */
-static void
-check_secret(struct report *r, const struct config *c, const struct who *w)
-{
-	const char *prev = c->secret_previous_file;
-	struct stat st;
-
-	check_secret_file(r, "secret", c->secret_file, w);
-	if (prev[0] == '\0')
-		return;
-	if (lstat(prev, &st) == -1 && errno == ENOENT)
-		report_add(r, CHECK_OK, "secret.previous", NULL, "%s is absent: "
-		    "no previous key (cookies of the current key only)", prev);
-	else
-		check_secret_file(r, "secret.previous", prev, w);
 }
 
 /* ----------------------------------------------------- web server side */
@@ -1603,22 +1240,16 @@ check_constrained(struct report *r, const struct config *c)
 		    "account may delegate to");
 }
 
+/* preflight.c's keytab checks, then the keys and their enctypes. */
 static void
-check_keytab(struct report *r, krb5_context kc, const struct config *c,
-    const struct who *w, struct keytab *kt)
+check_keytab(struct report *r, const struct config *c,
+    const struct preflight_who *w, struct preflight_keytab *kt)
 {
-	bool readable = check_keytab_file(r, c, w);
-
-	keytab_load(kc, c->keytab, kt);	/* root reads it for another user */
-	if (!kt->loaded) {
-		if (readable)
-			report_add(r, CHECK_FAIL, "keytab.keys", "extract the "
-			    "keys again (kadmin ktadd -norandkey / ktpass)",
-			    "%s: %s", c->keytab, kt->err);
+	preflight_keytab(r->pf, c, w, kt);	/* root reads it for another */
+	report_findings(r);
+	if (!kt->loaded)
 		return;
-	}
 	check_keytab_keys(r, kt);
-	check_keytab_spn(r, c, kt);
 	check_keytab_enctypes(r, c->service, c->fqdn, kt);
 	for (size_t i = 0; c->mode == CONF_MODE_SHARED_SPN &&
 	    i < c->nvhosts; i++)
@@ -1726,34 +1357,49 @@ check_delegate_to(struct report *r, const struct config *c, const char *spn,
 	report_proxy(r, c, spn, &p);
 }
 
+/* The keytab and what the KDC says about its keys. */
+static void
+check_kerberos(struct report *r, const struct config *c,
+    const struct preflight_who *w, struct preflight_keytab *kt)
+{
+	krb5_context kc = NULL;
+	krb5_error_code ret;
+
+	if ((ret = krb5_init_context(&kc)) != 0) {
+		report_add(r, CHECK_FAIL, "krb5", "check KRB5_CONFIG and "
+		    "/etc/krb5.conf", "krb5_init_context: %s",
+		    krb5_get_error_message(NULL, ret));
+		return;
+	}
+	check_keytab(r, c, w, kt);
+	check_kdc(r, kc, c, kt);
+	krb5_free_context(kc);
+}
+
 int
 check_run(const struct config *conf, const char *config_path, bool json,
     const char *delegate_to, const char *as_user, FILE *out)
 {
-	struct report r = { out, json, { 0, 0, 0 }, false };
-	struct keytab *kt = NULL;
-	krb5_context kc = NULL;
-	krb5_error_code ret;
-	struct who w;
+	struct report r = { out, json, { 0, 0, 0 }, false, NULL };
+	struct preflight_keytab *kt = calloc(1, sizeof(*kt));
+	struct preflight_who w;
 
+	if (kt == NULL || (r.pf = calloc(1, sizeof(*r.pf))) == NULL) {
+		fprintf(stderr, "kredir check: out of memory\n");
+		free(kt);
+		return 1;
+	}
 	r.constrained = conf->account[0] != '\0';
 	check_config(&r, conf, config_path);
 	check_constrained(&r, conf);
 	check_user(&r, conf, &w);
 	check_name(&r, conf);
-	if ((ret = krb5_init_context(&kc)) != 0) {
-		kc = NULL;
-		report_add(&r, CHECK_FAIL, "krb5", "check KRB5_CONFIG and "
-		    "/etc/krb5.conf", "krb5_init_context: %s",
-		    krb5_get_error_message(NULL, ret));
-	} else if ((kt = calloc(1, sizeof(*kt))) == NULL) {
-		report_add(&r, CHECK_FAIL, "keytab", "none", "out of memory");
-	} else {
-		check_keytab(&r, kc, conf, &w, kt);
-		check_kdc(&r, kc, conf, kt);
-	}
+	check_kerberos(&r, conf, &w, kt);
+	preflight_rcache_dir(r.pf, &w);
+	report_findings(&r);
 	check_cache_dir(&r, conf, &w);
-	check_secret(&r, conf, &w);
+	preflight_secrets(r.pf, conf, &w);
+	report_findings(&r);
 	check_server(&r, conf);
 	check_farm(&r, conf);
 	check_access(&r, conf);
@@ -1763,8 +1409,7 @@ check_run(const struct config *conf, const char *config_path, bool json,
 	report_end(&r);
 	fflush(out);
 	free(kt);
-	if (kc != NULL)
-		krb5_free_context(kc);
+	free(r.pf);
 	return (int)r.count[CHECK_FAIL];
 }
 
@@ -1772,7 +1417,7 @@ int
 check_config_error(const char *config_path, int nerrors, bool json,
     FILE *out)
 {
-	struct report r = { out, json, { 0, 0, 0 }, false };
+	struct report r = { out, json, { 0, 0, 0 }, false, NULL };
 	char fix[KREDIR_PATHBUF + 64];
 
 	report_add(&r, CHECK_FAIL, "config", fixf(fix, sizeof(fix), "correct "

@@ -23,6 +23,7 @@
 #include <krb5.h>
 
 #include "kgss.h"
+#include "preflight.h"
 
 #define SWEEP_EVERY	5	/* seconds between two bounded sweeps */
 #define SWEEP_CATCHUP	1	/* the same while there is a backlog */
@@ -1342,49 +1343,6 @@ open_socket(const struct config *c)
 }
 
 /*
- * The replay cache must stay on, so kredir's user must be able to write
- * where MIT keeps it (KRB5RCACHEDIR, else /var/tmp): found now, not as a
- * 500 at the first login.
- */
-static int
-check_rcache_dir(char *err, size_t errlen)
-{
-	const char *name = getenv("KRB5RCACHENAME");
-	const char *dir = getenv("KRB5RCACHEDIR");
-
-	if (name != NULL && strncmp(name, "dfl:", 4) != 0)
-		return 0;		/* a cache named elsewhere */
-	if (dir == NULL || *dir == '\0')
-		dir = "/var/tmp";
-	if (access(dir, W_OK | X_OK) == -1) {
-		snprintf(err, errlen, "replay cache directory %s: %s (set "
-		    "KRB5RCACHEDIR to a directory kredir's user can write)",
-		    dir, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* [session] cache_group's gid, or (gid_t)-1 when unset.  0 or -1. */
-static int
-cache_group_find(const struct config *c, gid_t *gid, char *err,
-    size_t errlen)
-{
-	struct group *gr;
-
-	*gid = (gid_t)-1;
-	if (c->cache_group[0] == '\0')
-		return 0;
-	if ((gr = getgrnam(c->cache_group)) == NULL) {
-		snprintf(err, errlen, "cache_group %s: no such group",
-		    c->cache_group);
-		return -1;
-	}
-	*gid = gr->gr_gid;
-	return 0;
-}
-
-/*
  * secret_file, and secret_previous_file when it is set and there (absent:
  * no previous key), both with session_secret_load's rules.  All or
  * nothing: on an error s keeps the keys it had.  0, or -1 and err.
@@ -1432,6 +1390,44 @@ secrets_reload(struct server *s)
 	    s->previouslen > 0 ? "yes" : "no");
 }
 
+/*
+ * The start-up checks (preflight.c), as the user kredir serves as: every
+ * finding that is not OK goes to the log, with its code and file; a FAIL
+ * stops the start.  Sets s->cache_gid.  0 or -1.
+ */
+static int
+server_preflight(struct server *s)
+{
+	struct preflight_keytab *kt = calloc(1, sizeof(*kt));
+	struct preflight *pf = calloc(1, sizeof(*pf));
+	struct preflight_who w;
+	char line[2 * PREFLIGHT_MSG_MAX + 16];
+	int rc = -1;
+
+	if (pf == NULL || kt == NULL) {
+		log_msg(KLOG_ERR, "error phase=start reason=\"out of memory\"");
+		goto done;
+	}
+	preflight_who_self(&w);
+	preflight_start(pf, &s->conf, &w, kt, &s->cache_gid);
+	for (size_t i = 0; i < pf->n; i++) {
+		const struct preflight_finding *f = &pf->f[i];
+
+		if (f->status == CHECK_OK)
+			continue;
+		(void)preflight_format(f, line, sizeof(line));
+		log_msg(f->status == CHECK_FAIL ? KLOG_ERR : KLOG_WARN,
+		    "%s phase=start reason=\"%s\" check=%s path=\"%s\"",
+		    f->status == CHECK_FAIL ? "error" : "warning", line,
+		    f->code, f->path);
+	}
+	rc = pf->count[CHECK_FAIL] > 0 ? -1 : 0;
+done:
+	free(pf);
+	free(kt);
+	return rc;
+}
+
 /* Everything a worker needs before its first request.  0 or -1. */
 static int
 server_start(struct server *s)
@@ -1440,12 +1436,10 @@ server_start(struct server *s)
 
 	if (s->hold == NULL && krb5_init_context(&s->hold) != 0)
 		s->hold = NULL;		/* slower, not broken */
-	if (check_rcache_dir(err, sizeof(err)) == -1 ||
-	    (s->conf.channel_binding != CONF_CB_OFF && tlsbind_load(&s->tlsbind,
+	if (server_preflight(s) == -1)
+		return -1;
+	if ((s->conf.channel_binding != CONF_CB_OFF && tlsbind_load(&s->tlsbind,
 	    s->conf.tls_certificate, err, sizeof(err)) == -1) ||
-	    cache_group_find(&s->conf, &s->cache_gid, err, sizeof(err)) == -1 ||
-	    ccache_check_dir(s->conf.cache_dir, s->cache_gid, err,
-	    sizeof(err)) == -1 ||
 	    secrets_load(s, err, sizeof(err)) == -1 ||
 	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
 		log_msg(KLOG_ERR, "error phase=start reason=\"%s\"", err);

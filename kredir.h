@@ -579,12 +579,6 @@ struct ccache_tgt {
  */
 int	 ccache_find_tgt(const char *path, bool own_only, struct ccache_tgt *t);
 /*
- * 0 if dir is a directory owned by us with mode 0700, or with group
- * (not (gid_t)-1) mode 0750 and that group; else -1 and err.
- */
-int	 ccache_check_dir(const char *dir, gid_t group, char *err,
-	    size_t errlen);
-/*
  * A fresh empty file "<path>.XXXXXX" (mkstemp), its name in tmp: where a
  * cache is written before ccache_commit.  0, or -1 and err.
  */
@@ -741,12 +735,13 @@ int	 check_config_error(const char *config_path, int nerrors, bool json,
 size_t	 check_json_escape(const char *s, char *out, size_t outlen);
 size_t	 check_text_clean(const char *s, char *out, size_t outlen);
 /*
- * "OK   check: msg", "WARN check: msg -- fix: fix", or one JSON object.
+ * "OK   check: msg", "WARN check: msg -- fix: fix", or one JSON object
+ * (with "path", the file the finding is about: "" for path NULL).
  * Returns the length, or -1 if out is too small.
  */
 int	 check_format_line(enum check_status, const char *check,
-	    const char *msg, const char *fix, bool json, char *out,
-	    size_t outlen);
+	    const char *path, const char *msg, const char *fix, bool json,
+	    char *out, size_t outlen);
 enum check_enc check_enctype_class(int32_t enctype);
 /* OK if any key is AES (or Camellia); WARN if none; FAIL for no keys. */
 enum check_status check_enctypes_status(const int32_t *enctypes, size_t n);

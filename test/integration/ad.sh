@@ -474,8 +474,8 @@ kt_expect_status "NODE4\$: curl --delegation always (ignores the flag) gets 200"
 LOG3=$S3/kredir.log
 kt_require_eq "node3 keytab (exported for NODE3\$): only HOST/$FQDN3" \
     "HOST/$FQDN3@$R" "$(ka_keytab_principals "$S3/http.keytab")"
-kt_expect_match "node3: start warning: keytab holds only HOST/node3: register and extract HTTP/" \
-    "kredir\[[0-9]+\]: warning phase=start reason=\"keytab $S3/http.keytab holds only HOST/$FQDN3: register and extract HTTP/$FQDN3" \
+kt_expect_match "node3: start warning: keytab holds only HOST/node3, fix: register and extract HTTP/" \
+    "kredir\[[0-9]+\]: warning phase=start reason=\"keytab $S3/http.keytab holds only HOST/$FQDN3, no HTTP/$FQDN3: .* -- fix: register HTTP/$FQDN3 .*and extract it\" check=keytab.spn path=\"$S3/http.keytab\"" \
     "$(grep -E 'kredir\[[0-9]+\]: warning' "$LOG3")"
 kt_get "http://$FQDN3:$HTTP/" "${NEG[@]}"
 login_checks "node3 (HOST/-only account), AD-issued HTTP/$FQDN3 ticket" "alice@$R" "$LOG3"

@@ -1,9 +1,12 @@
 #!/bin/bash
 # kredir check against a throwaway MIT realm: all OK on a good node, and
-# each broken setup caught by the right FAIL line (HOST/-only keytab,
-# re-keyed principal, key from elsewhere, no ok_as_delegate, cache dir
-# 0755, keytab unreadable by the user kredir runs as, missing shared-SPN
-# key); a drain file and a stopped KDC only WARN; --json is valid JSON.
+# each broken setup caught by the right FAIL line (re-keyed principal, key
+# from elsewhere, no ok_as_delegate, cache dir 0755, keytab unreadable by
+# the user kredir runs as); a HOST/-only keytab, a missing shared-SPN key,
+# a drain file and a stopped KDC only WARN; --json is valid JSON.  The
+# start-up checks are the daemon's own (preflight.c): for a broken replay
+# cache directory, cache directory and secret, the daemon refuses to
+# start with the same code and file that kredir check FAILs.
 #
 # KREDIR_CHECK_BIN overrides the command (run as: CMD check -c INI
 # [--json]), to check another build.
@@ -17,6 +20,7 @@ CHECK_BIN=${KREDIR_CHECK_BIN:-$KT_BIN}
 [ -x "$CHECK_BIN" ] || kt_die "no kredir binary at $CHECK_BIN: run make kredir"
 
 kt_realm_start
+chmod 1777 "$KT_RCACHE"		# like /var/tmp: nobody's checks pass too
 ALICE_PW=alice-$RANDOM$RANDOM
 kt_realm_standard "$ALICE_PW"
 kt_add_service "host/node1.$KT_DOMAIN"
@@ -46,7 +50,8 @@ run_check() {
 	fi
 	RC=0
 	OUT=$("$@" env -i PATH="$KT_PATH" KRB5_CONFIG="$KT_KRB5_CONF" \
-	    KRB5RCACHEDIR="$KT_RCACHE" "$CHECK_BIN" check -c "$dir/kredir.ini" \
+	    KRB5RCACHEDIR="${CHECK_RCACHE:-$KT_RCACHE}" \
+	    "$CHECK_BIN" check -c "$dir/kredir.ini" \
 	    $json </dev/null 2>"$dir/check.err") || RC=$?
 	printf '%s\n' "$OUT" >"$dir/check.out"
 	KT_LOGS+=("$dir/check.out" "$dir/check.err")
@@ -78,7 +83,7 @@ json_ok() {
 a = json.load(sys.stdin)
 assert isinstance(a, list) and a
 for o in a:
-    assert set(o) == {"check", "status", "message", "fix"}, o
+    assert set(o) == {"check", "status", "path", "message", "fix"}, o
     assert o["status"] in ("OK", "WARN", "FAIL"), o
     assert all(isinstance(v, str) for v in o.values()), o
     assert (o["fix"] == "") == (o["status"] == "OK"), o
@@ -145,13 +150,12 @@ kt_expect_eq "config with an unknown key: one FAIL line and the summary, exit 1"
 HOSTONLY=$KT_DIR/hostonly
 node "$HOSTONLY" "$FQDN1"
 kt_keytab "host/$FQDN1" "$HOSTONLY/http.keytab"
+# kredir starts with it (accepting HTTP/ tickets with the HOST key): WARN.
 run_check "$HOSTONLY"
-expect_fails "keytab with only HOST/: one FAIL, keytab.spn" 1 keytab.spn
-expect_line "keytab with only HOST/: the fix says register HTTP/" \
-    "^FAIL keytab.spn: only HOST/$FQDN1, .* -- fix: register HTTP/$FQDN1 \(setspn -S / kadmin addprinc\) and extract it$"
-run_check "$HOSTONLY" --json
-fails=$(json_ok 2>&1)
-kt_expect_eq "--json with a FAIL: valid JSON, one FAIL, exit 1" "1 1" "$fails $RC"
+kt_expect_eq "keytab with only HOST/: exit 0, no FAIL" "0 0" \
+    "$RC $(grep -c '^FAIL ' <<<"$OUT")"
+expect_line "keytab with only HOST/: WARN keytab.spn, the fix says register HTTP/" \
+    "^WARN keytab.spn: keytab $HOSTONLY/http.keytab holds only HOST/$FQDN1, no HTTP/$FQDN1: .* -- fix: register HTTP/$FQDN1 \(setspn -S / kadmin addprinc\) and extract it$"
 
 # ---------------------------------------------- a re-keyed principal
 FQDN3=node3.$KT_DOMAIN
@@ -165,6 +169,9 @@ run_check "$REKEY"
 expect_fails "re-keyed principal, no user TGT: one FAIL, kdc.key" 1 kdc.key
 expect_line "re-keyed principal, no user TGT: key mismatch, hint to kinit" \
     "^FAIL kdc.key: HTTP/$FQDN3@$KT_REALM: keytab key does not match the KDC \(keytab kvno 1: .*kinit as any user and check again -- fix: re-extract with ktadd -norandkey / ktpass"
+run_check "$REKEY" --json
+fails=$(json_ok 2>&1)
+kt_expect_eq "--json with a FAIL: valid JSON, one FAIL, exit 1" "1 1" "$fails $RC"
 # With a TGT in the default ccache (krb5.conf's default_ccache_name) the
 # KDC's kvno is seen through a ticket for the principal, as kvno(1) does.
 kt_kinit alice "$ALICE_PW" "FILE:$KT_DIR/realm/ccache/default"
@@ -251,13 +258,104 @@ expect_line "root, [server] user = nobody: cache dir owned by root fails" \
 SHARED=$KT_DIR/shared
 node "$SHARED" "$FQDN1" node.mode=shared-spn
 kt_keytab "HTTP/$FQDN1" "$SHARED/http.keytab"
+# kredir starts without it (Negotiate on that name fails): WARN.
 run_check "$SHARED"
-expect_fails "shared-SPN without HTTP/www: one FAIL, keytab.vhost" 1 keytab.vhost
+kt_expect_eq "shared-SPN without HTTP/www: exit 0, no FAIL" "0 0" \
+    "$RC $(grep -c '^FAIL ' <<<"$OUT")"
+expect_line "shared-SPN without HTTP/www: WARN keytab.vhost" \
+    "^WARN keytab.vhost: keytab $SHARED/http.keytab holds no key for HTTP/www.$KT_DOMAIN: Negotiate on www.$KT_DOMAIN will fail -- fix: extract the shared key"
 kt_keytab "HTTP/www.$KT_DOMAIN" "$SHARED/http.keytab"
 run_check "$SHARED"
 kt_expect_eq "shared-SPN with both keys: exit 0" 0 "$RC"
 expect_line "shared-SPN: the virtual name checked at the KDC" \
     "^OK   kdc.delegation: HTTP/www.$KT_DOMAIN@$KT_REALM: "
+
+# ------------------- one set of start-up checks: the daemon and kredir check
+# A node kredir (started as root) serves as nobody, with its own replay
+# cache directory; each case breaks one thing.  The daemon (one CGI
+# request) must refuse to start, logging the finding's code and file, and
+# kredir check --json must FAIL the same code with the same file.
+PAIR=$KT_DIR/pair
+pair_node() {
+	rm -rf "$PAIR"
+	node "$PAIR" "$FQDN1" server.user=nobody
+	kt_keytab "HTTP/$FQDN1" "$PAIR/http.keytab"
+	mkdir -p "$PAIR/rcache"
+	chmod 0755 "$PAIR"
+	chmod 0700 "$PAIR/rcache"
+	chown nobody "$PAIR/ccache" "$PAIR/session.key" "$PAIR/http.keytab" \
+	    "$PAIR/rcache"
+	CHECK_RCACHE=$PAIR/rcache
+}
+
+# pair_start: one CGI request to the daemon; its status line in $START.
+pair_start() {
+	local out
+	out=$(env -i PATH="$KT_PATH" KRB5_CONFIG="$KT_KRB5_CONF" \
+	    KRB5RCACHEDIR="$CHECK_RCACHE" GATEWAY_INTERFACE=CGI/1.1 \
+	    HTTP_HOST="$FQDN1" REQUEST_URI=/ "$KT_BIN" -c "$PAIR/kredir.ini" \
+	    </dev/null 2>"$PAIR/start.log")
+	START=$(head -n 1 <<<"$out" | tr -d '\r')
+	cp "$PAIR/start.log" "$KT_DIR/pair-$1.log"
+	KT_LOGS+=("$KT_DIR/pair-$1.log")
+}
+
+# pair_expect NAME CODE PATH: the daemon refuses with CODE for PATH, and
+# kredir check FAILs CODE for PATH.
+pair_expect() {
+	local name=$1 code=$2 path=$3 found
+	pair_start "$code"
+	kt_expect_eq "$name: the daemon refuses to start (500)" \
+	    "Status: 500 Internal Server Error" "$START"
+	if grep -F "check=$code path=\"$path\"" "$PAIR/start.log" |
+	    grep -q -E 'error phase=start reason=".+ -- fix: .+" check='; then
+		kt_pass "$name: the daemon logs $code for $path, with a fix"
+	else
+		kt_fail "$name: the daemon logs $code for $path, with a fix" \
+		    "$(cat "$PAIR/start.log")"
+	fi
+	run_check "$PAIR" --json
+	found=$("$PY" -c 'import json, sys
+a = json.load(sys.stdin)
+print(sum(o["check"] == sys.argv[1] and o["status"] == "FAIL" and
+          o["path"] == sys.argv[2] and o["fix"] != "" for o in a))' \
+	    "$code" "$path" <<<"$OUT" 2>&1)
+	kt_expect_eq "$name: kredir check FAILs $code for $path (exit 1)" \
+	    "1 1" "$found $RC"
+}
+
+pair_node
+pair_start unbroken
+kt_require_eq "pair node, unbroken: the daemon answers (401)" \
+    "Status: 401 Unauthorized" "$START"
+run_check "$PAIR"
+kt_require_eq "pair node, unbroken: kredir check exit 0" 0 "$RC"
+
+mkdir "$PAIR/rcache-root"		# root's, 0755: nobody cannot write
+CHECK_RCACHE=$PAIR/rcache-root
+pair_expect "replay cache directory not writable by nobody" rcache.dir \
+    "$PAIR/rcache-root"
+run_check "$PAIR"
+expect_line "replay cache directory not writable: the text line" \
+    "^FAIL rcache.dir: replay cache directory $PAIR/rcache-root: cannot be written \(owner root:root mode 0755, kredir serves as nobody, uid [0-9]+\) -- fix: set KRB5RCACHEDIR to a directory nobody can write$"
+: >"$PAIR/rcache-file"
+chown nobody "$PAIR/rcache-file"
+CHECK_RCACHE=$PAIR/rcache-file
+pair_expect "replay cache directory is a file" rcache.dir "$PAIR/rcache-file"
+
+pair_node
+chmod 0755 "$PAIR/ccache"
+pair_expect "cache directory 0755" cache_dir "$PAIR/ccache"
+
+pair_node
+chmod 0644 "$PAIR/session.key"
+pair_expect "secret 0644" secret "$PAIR/session.key"
+
+pair_node
+chown root "$PAIR/http.keytab"
+chmod 0600 "$PAIR/http.keytab"
+pair_expect "keytab unreadable by nobody" keytab "$PAIR/http.keytab"
+unset CHECK_RCACHE
 
 # ------------------------------------------------------ draining: WARN
 DRAIN=$KT_DIR/drain

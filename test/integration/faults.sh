@@ -553,23 +553,23 @@ bad_state
 chown root:root "$KT_DIR/bad/ccache"
 spawn_kredir "$KT_DIR/bad/kredir.ini" "$KT_DIR/bad-owner.log" "$KT_NODE1_ADDR"
 refuses "privileges: cache_dir owned by root, user = nobody" "$KT_DIR/bad-owner.log" \
-    "cache_dir $KT_DIR/bad/ccache: owned by uid 0, not by kredir's uid $(id -u nobody)"
+    "reason=\"$KT_DIR/bad/ccache \(owner root:root mode 0700\) is not owned by nobody -- fix: chown nobody $KT_DIR/bad/ccache\" check=cache_dir path=\"$KT_DIR/bad/ccache\""
 bad_state
 chmod 0644 "$KT_DIR/bad/session.key"
 spawn_kredir "$KT_DIR/bad/kredir.ini" "$KT_DIR/bad-secret.log" "$KT_NODE1_ADDR"
 refuses "privileges: secret_file mode 0644" "$KT_DIR/bad-secret.log" \
-    "session.key: mode 0644 gives group or others access"
+    "session.key \(owner nobody:[^ ]+ mode 0644\) gives group or others access -- fix: chmod 600 .*\" check=secret path="
 bad_state
 chown root:root "$KT_DIR/bad/session.key"
 spawn_kredir "$KT_DIR/bad/kredir.ini" "$KT_DIR/bad-secret-owner.log" "$KT_NODE1_ADDR"
 refuses "privileges: secret_file owned by root, user = nobody" \
-    "$KT_DIR/bad-secret-owner.log" "session.key: (owned by uid 0|Permission denied)"
+    "$KT_DIR/bad-secret-owner.log" "session.key \(owner root:root mode 0600\) is not owned by nobody -- fix: chown nobody .*\" check=secret path="
 bad_state
 chown root:root "$KT_DIR/bad/http.keytab"
 chmod 0600 "$KT_DIR/bad/http.keytab"
 spawn_kredir "$KT_DIR/bad/kredir.ini" "$KT_DIR/bad-keytab.log" "$KT_NODE1_ADDR"
 refuses "keytab unreadable (0600 root, user = nobody) at start" \
-    "$KT_DIR/bad-keytab.log" "keytab $KT_DIR/bad/http.keytab: Permission denied"
+    "$KT_DIR/bad-keytab.log" "$KT_DIR/bad/http.keytab \(owner root:root mode 0600\) cannot be read by nobody \(uid [0-9]+\) -- fix: chown nobody .*\" check=keytab path=\"$KT_DIR/bad/http.keytab\""
 bad_state
 sed -i 's/^user = nobody$/user = no-such-user-kredir/' "$KT_DIR/bad/kredir.ini"
 spawn_kredir "$KT_DIR/bad/kredir.ini" "$KT_DIR/bad-user.log" "$KT_NODE1_ADDR"
@@ -588,7 +588,7 @@ out=$(env -i PATH="$KT_PATH" "${KT_ENV[@]}" \
 kt_expect_eq "replay cache dir not writable by nobody: 500" \
     "Status: 500 Internal Server Error" "$(head -n 1 <<<"$out" | tr -d '\r')"
 kt_expect_match "replay cache dir not writable: refused at start, the log names it" \
-    "error phase=start reason=\"replay cache directory .*rcache-root: Permission denied" \
+    "error phase=start reason=\"replay cache directory .*rcache-root: Permission denied .* -- fix: set KRB5RCACHEDIR to a directory nobody can write\" check=rcache.dir path=\"$KT_DIR/bad/rcache-root\"" \
     "$(cat "$KT_DIR/bad-rcache.log")"
 unset 'KT_ENV[${#KT_ENV[@]}-1]'
 

@@ -432,7 +432,7 @@ KREDIR_PID=
 kt_expect_eq "unconfigured: kredir exits 1 (not a signal: Restart=on-abnormal leaves it)" \
     1 "$EXIT_RC"
 kt_expect_match "unconfigured: one line says why (the keytab)" \
-    "^kredir\[[0-9]+\]: error phase=start reason=\"keytab $KEYTAB: No such file or directory\"\$" \
+    "^kredir\[[0-9]+\]: error phase=start reason=\"keytab $KEYTAB: No such file or directory -- fix: extract HTTP/$FQDN into it \(kadmin ktadd -norandkey -k $KEYTAB / ktpass\)\" check=keytab path=\"$KEYTAB\"\$" \
     "$(grep '^kredir\[' "$LOG0")"
 
 # ------------------------------------------------------------ configured

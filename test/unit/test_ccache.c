@@ -101,53 +101,6 @@ exists(const char *name)
 }
 
 static void
-test_check_dir(void)
-{
-	char err[256], file[128];
-
-	make_dir();
-	CU_ASSERT_EQUAL(ccache_check_dir(dir, (gid_t)-1, err, sizeof(err)), 0);
-	chmod(dir, 0755);
-	CU_ASSERT_EQUAL(ccache_check_dir(dir, (gid_t)-1, err, sizeof(err)), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "must be 0700"));
-	chmod(dir, 0700);
-	CU_ASSERT_EQUAL(ccache_check_dir("/nonexistent/dir", (gid_t)-1, err,
-	    sizeof(err)), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "No such file"));
-	make_file("plain", time(NULL));
-	snprintf(file, sizeof(file), "%s/plain", dir);
-	CU_ASSERT_EQUAL(ccache_check_dir(file, (gid_t)-1, err, sizeof(err)), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a directory"));
-	remove_dir();
-}
-
-/* With cache_group: 0750 and that group, nothing else. */
-static void
-test_check_dir_group(void)
-{
-	char err[256];
-	gid_t g = getegid() == 0 ? 65534 : getegid();
-
-	make_dir();
-	CHECK(ccache_check_dir(dir, g, err, sizeof(err)) == -1,
-	    "0700 is refused with a group");
-	CHECK(strstr(err, "must be 0750") != NULL, "err: %s", err);
-	CU_ASSERT_EQUAL(chmod(dir, 0750), 0);
-	if (getegid() == 0)
-		CU_ASSERT_EQUAL(chown(dir, (uid_t)-1, g), 0);
-	CHECK(ccache_check_dir(dir, g, err, sizeof(err)) == 0, "err: %s", err);
-	CHECK(ccache_check_dir(dir, (gid_t)-1, err, sizeof(err)) == -1,
-	    "0750 is refused without a group");
-	CHECK(ccache_check_dir(dir, g + 1, err, sizeof(err)) == -1,
-	    "another group is refused");
-	CHECK(strstr(err, "chgrp") != NULL, "err: %s", err);
-	CU_ASSERT_EQUAL(chmod(dir, 0770), 0);
-	CHECK(ccache_check_dir(dir, g, err, sizeof(err)) == -1,
-	    "a group-writable directory is refused");
-	remove_dir();
-}
-
-static void
 test_path(void)
 {
 	char out[256];
@@ -564,8 +517,6 @@ void
 suite_ccache(void)
 {
 	UNIT_SUITE("ccache",
-	    UNIT_TEST(test_check_dir),
-	    UNIT_TEST(test_check_dir_group),
 	    UNIT_TEST(test_path),
 	    UNIT_TEST(test_exists),
 	    UNIT_TEST(test_sweep),

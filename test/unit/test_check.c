@@ -126,8 +126,8 @@ test_format_text(void)
 	char out[256];
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		int n = check_format_line(t[i].st, t[i].check, t[i].msg,
-		    t[i].fix, false, out, sizeof(out));
+		int n = check_format_line(t[i].st, t[i].check, "/some/path",
+		    t[i].msg, t[i].fix, false, out, sizeof(out));
 		CHECK(n == (int)strlen(t[i].out) && strcmp(out, t[i].out) == 0,
 		    "row %zu: got '%s' want '%s'", i, out, t[i].out);
 	}
@@ -139,21 +139,22 @@ test_format_json(void)
 	char out[512];
 	int n;
 
-	n = check_format_line(CHECK_FAIL, "keytab.spn", "only \"HOST/\"\n",
-	    "register HTTP/n1", true, out, sizeof(out));
+	n = check_format_line(CHECK_FAIL, "keytab.spn", NULL, "only "
+	    "\"HOST/\"\n", "register HTTP/n1", true, out, sizeof(out));
 	CHECK(n > 0 && strcmp(out, "{\"check\":\"keytab.spn\",\"status\":"
-	    "\"FAIL\",\"message\":\"only \\\"HOST/\\\"\\u000a\",\"fix\":"
-	    "\"register HTTP/n1\"}") == 0, "got %s", out);
-	n = check_format_line(CHECK_OK, "secret", "fine", "ignored", true,
-	    out, sizeof(out));
+	    "\"FAIL\",\"path\":\"\",\"message\":\"only \\\"HOST/\\\"\\u000a\","
+	    "\"fix\":\"register HTTP/n1\"}") == 0, "got %s", out);
+	n = check_format_line(CHECK_OK, "secret", "/etc/k\"ey\n", "fine",
+	    "ignored", true, out, sizeof(out));
 	CHECK(n > 0 && strcmp(out, "{\"check\":\"secret\",\"status\":\"OK\","
-	    "\"message\":\"fine\",\"fix\":\"\"}") == 0, "got %s", out);
-	n = check_format_line(CHECK_WARN, "drain", "x", "y", true, out,
+	    "\"path\":\"/etc/k\\\"ey\\u000a\",\"message\":\"fine\",\"fix\":"
+	    "\"\"}") == 0, "the path is escaped: got %s", out);
+	n = check_format_line(CHECK_WARN, "drain", NULL, "x", "y", true, out,
 	    sizeof(out));
 	CHECK(n > 0 && strstr(out, "\"status\":\"WARN\"") != NULL, "got %s",
 	    out);
-	CHECK(check_format_line(CHECK_OK, "keytab", "readable", NULL, false,
-	    out, 10) == -1, "a short buffer is an error");
+	CHECK(check_format_line(CHECK_OK, "keytab", NULL, "readable", NULL,
+	    false, out, 10) == -1, "a short buffer is an error");
 }
 
 static void
