@@ -655,28 +655,6 @@ auth_realm_allowed(const struct config *c, const char *principal)
 	return ok;
 }
 
-/* Enters the context-tagged field want of a SEQUENCE's contents. */
-static int
-der_field(const unsigned char **p, const unsigned char *end,
-    unsigned char want, size_t *len)
-{
-	const unsigned char *q = *p;
-	unsigned char tag;
-	size_t n;
-
-	while (q < end && der_next(&q, end, &tag, &n) == 0) {
-		if (tag == want) {
-			*p = q;
-			*len = n;
-			return 0;
-		}
-		if (tag > want)		/* fields come in tag order */
-			return -1;
-		q += n;
-	}
-	return -1;
-}
-
 /* The AP-REQ of a krb5 GSS token (RFC 4121 §4.1): moves *p and *end. */
 static int
 krb5_token_apreq(const unsigned char **p, const unsigned char **end)

@@ -48,3 +48,38 @@ der_enter(const unsigned char **p, const unsigned char *end,
 	*p = q;
 	return 0;
 }
+
+int
+der_field(const unsigned char **p, const unsigned char *end,
+    unsigned char want, size_t *len)
+{
+	const unsigned char *q = *p;
+	unsigned char tag;
+	size_t n;
+
+	while (q < end && der_next(&q, end, &tag, &n) == 0) {
+		if (tag == want) {
+			*p = q;
+			*len = n;
+			return 0;
+		}
+		if (tag > want)		/* fields come in tag order */
+			return -1;
+		q += n;
+	}
+	return -1;
+}
+
+int
+der_uint32(const unsigned char *p, size_t len, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 5 || (p[0] & 0x80) != 0 ||
+	    (len == 5 && p[0] != 0))
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		v = v << 8 | p[i];
+	*out = (uint32_t)v;
+	return 0;
+}

@@ -389,6 +389,15 @@ int	 der_next(const unsigned char **p, const unsigned char *end,
 /* The same, when the tag must be want (*p moves only on success). */
 int	 der_enter(const unsigned char **p, const unsigned char *end,
 	    unsigned char want, size_t *len);
+/*
+ * Among the fields of a SEQUENCE's contents *p..end (in tag order), the
+ * one tagged want (e.g. 0xa2 for [2]): 0 with *p at its contents and
+ * *len their length, or -1 (*p unmoved).
+ */
+int	 der_field(const unsigned char **p, const unsigned char *end,
+	    unsigned char want, size_t *len);
+/* An INTEGER's contents of up to 32 bits, not negative.  0/-1. */
+int	 der_uint32(const unsigned char *p, size_t len, uint32_t *out);
 
 /* farm.c: bookmarks and draining */
 /* "kredir_r=<expiry>.<mac>"; returns its length, or 0 if it does not fit. */
@@ -709,11 +718,8 @@ int		 basic_parse(const char *authz, char *buf, size_t buflen,
 #endif
 void		 basic_free(struct basic *);
 
-/* check.c: "kredir check", a diagnosis of this node */
+/* check.c: "kredir check", a diagnosis of this node (check.h: its parts) */
 enum check_status	{ CHECK_OK, CHECK_WARN, CHECK_FAIL };
-enum check_enc		{ CHECK_ENC_STRONG, CHECK_ENC_RC4, CHECK_ENC_DES,
-			  CHECK_ENC_UNKNOWN };
-#define CHECK_LINE_MAX	16384	/* one formatted finding */
 
 /*
  * Runs every check for conf, prints one line per finding to out (text, or
@@ -726,29 +732,5 @@ int	 check_run(const struct config *conf, const char *config_path,
 /* For a file config_load refused: one FAIL line and the summary; 1. */
 int	 check_config_error(const char *config_path, int nerrors, bool json,
 	    FILE *out);
-/*
- * s as the inside of a JSON string (check_json_escape) or as printable
- * text (check_text_clean: control and invalid UTF-8 bytes become '?').
- * Never splits an escape or a UTF-8 sequence; always terminated;
- * returns the length written.
- */
-size_t	 check_json_escape(const char *s, char *out, size_t outlen);
-size_t	 check_text_clean(const char *s, char *out, size_t outlen);
-/*
- * "OK   check: msg", "WARN check: msg -- fix: fix", or one JSON object
- * (with "path", the file the finding is about: "" for path NULL).
- * Returns the length, or -1 if out is too small.
- */
-int	 check_format_line(enum check_status, const char *check,
-	    const char *path, const char *msg, const char *fix, bool json,
-	    char *out, size_t outlen);
-enum check_enc check_enctype_class(int32_t enctype);
-/* OK if any key is AES (or Camellia); WARN if none; FAIL for no keys. */
-enum check_status check_enctypes_status(const int32_t *enctypes, size_t n);
-/* |seconds| of clock skew: OK to 60, WARN to 300, FAIL beyond. */
-enum check_status check_skew_status(long seconds);
-/* The enc-part kvno of a DER AS-REP.  0, or -1 if absent or malformed. */
-int	 check_kdc_rep_kvno(const unsigned char *rep, size_t n,
-	    uint32_t *kvno);
 
 #endif /* KREDIR_H */

@@ -530,8 +530,9 @@ keytab_spn_check(struct preflight *pf, const struct config *c,
 	fixf(fix, sizeof(fix), "register %s/%s (setspn -S / kadmin addprinc) "
 	    "and extract it", c->service, c->fqdn);
 	if ((v = preflight_keytab_kvno(kt, c->service, c->fqdn, NULL)) != 0)
-		preflight_add(pf, CHECK_OK, "keytab.spn", c->keytab, NULL, "%s/%s "
-		    "present (kvno %u)", c->service, c->fqdn, (unsigned)v);
+		preflight_add(pf, CHECK_OK, "keytab.spn", c->keytab, NULL,
+		    "%s/%s present (kvno %u)", c->service, c->fqdn,
+		    (unsigned)v);
 	else if (preflight_keytab_kvno(kt, "HOST", c->fqdn, NULL) != 0 ||
 	    preflight_keytab_kvno(kt, "host", c->fqdn, NULL) != 0)
 		preflight_add(pf, CHECK_WARN, "keytab.spn", c->keytab, fix,

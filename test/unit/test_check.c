@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../kredir.h"
+#include "../../check.h"
 #include "unit.h"
 
 static void

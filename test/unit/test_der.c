@@ -161,11 +161,69 @@ test_enter(void)
 	    "p unmoved");
 }
 
+/* A SEQUENCE's fields, found by tag; fields come in tag order. */
+static void
+test_field(void)
+{
+	/* [0] INTEGER 5, [2] OCTET STRING "ab", [6] INTEGER 7 */
+	static const unsigned char seq[] = { 0xa0, 0x03, 0x02, 0x01, 0x05,
+	    0xa2, 0x04, 0x04, 0x02, 'a', 'b', 0xa6, 0x03, 0x02, 0x01, 0x07 };
+	const unsigned char *end = seq + sizeof(seq), *p;
+	size_t len;
+
+	p = seq;
+	CU_ASSERT_EQUAL(der_field(&p, end, 0xa2, &len), 0);
+	CHECK(p == seq + 7 && len == 4, "[2] at 7, 4 bytes: at %td, %zu",
+	    p - seq, len);
+	p = seq;
+	CU_ASSERT_EQUAL(der_field(&p, end, 0xa6, &len), 0);
+	CHECK(p == seq + 13 && len == 3, "[6] at 13: at %td", p - seq);
+	p = seq;
+	CHECK(der_field(&p, end, 0xa1, &len) == -1 && p == seq,
+	    "[1] absent (past it at [2]): -1, *p unmoved");
+	CHECK(der_field(&p, end, 0xa7, &len) == -1 && p == seq,
+	    "[7] absent (the end): -1");
+	CHECK(der_field(&p, seq + 9, 0xa6, &len) == -1,
+	    "a field cut by the end is not read");
+}
+
+static void
+test_uint32(void)
+{
+	static const struct {
+		unsigned char	 b[6];
+		size_t		 n;
+		int		 rc;
+		uint32_t	 v;
+	} t[] = {
+		{ { 0x00 }, 1, 0, 0 },
+		{ { 0x7f }, 1, 0, 127 },
+		{ { 0x00, 0x80 }, 2, 0, 128 },
+		{ { 0x01, 0x00, 0x00, 0x00 }, 4, 0, 0x1000000 },
+		{ { 0x00, 0xff, 0xff, 0xff, 0xff }, 5, 0, 0xffffffff },
+		{ { 0x80 }, 1, -1, 0 },				/* negative */
+		{ { 0xff, 0xff }, 2, -1, 0 },			/* negative */
+		{ { 0x01, 0x00, 0x00, 0x00, 0x00 }, 5, -1, 0 },	/* 2^32 */
+		{ { 0x00, 0x00, 0x00, 0x00, 0x00, 0x01 }, 6, -1, 0 },
+		{ { 0 }, 0, -1, 0 },				/* empty */
+	};
+	uint32_t v;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		v = 0;
+		CHECK(der_uint32(t[i].b, t[i].n, &v) == t[i].rc &&
+		    (t[i].rc == -1 || v == t[i].v), "row %zu: %u", i,
+		    (unsigned)v);
+	}
+}
+
 void
 suite_der(void)
 {
 	UNIT_SUITE("der",
 	    UNIT_TEST(test_next_table),
 	    UNIT_TEST(test_next_nested),
-	    UNIT_TEST(test_enter));
+	    UNIT_TEST(test_enter),
+	    UNIT_TEST(test_field),
+	    UNIT_TEST(test_uint32));
 }

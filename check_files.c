@@ -1,0 +1,202 @@
+/*
+ * check_files.c: the files and users side of "kredir check": whom kredir
+ * serves as, the configuration file, the TLS certificate, the cache
+ * directory's file system and contents (its owner and mode are
+ * preflight.c's, shared with the daemon's start).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC	0x01021994
+#endif
+
+/* ------------------------------------------------------------ identity */
+
+/* The [server] user when we are root, else ourselves. */
+void
+check_user(struct report *r, const struct config *c, struct preflight_who *w)
+{
+	preflight_who_self(w);
+	if (w->uid != 0) {
+		report_add(r, CHECK_OK, "user", NULL, "running as %s (uid %u): "
+		    "files are checked for this user", w->name,
+		    (unsigned)w->uid);
+		return;
+	}
+	if (c->user[0] == '\0') {
+		report_add(r, CHECK_FAIL, "user", "set [server] user = an "
+		    "unprivileged account (e.g. www-data)", "started as root "
+		    "with no [server] user: kredir refuses to start");
+		return;
+	}
+	if (getpwnam(c->user) == NULL) {
+		report_add(r, CHECK_FAIL, "user", "create the account or "
+		    "change [server] user", "[server] "
+		    "user %s does not exist: kredir will not start", c->user);
+		return;
+	}
+	if (getpwnam(c->user)->pw_uid == 0) {
+		report_add(r, CHECK_WARN, "user", "set [server] user = an "
+		    "unprivileged account (e.g. www-data)", "[server] user = %s: "
+		    "kredir serves as root", c->user);
+		return;
+	}
+	(void)preflight_who_user(w, c->user);
+	report_add(r, CHECK_OK, "user", NULL, "started as root, kredir serves "
+	    "as %s (uid %u): files are checked for that user", w->name,
+	    (unsigned)w->uid);
+}
+
+/* -------------------------------------------------------------- config */
+
+void
+check_config(struct report *r, const struct config *c, const char *path)
+{
+	char own[128], vh[KREDIR_MAX_VHOSTS * KREDIR_HOSTBUF], fix[1200];
+	struct stat st;
+
+	vh[0] = '\0';
+	for (size_t i = 0; i < c->nvhosts; i++)
+		check_append(vh, sizeof(vh), "%s%s", i > 0 ? ", " : "",
+		    c->vhosts[i]);
+	if (stat(path, &st) == -1) {
+		report_add(r, CHECK_WARN, "config", "run kredir check -c with "
+		    "the file kredir uses", "%s: %s (the settings below may "
+		    "not be what kredir uses)", path, strerror(errno));
+		return;
+	}
+	preflight_describe_owner(&st, own, sizeof(own));
+	if ((st.st_mode & 022) != 0) {
+		report_add(r, CHECK_WARN, "config", check_fixf(fix, sizeof(fix),
+		    "chmod go-w %s", path), "%s (%s) can be changed by group "
+		    "or others", path, own);
+		return;
+	}
+	report_add(r, CHECK_OK, "config", NULL, "%s (%s): fqdn %s, mode %s, "
+	    "virtual hosts: %s", path, own, c->fqdn, c->mode ==
+	    CONF_MODE_SHARED_SPN ? "shared-spn" : "redirect", vh[0] != '\0' ?
+	    vh : "none");
+}
+
+/* ----------------------------------------------------- channel binding */
+
+static const char *cb_names[] = { "off", "allow", "require", "default" };
+
+/* The certificate behind channel_binding, read the way kredir reads it. */
+void
+check_tls(struct report *r, const struct config *c,
+    const struct preflight_who *w)
+{
+	char err[KREDIR_PATHBUF + 256], desc[256], fix[KREDIR_PATHBUF + 64];
+	struct tlsbind b;
+	struct stat st;
+
+	if (c->channel_binding == CONF_CB_OFF) {
+		report_add(r, CHECK_OK, "tls.binding", NULL, "channel_binding "
+		    "= off: Kerberos logins are not bound to TLS");
+		return;
+	}
+	if (stat(c->tls_certificate, &st) == -1 ||
+	    !preflight_can_read(w, c->tls_certificate, &st)) {
+		report_add(r, CHECK_FAIL, "tls.binding", check_fixf(fix,
+		    sizeof(fix), "make %s readable by %s (a certificate is "
+		    "public)",
+		    c->tls_certificate, w->name), "%s: %s cannot read it: "
+		    "kredir will not start", c->tls_certificate, w->name);
+		return;
+	}
+	if (tlsbind_load(&b, c->tls_certificate, err, sizeof(err)) == -1) {
+		report_add(r, CHECK_FAIL, "tls.binding", "point tls_certificate "
+		    "at the PEM certificate the web server presents", "%s: "
+		    "kredir will not start", err);
+		return;
+	}
+	(void)tlsbind_describe(&b, desc, sizeof(desc));
+	report_add(r, CHECK_OK, "tls.binding", NULL, "channel_binding = %s: "
+	    "%s over https must match tls-server-end-point %s of %s",
+	    cb_names[c->channel_binding], c->channel_binding ==
+	    CONF_CB_REQUIRE ? "every login" : "a binding sent", desc, c->tls_certificate);
+	if (c->channel_binding == CONF_CB_REQUIRE && strcmp(c->scheme, "https"))
+		report_add(r, CHECK_WARN, "tls.binding", "set [node] scheme = "
+		    "https", "channel_binding = require with scheme = %s: "
+		    "logins over plain http are refused", c->scheme);
+}
+
+/* ---------------------------------------------------------- cache dir */
+
+/* Session caches, temporary files and anything else in dir. */
+static void
+check_cache_files(struct report *r, const char *dir)
+{
+	unsigned caches = 0, temps = 0, other = 0, idents = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		report_add(r, CHECK_WARN, "cache_dir.files", "run kredir check "
+		    "as root or as kredir's user", "%s cannot be listed: %s",
+		    dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (strncmp(de->d_name, "krb5cc_", 7) != 0)
+			other++;
+		else if (ident_is_file(de->d_name))
+			idents++;
+		else if (strchr(de->d_name, '.') != NULL)
+			temps++;
+		else
+			caches++;
+	}
+	closedir(d);
+	report_add(r, other > 0 ? CHECK_WARN : CHECK_OK, "cache_dir.files",
+	    "keep the cache directory for kredir alone", "%u session cache%s "
+	    "(%u with groups), %u temporary file%s, %u other entr%s", caches,
+	    caches == 1 ? "" : "s", idents, temps, temps == 1 ? "" : "s",
+	    other, other == 1 ? "y" : "ies");
+}
+
+void
+check_cache_dir(struct report *r, const struct config *c,
+    const struct preflight_who *w)
+{
+	const char *d = c->cache_dir;
+	struct statfs sf;
+	gid_t gid;
+
+	preflight_cache_dir(r->pf, c, w, &gid);
+	report_findings(r);
+	if (statfs(d, &sf) == 0 && sf.f_type == TMPFS_MAGIC)
+		report_add(r, CHECK_OK, "cache_dir.fs", NULL, "%s is on tmpfs",
+		    d);
+	else
+		report_add(r, CHECK_WARN, "cache_dir.fs", "put it on tmpfs "
+		    "(e.g. under /run/kredir)", "%s is not on tmpfs: caches "
+		    "are secrets that should not reach a disk or survive a "
+		    "reboot, and storing them on tmpfs is faster", d);
+	check_cache_files(r, d);
+}
+
