@@ -101,43 +101,17 @@ check_config(struct report *r, const struct config *c, const char *path)
 
 /* ----------------------------------------------------- channel binding */
 
-static const char *cb_names[] = { "off", "allow", "require", "default" };
-
-/* The certificate behind channel_binding, read the way kredir reads it. */
+/* preflight.c's certificate check; require over plain http warns. */
 void
 check_tls(struct report *r, const struct config *c,
     const struct preflight_who *w)
 {
-	char err[KREDIR_PATHBUF + 256], desc[256], fix[KREDIR_PATHBUF + 64];
 	struct tlsbind b;
-	struct stat st;
 
-	if (c->channel_binding == CONF_CB_OFF) {
-		report_add(r, CHECK_OK, "tls.binding", NULL, "channel_binding "
-		    "= off: Kerberos logins are not bound to TLS");
-		return;
-	}
-	if (stat(c->tls_certificate, &st) == -1 ||
-	    !preflight_can_read(w, c->tls_certificate, &st)) {
-		report_add(r, CHECK_FAIL, "tls.binding", check_fixf(fix,
-		    sizeof(fix), "make %s readable by %s (a certificate is "
-		    "public)",
-		    c->tls_certificate, w->name), "%s: %s cannot read it: "
-		    "kredir will not start", c->tls_certificate, w->name);
-		return;
-	}
-	if (tlsbind_load(&b, c->tls_certificate, err, sizeof(err)) == -1) {
-		report_add(r, CHECK_FAIL, "tls.binding", "point tls_certificate "
-		    "at the PEM certificate the web server presents", "%s: "
-		    "kredir will not start", err);
-		return;
-	}
-	(void)tlsbind_describe(&b, desc, sizeof(desc));
-	report_add(r, CHECK_OK, "tls.binding", NULL, "channel_binding = %s: "
-	    "%s over https must match tls-server-end-point %s of %s",
-	    cb_names[c->channel_binding], c->channel_binding ==
-	    CONF_CB_REQUIRE ? "every login" : "a binding sent", desc, c->tls_certificate);
-	if (c->channel_binding == CONF_CB_REQUIRE && strcmp(c->scheme, "https"))
+	preflight_tls(r->pf, c, w, &b);
+	report_findings(r);
+	if (c->channel_binding == CONF_CB_REQUIRE && b.len > 0 &&
+	    strcmp(c->scheme, "https") != 0)
 		report_add(r, CHECK_WARN, "tls.binding", "set [node] scheme = "
 		    "https", "channel_binding = require with scheme = %s: "
 		    "logins over plain http are refused", c->scheme);

@@ -1409,7 +1409,7 @@ server_preflight(struct server *s)
 		goto done;
 	}
 	preflight_who_self(&w);
-	preflight_start(pf, &s->conf, &w, kt, &s->cache_gid);
+	preflight_start(pf, &s->conf, &w, kt, &s->tlsbind, &s->cache_gid);
 	for (size_t i = 0; i < pf->n; i++) {
 		const struct preflight_finding *f = &pf->f[i];
 
@@ -1438,9 +1438,7 @@ server_start(struct server *s)
 		s->hold = NULL;		/* slower, not broken */
 	if (server_preflight(s) == -1)
 		return -1;
-	if ((s->conf.channel_binding != CONF_CB_OFF && tlsbind_load(&s->tlsbind,
-	    s->conf.tls_certificate, err, sizeof(err)) == -1) ||
-	    secrets_load(s, err, sizeof(err)) == -1 ||
+	if (secrets_load(s, err, sizeof(err)) == -1 ||
 	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
 		log_msg(KLOG_ERR, "error phase=start reason=\"%s\"", err);
 		return -1;

@@ -228,6 +228,45 @@ preflight_rcache_dir(struct preflight *pf, const struct preflight_who *w)
 		    "cache directory %s (%s), writable by %s", d, own, w->name);
 }
 
+/* ----------------------------------------------------- channel binding */
+
+static const char *cb_names[] = { "off", "allow", "require", "default" };
+
+void
+preflight_tls(struct preflight *pf, const struct config *c,
+    const struct preflight_who *w, struct tlsbind *tb)
+{
+	const char *cert = c->tls_certificate;
+	char err[KREDIR_PATHBUF + 256], desc[256], fix[KREDIR_PATHBUF + 64];
+	struct stat st;
+
+	memset(tb, 0, sizeof(*tb));
+	if (c->channel_binding == CONF_CB_OFF) {
+		preflight_add(pf, CHECK_OK, "tls.binding", NULL, NULL,
+		    "channel_binding = off: Kerberos logins are not bound to "
+		    "TLS");
+		return;
+	}
+	if (stat(cert, &st) == -1 || !preflight_can_read(w, cert, &st)) {
+		preflight_add(pf, CHECK_FAIL, "tls.binding", cert, fixf(fix,
+		    sizeof(fix), "make %s readable by %s (a certificate is "
+		    "public)", cert, w->name), "%s: %s cannot read it: kredir "
+		    "will not start", cert, w->name);
+		return;
+	}
+	if (tlsbind_load(tb, cert, err, sizeof(err)) == -1) {
+		preflight_add(pf, CHECK_FAIL, "tls.binding", cert, "point "
+		    "tls_certificate at the PEM certificate the web server "
+		    "presents", "%s: kredir will not start", err);
+		return;
+	}
+	(void)tlsbind_describe(tb, desc, sizeof(desc));
+	preflight_add(pf, CHECK_OK, "tls.binding", cert, NULL, "channel_binding "
+	    "= %s: %s over https must match tls-server-end-point %s of %s",
+	    cb_names[c->channel_binding], c->channel_binding ==
+	    CONF_CB_REQUIRE ? "every login" : "a binding sent", desc, cert);
+}
+
 /* ----------------------------------------------------------- cache dir */
 
 /*
@@ -593,9 +632,11 @@ preflight_keytab(struct preflight *pf, const struct config *c,
 
 unsigned
 preflight_start(struct preflight *pf, const struct config *c,
-    const struct preflight_who *w, struct preflight_keytab *kt, gid_t *gid)
+    const struct preflight_who *w, struct preflight_keytab *kt,
+    struct tlsbind *tb, gid_t *gid)
 {
 	preflight_rcache_dir(pf, w);
+	preflight_tls(pf, c, w, tb);
 	preflight_cache_dir(pf, c, w, gid);
 	preflight_secrets(pf, c, w);
 	preflight_keytab(pf, c, w, kt);

@@ -92,13 +92,22 @@ void	 preflight_cache_dir(struct preflight *, const struct config *,
 /* secret, secret.previous: session_secret_load's rules. */
 void	 preflight_secrets(struct preflight *, const struct config *,
 	    const struct preflight_who *);
+/*
+ * tls.binding: with channel_binding, the certificate read the way kredir
+ * reads it (for who), its hash into *tb.
+ */
+void	 preflight_tls(struct preflight *, const struct config *,
+	    const struct preflight_who *, struct tlsbind *tb);
 /* keytab, keytab.keys, keytab.spn, keytab.vhost; the entries into kt. */
 void	 preflight_keytab(struct preflight *, const struct config *,
 	    const struct preflight_who *, struct preflight_keytab *kt);
-/* Every check above; *gid as preflight_cache_dir.  Count of FAILs. */
+/*
+ * Every check above; *gid as preflight_cache_dir, *tb as preflight_tls.
+ * The number of FAILs.
+ */
 unsigned preflight_start(struct preflight *, const struct config *,
 	    const struct preflight_who *, struct preflight_keytab *kt,
-	    gid_t *gid);
+	    struct tlsbind *tb, gid_t *gid);
 /* Highest kvno of service/host in kt, 0 if none; its entry in *first. */
 krb5_kvno preflight_keytab_kvno(const struct preflight_keytab *,
 	    const char *service, const char *host,

@@ -241,6 +241,43 @@ test_rcache_dir(void)
 	unit_rmdir(dir);
 }
 
+/* tls.binding: off, a certificate that is not there, garbage, a good one. */
+static void
+test_tls(void)
+{
+	struct preflight_who w;
+	struct tlsbind tb;
+
+	preflight_who_self(&w);
+	memset(&conf, 0, sizeof(conf));
+	memset(&pf, 0, sizeof(pf));
+	conf.channel_binding = CONF_CB_OFF;
+	preflight_tls(&pf, &conf, &w, &tb);
+	CHECK(pf.n == 1 && pf.f[0].status == CHECK_OK && tb.len == 0,
+	    "off: OK, no binding");
+	conf.channel_binding = CONF_CB_REQUIRE;
+	snprintf(conf.tls_certificate, sizeof(conf.tls_certificate),
+	    "test/unit/certs/none.pem");
+	preflight_tls(&pf, &conf, &w, &tb);
+	CHECK(pf.n == 2 && pf.f[1].status == CHECK_FAIL &&
+	    strcmp(pf.f[1].code, "tls.binding") == 0 &&
+	    strcmp(pf.f[1].path, conf.tls_certificate) == 0 &&
+	    strstr(pf.f[1].message, "cannot read it") != NULL,
+	    "absent: FAIL with the path: %s", pf.f[1].message);
+	snprintf(conf.tls_certificate, sizeof(conf.tls_certificate),
+	    "test/unit/certs/garbage.pem");
+	preflight_tls(&pf, &conf, &w, &tb);
+	CHECK(pf.n == 3 && pf.f[2].status == CHECK_FAIL &&
+	    strstr(pf.f[2].fix, "PEM certificate") != NULL,
+	    "garbage: FAIL: %s", pf.f[2].message);
+	snprintf(conf.tls_certificate, sizeof(conf.tls_certificate),
+	    "test/unit/certs/rsa-sha256.pem");
+	preflight_tls(&pf, &conf, &w, &tb);
+	CHECK(pf.n == 4 && pf.f[3].status == CHECK_OK && tb.len > 0 &&
+	    strstr(pf.f[3].message, "SHA256") != NULL,
+	    "a good certificate: OK, loaded: %s", pf.f[3].message);
+}
+
 void
 suite_preflight(void)
 {
@@ -250,5 +287,6 @@ suite_preflight(void)
 	    UNIT_TEST(test_format),
 	    UNIT_TEST(test_cache_dir),
 	    UNIT_TEST(test_cache_dir_group),
-	    UNIT_TEST(test_rcache_dir));
+	    UNIT_TEST(test_rcache_dir),
+	    UNIT_TEST(test_tls));
 }
