@@ -14,7 +14,8 @@
 
 #include "kredir.h"
 
-#define PREFLIGHT_MAX		24	/* findings of one run */
+/* findings of one run: a dozen, and one per virtual name */
+#define PREFLIGHT_MAX		(16 + KREDIR_MAX_VHOSTS)
 #define PREFLIGHT_MSG_MAX	1024
 #define PREFLIGHT_CODE_MAX	32
 #define PREFLIGHT_GROUPS_MAX	64
