@@ -431,8 +431,10 @@ wait_exit "$KREDIR_PID"
 KREDIR_PID=
 kt_expect_eq "unconfigured: kredir exits 1 (not a signal: Restart=on-abnormal leaves it)" \
     1 "$EXIT_RC"
+# The installed kredir.ini's own fqdn, not yet this node's.
+SHIPPED_FQDN=$(sed -n 's/^fqdn *= *//p' "$INI")
 kt_expect_match "unconfigured: one line says why (the keytab)" \
-    "^kredir\[[0-9]+\]: error phase=start reason=\"keytab $KEYTAB: No such file or directory -- fix: extract HTTP/$FQDN into it \(kadmin ktadd -norandkey -k $KEYTAB / ktpass\)\" check=keytab path=\"$KEYTAB\"\$" \
+    "^kredir\[[0-9]+\]: error phase=start reason=\"keytab $KEYTAB: No such file or directory -- fix: extract HTTP/$SHIPPED_FQDN into it \(kadmin ktadd -norandkey -k $KEYTAB / ktpass\)\" check=keytab path=\"$KEYTAB\"\$" \
     "$(grep '^kredir\[' "$LOG0")"
 
 # ------------------------------------------------------------ configured
