@@ -74,7 +74,7 @@ check_farm(struct report *r, const struct config *c)
 		report_add(r, CHECK_OK, "drain", NULL, "no drain_file: this "
 		    "node cannot be drained by a file");
 	else if (stat(c->drain_file, &st) == 0)
-		report_add(r, CHECK_WARN, "drain", check_fixf(fix, sizeof(fix),
+		report_add(r, CHECK_WARN, "drain", fmtf(fix, sizeof(fix),
 		    "rm %s when the node should take traffic again",
 		    c->drain_file), "this node is draining (%s exists)",
 		    c->drain_file);
@@ -186,7 +186,7 @@ check_name(struct report *r, const struct config *c)
 		    host);
 		return;
 	}
-	check_fixf(fix, sizeof(fix), "none if this node is meant to answer as "
+	fmtf(fix, sizeof(fix), "none if this node is meant to answer as "
 	    "%s (clients and the KDC use that name); else set [node] fqdn",
 	    c->fqdn);
 	if (err[0] == '\0')
@@ -354,7 +354,7 @@ check_config_error(const char *config_path, int nerrors, bool json,
 	struct report r = { out, json, { 0, 0, 0 }, false, NULL };
 	char fix[KREDIR_PATHBUF + 64];
 
-	report_add(&r, CHECK_FAIL, "config", check_fixf(fix, sizeof(fix),
+	report_add(&r, CHECK_FAIL, "config", fmtf(fix, sizeof(fix),
 	    "correct the file (kredir -n -c %s says when it is right)",
 	    config_path),
 	    "%s: %d error%s (on stderr); nothing else was checked",

@@ -33,9 +33,6 @@ void	 report_add(struct report *, enum check_status, const char *check,
 void	 report_findings(struct report *);
 /* The summary line, or the end of the JSON array. */
 void	 report_end(struct report *);
-/* snprintf into buf, returning buf: for a fix argument. */
-const char *check_fixf(char *buf, size_t len, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
 /* Appends to a NUL-terminated buffer, truncating quietly. */
 void	 check_append(char *buf, size_t len, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

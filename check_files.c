@@ -88,7 +88,7 @@ check_config(struct report *r, const struct config *c, const char *path)
 	}
 	preflight_describe_owner(&st, own, sizeof(own));
 	if ((st.st_mode & 022) != 0) {
-		report_add(r, CHECK_WARN, "config", check_fixf(fix, sizeof(fix),
+		report_add(r, CHECK_WARN, "config", fmtf(fix, sizeof(fix),
 		    "chmod go-w %s", path), "%s (%s) can be changed by group "
 		    "or others", path, own);
 		return;

@@ -404,7 +404,7 @@ report_delegation(struct report *r, const char *principal, krb5_flags flags)
 		    "TGTs, and constrained delegation does not need them",
 		    principal);
 	else
-		report_add(r, CHECK_FAIL, "kdc.delegation", check_fixf(fix,
+		report_add(r, CHECK_FAIL, "kdc.delegation", fmtf(fix,
 		    sizeof(fix), "kadmin modprinc +ok_as_delegate %s / AD: "
 		    "Trust this computer for delegation", principal), "%s: "
 		    "service tickets lack ok_as_delegate: browsers and curl "
@@ -449,7 +449,7 @@ report_login_error(struct report *r, const char *principal, krb5_kvno ktv,
 	    p->user_kvno != 0)
 		report_user_ticket(r, principal, ktv, p);
 	else if (p->as_err == KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN)
-		report_add(r, CHECK_FAIL, "kdc", check_fixf(fix, sizeof(fix),
+		report_add(r, CHECK_FAIL, "kdc", fmtf(fix, sizeof(fix),
 		    "register %s (setspn -S / kadmin addprinc) and extract it; "
 		    "in AD an SPN is no login name: kinit as any user and check "
 		    "again to test it with a service ticket", principal),
@@ -592,7 +592,7 @@ report_transition(struct report *r, const struct config *c, const char *user,
 		    "not allowed: %s's ticket to itself as %s (S4U2Self) is not "
 		    "forwardable, so it can delegate only users who logged in "
 		    "with Kerberos (Negotiate), which is all kredir needs; to "
-		    "allow it anyway: %s", c->account, user, check_fixf(fix,
+		    "allow it anyway: %s", c->account, user, fmtf(fix,
 		    sizeof(fix), "Set-ADAccountControl -Identity '%s$' "
 		    "-TrustedToAuthForDelegation $true / samba-tool delegation "
 		    "for-any-protocol '%s$' on", comp, comp));
@@ -622,7 +622,7 @@ report_proxy(struct report *r, const struct config *c, const char *spn,
 		    "; add it to delegate_to to use it");
 	else
 		report_add(r, CHECK_FAIL, "delegation.s4u2proxy",
-		    check_fixf(fix, sizeof(fix), "Set-ADComputer %s -Add "
+		    fmtf(fix, sizeof(fix), "Set-ADComputer %s -Add "
 		    "@{'msDS-AllowedToDelegateTo'='%s'} (\"Trust this computer "
 		    "for delegation to specified services only\") / samba-tool "
 		    "delegation add-service '%s$' %s", comp, spn, comp, spn),

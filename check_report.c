@@ -182,17 +182,6 @@ report_end(struct report *r)
 		    r->count[1], r->count[2]);
 }
 
-const char *
-check_fixf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return buf;
-}
-
 void
 check_append(char *buf, size_t len, const char *fmt, ...)
 {

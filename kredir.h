@@ -48,12 +48,15 @@
 #define FARM_MARKER		"kredir_r"	/* query parameter */
 #define FARM_MARKER_MAX		64
 
-/* errf.c */
+/* errf.c: text into a caller's buffer */
 /*
  * Formats fmt into err (unless err is NULL or errlen 0) and returns -1:
  * "return errf(err, errlen, ...);" in a function of 0 or -1.
  */
 int	 errf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* The same into buf, returning buf: a formatted argument in one call. */
+const char *fmtf(char *buf, size_t len, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
 /* compat.c */

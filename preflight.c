@@ -66,21 +66,6 @@ preflight_format(const struct preflight_finding *f, char *out, size_t outlen)
 	return n < 0 || (size_t)n >= outlen ? -1 : n;
 }
 
-/* snprintf into buf, returning buf: for the fix argument. */
-static const char *fixf(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static const char *
-fixf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return buf;
-}
-
 /* ------------------------------------------------------------ identity */
 
 void
@@ -200,7 +185,7 @@ preflight_rcache_dir(struct preflight *pf, const struct preflight_who *w)
 	}
 	if (d == NULL || *d == '\0')
 		d = "/var/tmp";
-	fixf(fix, sizeof(fix), "set KRB5RCACHEDIR to a directory %s can "
+	fmtf(fix, sizeof(fix), "set KRB5RCACHEDIR to a directory %s can "
 	    "write", w->name);
 	if (stat(d, &st) == -1)
 		why = strerror(errno);
@@ -219,7 +204,7 @@ preflight_rcache_dir(struct preflight *pf, const struct preflight_who *w)
 		    d, w->is_self ? strerror(errno) : "cannot be written",
 		    own, w->name, (unsigned)w->uid);
 	else if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0)
-		preflight_add(pf, CHECK_WARN, "rcache.dir", d, fixf(fix,
+		preflight_add(pf, CHECK_WARN, "rcache.dir", d, fmtf(fix,
 		    sizeof(fix), "chmod +t %s", d), "replay cache directory "
 		    "%s (%s) is writable by all without the sticky bit: "
 		    "anyone may replace the replay cache", d, own);
@@ -248,7 +233,7 @@ preflight_tls(struct preflight *pf, const struct config *c,
 		return;
 	}
 	if (stat(cert, &st) == -1 || !preflight_can_read(w, cert, &st)) {
-		preflight_add(pf, CHECK_FAIL, "tls.binding", cert, fixf(fix,
+		preflight_add(pf, CHECK_FAIL, "tls.binding", cert, fmtf(fix,
 		    sizeof(fix), "make %s readable by %s (a certificate is "
 		    "public)", cert, w->name), "%s: %s cannot read it: kredir "
 		    "will not start", cert, w->name);
@@ -287,12 +272,12 @@ cache_group_check(struct preflight *pf, const struct config *c,
 		return;
 	}
 	if (w->uid != 0 && !who_in_group(w, gr->gr_gid))
-		preflight_add(pf, CHECK_FAIL, "cache_group", NULL, fixf(fix,
+		preflight_add(pf, CHECK_FAIL, "cache_group", NULL, fmtf(fix,
 		    sizeof(fix), "usermod -a -G %s %s", g, w->name), "%s is "
 		    "not in group %s: it could not give the caches to it",
 		    w->name, g);
 	if ((st->st_mode & 07777) != 0750 || st->st_gid != gr->gr_gid)
-		preflight_add(pf, CHECK_FAIL, "cache_dir", d, fixf(fix,
+		preflight_add(pf, CHECK_FAIL, "cache_dir", d, fmtf(fix,
 		    sizeof(fix), "chgrp %s %s; chmod 750 %s", g, d, d), "%s "
 		    "(%s): with cache_group it must be mode 0750, group %s", d,
 		    own, g);
@@ -315,7 +300,7 @@ preflight_cache_dir(struct preflight *pf, const struct config *c,
 	if (c->cache_group[0] != '\0' && (gr = getgrnam(c->cache_group)) !=
 	    NULL)
 		*gid = gr->gr_gid;
-	fixf(fix, sizeof(fix), "install -d -m 700 -o %s %s", w->name, d);
+	fmtf(fix, sizeof(fix), "install -d -m 700 -o %s %s", w->name, d);
 	if (lstat(d, &st) == -1) {
 		preflight_add(pf, CHECK_FAIL, "cache_dir", d, fix, "cache_dir "
 		    "%s: %s", d, strerror(errno));
@@ -328,11 +313,11 @@ preflight_cache_dir(struct preflight *pf, const struct config *c,
 	}
 	preflight_describe_owner(&st, own, sizeof(own));
 	if (st.st_uid != w->uid)
-		preflight_add(pf, CHECK_FAIL, "cache_dir", d, fixf(fix,
+		preflight_add(pf, CHECK_FAIL, "cache_dir", d, fmtf(fix,
 		    sizeof(fix), "chown %s %s", w->name, d), "%s (%s) is not "
 		    "owned by %s", d, own, w->name);
 	else if (c->cache_group[0] == '\0' && (st.st_mode & 07777) != 0700)
-		preflight_add(pf, CHECK_FAIL, "cache_dir", d, fixf(fix,
+		preflight_add(pf, CHECK_FAIL, "cache_dir", d, fmtf(fix,
 		    sizeof(fix), "chmod 700 %s", d), "%s (%s): must be mode "
 		    "0700 (it holds users' TGTs)", d, own);
 	else if (c->cache_group[0] != '\0')
@@ -353,7 +338,7 @@ secret_stat(struct preflight *pf, const char *code, const char *f,
 	char fix[KREDIR_PATHBUF * 3 + 128];
 	struct stat st;
 
-	fixf(fix, sizeof(fix), "umask 077; head -c 32 /dev/urandom > %s; "
+	fmtf(fix, sizeof(fix), "umask 077; head -c 32 /dev/urandom > %s; "
 	    "chown %s %s", f, w->name, f);
 	if (lstat(f, &st) == -1) {
 		preflight_add(pf, CHECK_FAIL, code, f, fix, "%s: %s", f,
@@ -366,11 +351,11 @@ secret_stat(struct preflight *pf, const char *code, const char *f,
 		preflight_add(pf, CHECK_FAIL, code, f, "name the file itself",
 		    "%s is not a regular file (a link?)", f);
 	else if (st.st_uid != w->uid)
-		preflight_add(pf, CHECK_FAIL, code, f, fixf(fix, sizeof(fix),
+		preflight_add(pf, CHECK_FAIL, code, f, fmtf(fix, sizeof(fix),
 		    "chown %s %s", w->name, f), "%s (%s) is not owned by %s", f,
 		    own, w->name);
 	else if ((st.st_mode & 077) != 0)
-		preflight_add(pf, CHECK_FAIL, code, f, fixf(fix, sizeof(fix),
+		preflight_add(pf, CHECK_FAIL, code, f, fmtf(fix, sizeof(fix),
 		    "chmod 600 %s", f), "%s (%s) gives group or others access",
 		    f, own);
 	else if (st.st_size < KREDIR_SECRET_MIN ||
@@ -529,7 +514,7 @@ keytab_file_check(struct preflight *pf, const struct config *c,
 	struct stat st;
 
 	if (stat(k, &st) == -1) {
-		preflight_add(pf, CHECK_FAIL, "keytab", k, fixf(fix,
+		preflight_add(pf, CHECK_FAIL, "keytab", k, fmtf(fix,
 		    sizeof(fix), "extract %s/%s into it (kadmin ktadd "
 		    "-norandkey -k %s / ktpass)", c->service, c->fqdn, k),
 		    "keytab %s: %s", k, strerror(errno));
@@ -537,7 +522,7 @@ keytab_file_check(struct preflight *pf, const struct config *c,
 	}
 	preflight_describe_owner(&st, own, sizeof(own));
 	if (!preflight_can_read(w, k, &st)) {
-		preflight_add(pf, CHECK_FAIL, "keytab", k, fixf(fix,
+		preflight_add(pf, CHECK_FAIL, "keytab", k, fmtf(fix,
 		    sizeof(fix), "chown %s %s && chmod 0400 %s (or mode 0440 "
 		    "and a group %s is in)", w->name, k, k, w->name), "%s (%s) "
 		    "cannot be read by %s (uid %u)", k, own, w->name,
@@ -545,7 +530,7 @@ keytab_file_check(struct preflight *pf, const struct config *c,
 		return false;
 	}
 	if ((st.st_mode & 026) != 0)
-		preflight_add(pf, CHECK_WARN, "keytab", k, fixf(fix,
+		preflight_add(pf, CHECK_WARN, "keytab", k, fmtf(fix,
 		    sizeof(fix), "chmod o-rw,g-w %s", k), "%s (%s) is open to "
 		    "others: it holds the service's keys", k, own);
 	else
@@ -566,7 +551,7 @@ keytab_spn_check(struct preflight *pf, const struct config *c,
 	char fix[512];
 	krb5_kvno v;
 
-	fixf(fix, sizeof(fix), "register %s/%s (setspn -S / kadmin addprinc) "
+	fmtf(fix, sizeof(fix), "register %s/%s (setspn -S / kadmin addprinc) "
 	    "and extract it", c->service, c->fqdn);
 	if ((v = preflight_keytab_kvno(kt, c->service, c->fqdn, NULL)) != 0)
 		preflight_add(pf, CHECK_OK, "keytab.spn", c->keytab, NULL,
@@ -602,7 +587,7 @@ keytab_vhost_check(struct preflight *pf, const struct config *c,
 			    c->vhosts[i], (unsigned)v);
 		else
 			preflight_add(pf, CHECK_WARN, "keytab.vhost", c->keytab,
-			    fixf(fix, sizeof(fix), "extract the shared key of "
+			    fmtf(fix, sizeof(fix), "extract the shared key of "
 			    "%s/%s into every node's keytab (kadmin ktadd "
 			    "-norandkey / ktpass)", c->service, c->vhosts[i]),
 			    "keytab %s holds no key for %s/%s: Negotiate on %s "
