@@ -1,8 +1,9 @@
 /*
  * kredir: the declarations that need GSS-API types, for the modules that
  * run the exchange or hold a credential (auth.c, authpac.c, basic.c,
- * ccache.c, s4u.c, kredir.c).  Everything else includes kredir.h alone,
- * which never includes <gssapi/gssapi.h> (make lint-headers proves it).
+ * ccache.c, s4u.c, login.c, kredir.c).  Everything else includes kredir.h
+ * alone, which never includes <gssapi/gssapi.h> (make lint-headers proves
+ * it).
  *
  * Copyright (c) 2026 The kredir authors.  See COPYING (ISC licence).
  */

@@ -1,25 +1,32 @@
 /*
  * The bad-input catalogue, unit level: every hostile request of
- * test/integration/catalogue.sh (same ids, C01...) that the pure modules
- * decide, with the status kredir.c must answer, and the config lines
- * (K01...) with the line kredir -n must name.
+ * test/integration/catalogue.sh (same ids, C01...) put to the real
+ * request_decide() (decide.c), with the status kredir must answer, and
+ * the config lines (K01...) with the line kredir -n must name.  Then the
+ * paths catalogue.sh does not reach: drain, bounce, the guard roles,
+ * kredir's own pages, and what the decision does with each verdict of
+ * the GSS side (test_catalogue_farm, test_catalogue_logins).
  *
- * model() is the oracle: kredir.c's handle_request without I/O or GSS —
- * canonicalise the Host, route it, build the Location (marker stripped),
- * look up and verify the cookie, parse Authorization, spot NTLM.  A row
- * whose answer needs the GSS exchange says EXCHANGE; catalogue.sh sends
- * real tokens for those.
+ * The GSS and file work behind the decision (struct decide_ops) is the
+ * test's own here ("fake"): it says what a real KDC would, so the logic
+ * is tested without one; catalogue.sh and the other integration scripts
+ * send real tokens to the real ops.  A row whose answer the GSS side
+ * decides says EXCHANGE: it must reach the fake's accept exactly once,
+ * which refuses it as GSS refuses "Zm9v" (401).
  */
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../../kredir.h"
+#include "../../decide.h"
 #include "unit.h"
 
 #define EXCHANGE	1	/* HTTP_NEG_OK, not NTLM: GSS decides */
-#define SESSION		200	/* a verified cookie (its cache aside) */
+#define SESSION		200	/* a verified cookie whose cache is there */
 #define NOW		((time_t)1800000000)
 
 /* Built at run time: too big, or signed with the test key. */
@@ -300,93 +307,602 @@ generate(const struct row *r, const struct config *c, const char **authz,
 	return buf;
 }
 
-/*
- * kredir.c's decisions for one request, without I/O: the status, and the
- * Location of a 302.
- */
-static int
-model(const struct config *c, const char *host, const char *uri,
-    const char *authz, const char *cookie, char *loc, size_t loclen)
-{
-	char		 canon[KREDIR_HOSTBUF], stripped[KREDIR_TARGET_MAX];
-	char		 value[KREDIR_COOKIE_MAX + 1];
-	struct session	 s;
-	unsigned char	*tok = NULL;
-	size_t		 n;
-	int		 st = 0;
+/* What the fake GSS and file side says; one per request. */
+enum script {
+	S_DENIED,		/* accept: a bad ticket (GSS on "Zm9v") */
+	S_OK_DELEG,		/* a login with a forwarded TGT */
+	S_OK_NODELEG,		/* a login, nothing delegated */
+	S_OK_PROXY,		/* constrained: an S4U2Proxy credential */
+	S_OK_NOFWD,		/* the same, the ticket not forwardable */
+	S_STORE_REFUSED,	/* S_OK_PROXY, the KDC refuses a backend */
+	S_CONTINUE,		/* one more round trip */
+	S_REPLAY,		/* a replayed ticket */
+	S_FORBIDDEN,		/* realm or local-name policy */
+	S_ERROR,		/* our keytab is gone */
+	S_PW_OK, S_PW_REFUSED, S_PW_MALFORMED,	/* Basic */
+	S_DRAIN,		/* the drain file is there */
+	S_UNHEALTHY,		/* the keytab is unreadable */
+	S_NOCACHE		/* a verified cookie's cache is gone */
+};
 
-	loc[0] = '\0';
-	if (spn_canonicalize_host(host, canon, sizeof(canon)) == -1)
-		return 400;
-	switch (spn_route(c, canon)) {
-	case SPN_ROUTE_REJECT:
-		return 400;
-	case SPN_ROUTE_REDIRECT:
-		if (farm_strip_marker(uri, stripped, sizeof(stripped)) == -1)
-			stripped[0] = '\0';
-		if (http_build_location(c->scheme, c->fqdn, c->port, stripped,
-		    c->keep_target, c->target, loc, loclen) == -1)
-			return 500;
-		return 302;
-	case SPN_ROUTE_NEGOTIATE:
-		break;
+struct fake {
+	enum script	 script;
+	int		 accepts, passwords, stores, ends;
+	bool		 bind;		/* accept was asked to bind */
+};
+
+static int
+fake_session_find(void *ctx, const struct session *sess, char *path,
+    size_t pathlen, struct decide_identity *id)
+{
+	struct fake *f = ctx;
+
+	if (f->script == S_NOCACHE)
+		return -1;
+	snprintf(path, pathlen, "/cache/krb5cc_%s", sess->id);
+	id->principal = sess->principal;
+	id->delegation = "unconstrained";
+	return 0;
+}
+
+static void
+fake_session_end(void *ctx, const struct session *sess)
+{
+	(void)sess;
+	((struct fake *)ctx)->ends++;
+}
+
+static void
+fake_login(struct decide_login *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->principal = l->user = "alice@KREDIR.TEST";
+	l->why = "scripted";
+	l->pac_note = "";
+	l->expires = NOW + 3600;
+	l->ok_as_delegate = l->forwardable = true;
+}
+
+static enum decide_auth
+fake_accept(void *ctx, const unsigned char *tok, size_t n, bool bind,
+    struct decide_login *l)
+{
+	struct fake *f = ctx;
+
+	f->accepts++;
+	f->bind = bind;
+	fake_login(l);
+	if (auth_token_is_ntlm(tok, n))		/* as auth_accept does */
+		return DECIDE_AUTH_NTLM;
+	switch (f->script) {
+	case S_OK_DELEG:
+		l->delegated = true;
+		l->token = "bXV0dWFs";
+		return DECIDE_AUTH_OK;
+	case S_OK_NODELEG:
+		l->ok_as_delegate = false;
+		return DECIDE_AUTH_OK;
+	case S_OK_NOFWD:
+		l->forwardable = false;
+		/* FALLTHROUGH */
+	case S_OK_PROXY:
+	case S_STORE_REFUSED:
+		l->delegated = l->proxy = true;
+		return DECIDE_AUTH_OK;
+	case S_CONTINUE:
+		l->token = "Y29udGludWU=";
+		return DECIDE_AUTH_CONTINUE;
+	case S_REPLAY:
+		l->replay = true;
+		return DECIDE_AUTH_DENIED;
+	case S_FORBIDDEN:
+		return DECIDE_AUTH_FORBIDDEN;
+	case S_ERROR:
+		return DECIDE_AUTH_ERROR;
+	default:
+		return DECIDE_AUTH_DENIED;
 	}
-	if (cookie != NULL && http_cookie_find(cookie, c->cookie_name, value,
-	    sizeof(value)) == 1 && session_cookie_verify(key, sizeof(key),
-	    value, NOW, &s) == 0)
-		return SESSION;
-	switch (http_parse_negotiate(authz, c->max_token, &tok, &n)) {
-	case HTTP_NEG_NONE:
-	case HTTP_NEG_OTHER_SCHEME:
-		st = 401;
-		break;
-	case HTTP_NEG_MALFORMED:
-		st = 400;
-		break;
-	case HTTP_NEG_TOO_LARGE:
-		st = 431;
-		break;
-	case HTTP_NEG_OK:
-		st = auth_token_is_ntlm(tok, n) ? 403 : EXCHANGE;
-		break;
+}
+
+static enum decide_auth
+fake_password(void *ctx, const char *authz, struct decide_login *l)
+{
+	struct fake *f = ctx;
+
+	(void)authz;
+	f->passwords++;
+	fake_login(l);
+	l->password = l->delegated = true;
+	return f->script == S_PW_OK ? DECIDE_AUTH_OK :
+	    f->script == S_PW_MALFORMED ? DECIDE_AUTH_MALFORMED :
+	    DECIDE_AUTH_DENIED;
+}
+
+static int
+fake_store(void *ctx, enum s4u_plan plan, const struct session *sess,
+    time_t *end, char *path, size_t pathlen, char *target, size_t targetlen,
+    char *why, size_t whylen)
+{
+	struct fake *f = ctx;
+
+	(void)plan;
+	f->stores++;
+	if (f->script == S_STORE_REFUSED) {
+		strlcpy(target, "HTTP/backend.kredir.test", targetlen);
+		strlcpy(why, "KDC policy rejects request", whylen);
+		return 1;
 	}
-	free(tok);
-	return st;
+	*end = NOW + 1800;
+	snprintf(path, pathlen, "/cache/krb5cc_%s", sess->id);
+	return 0;
+}
+
+static int
+fake_new_id(void *ctx, char id[KREDIR_SESSION_ID_HEX + 1])
+{
+	(void)ctx;
+	strlcpy(id, "00112233445566778899aabbccddeeff",
+	    KREDIR_SESSION_ID_HEX + 1);
+	return 0;
+}
+
+static bool
+fake_draining(void *ctx)
+{
+	return ((struct fake *)ctx)->script == S_DRAIN;
+}
+
+static void
+fake_health(void *ctx, struct farm_facts *ff)
+{
+	struct fake *f = ctx;
+
+	memset(ff, 0, sizeof(*ff));
+	ff->draining = f->script == S_DRAIN;
+	ff->keytab_readable = f->script != S_UNHEALTHY;
+	ff->cache_writable = true;
+	ff->cache_files_known = true;
+	ff->cache_free_bytes = ff->cache_free_files = ULLONG_MAX / 2;
+}
+
+static void
+fake_whoami(void *ctx, const char *cache, struct whoami *w)
+{
+	(void)ctx;
+	(void)cache;
+	w->tgt = w->forwardable = true;
+}
+
+enum role { RESPONDER, AUTH_REQUEST, AUTHORIZER };
+#define F_TLS		1	/* HTTPS=on */
+#define F_REMOTE	2	/* REMOTE_ADDR is not loopback */
+
+/*
+ * request_decide() with the fake, then respond(), whose status must be
+ * the decision's.  The log lines go to /dev/null.
+ */
+static void
+decide_one(const struct config *c, const char *host, const char *uri,
+    const char *authz, const char *cookie, enum role role, unsigned flags,
+    struct fake *f, struct outcome *o)
+{
+	struct decide_keys keys = { key, sizeof(key), NULL, 0 };
+	struct decide_ops ops = { f, fake_session_find, fake_session_end,
+	    fake_accept, fake_password, fake_store, fake_new_id,
+	    fake_draining, fake_health, fake_whoami };
+	struct decide_request rq;
+	const char *out;
+	size_t n;
+	int st, fd = dup(2), null = open("/dev/null", O_WRONLY);
+
+	memset(&rq, 0, sizeof(rq));
+	rq.host = host;
+	rq.uri = uri;
+	rq.authz = authz;
+	rq.cookie = cookie;
+	rq.peer = flags & F_REMOTE ? "192.0.2.7" : "127.0.0.1";
+	rq.tls = (flags & F_TLS) != 0;
+	rq.authorizer = role == AUTHORIZER;
+	rq.deny_only = role == AUTH_REQUEST;
+	rq.headers_only = rq.deny_only || c->action == CONF_SUCCESS_HEADERS;
+	rq.now = NOW;
+	request_decide(&rq, c, &keys, &ops, o);
+	CU_ASSERT_FATAL(fd != -1 && null != -1 && dup2(null, 2) == 2);
+	st = respond(c, o, &out, &n);
+	dup2(fd, 2);
+	close(fd);
+	close(null);
+	CHECK(st == o->status, "respond wrote %d, the decision says %d", st,
+	    o->status);
+	CHECK(n > 12 && atoi(out + 8) == st, "status line \"%.20s\"", out);
 }
 
 static void
 test_catalogue_requests(void)
 {
+	static struct outcome o;
 	struct config	 c1, c2;
 	const struct config *c;
+	const struct row *r;
 	const char	*authz, *cookie;
-	char		 loc[KREDIR_URLBUF], *buf;
+	struct fake	 f;
+	char		*buf;
 	size_t		 i;
-	int		 st;
+	int		 want;
 
 	load(&c1, ini1);
 	load(&c2, ini2);
 	CU_ASSERT_TRUE_FATAL(sizeof(rows) / sizeof(rows[0]) >= 40);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		c = rows[i].node == 1 ? &c1 : &c2;
-		authz = rows[i].authz;
-		cookie = rows[i].cookie;
-		buf = generate(&rows[i], c, &authz, &cookie);
-		st = model(c, rows[i].host, rows[i].uri, authz, cookie, loc,
-		    sizeof(loc));
-		CHECK(st == rows[i].status, "%s: status %d, want %d",
-		    rows[i].id, st, rows[i].status);
-		if (rows[i].location != NULL)
-			CHECK(strcmp(loc, rows[i].location) == 0,
-			    "%s: Location \"%s\", want \"%s\"", rows[i].id,
-			    loc, rows[i].location);
+		r = &rows[i];
+		c = r->node == 1 ? &c1 : &c2;
+		authz = r->authz;
+		cookie = r->cookie;
+		buf = generate(r, c, &authz, &cookie);
+		memset(&f, 0, sizeof(f));
+		decide_one(c, r->host, r->uri, authz, cookie, RESPONDER, 0, &f,
+		    &o);
+		want = r->status == EXCHANGE ? 401 : r->status == SESSION ?
+		    outcome_status(OUTCOME_SESSION,
+		    c->action == CONF_SUCCESS_HEADERS) : r->status;
+		CHECK(o.status == want, "%s: status %d, want %d", r->id,
+		    o.status, want);
+		/* a token reaches GSS (which spots NTLM); nothing else does */
+		CHECK(f.accepts == (r->status == EXCHANGE || want == 403),
+		    "%s: %d GSS exchanges", r->id, f.accepts);
+		if (r->status == EXCHANGE || r->status == SESSION || want == 403)
+			CHECK(o.kind == (r->status == EXCHANGE ?
+			    OUTCOME_REJECTED : r->status == SESSION ?
+			    OUTCOME_SESSION : OUTCOME_NTLM), "%s: kind %d",
+			    r->id, o.kind);
+		if (r->location != NULL)
+			CHECK(strcmp(o.location, r->location) == 0,
+			    "%s: Location \"%s\", want \"%s\"", r->id,
+			    o.location, r->location);
 		/* whatever the input: no CR, LF or control byte goes out */
-		for (const char *p = loc; *p != '\0'; p++)
+		for (const char *p = o.location; *p != '\0'; p++)
 			CHECK((unsigned char)*p > 0x20 && *p != 0x7f &&
 			    *p != '\\', "%s: byte 0x%02x in Location",
-			    rows[i].id, (unsigned char)*p);
+			    r->id, (unsigned char)*p);
 		free(buf);
 	}
+}
+
+/*
+ * Beyond catalogue.sh: the farm (drain, bounce), the guard roles,
+ * kredir's own pages, and each verdict of the GSS side (the fake's
+ * script).  Configurations: a farm node with every page (3; 7 the same
+ * with [success] action = headers), logins (4: delegation required,
+ * passwords over https; 5: not required), constrained delegation (6),
+ * an [access] rule alice fails (8), channel_binding = require (9).
+ */
+#define FARM	"[node]\nfqdn = " N1 "\nvirtual_hosts = " VIP "\nscheme = " \
+		"http\nport = 8080\n[farm]\nbounce_bookmarks = yes\n" \
+		"drain_file = /nonexistent/drain\n[server]\nhealth_path = " \
+		"/kredir/health\nmetrics_path = /kredir/metrics\nwhoami_path " \
+		"= /kredir/whoami\nlogout_path = /kredir/logout\n"
+#define LOGIN	"[node]\nfqdn = " N1 "\nvirtual_hosts = " VIP "\nscheme = " \
+		"http\nport = 8080\n[success]\naction = redirect\napp = /app/\n"
+static const char *const inis[] = {
+	[3] = FARM "[success]\naction = redirect\napp = /app/\n",
+	[4] = LOGIN "[basic]\nenable = yes\n",
+	[5] = LOGIN "[kerberos]\nrequire_delegation = no\n",
+	[6] = LOGIN "[kerberos]\naccount = NODE1$\n"
+	    "delegate_to = HTTP/backend.kredir.test\n",
+	[7] = FARM "[success]\naction = headers\n",
+	[8] = LOGIN "[access]\nallow_users = bob@KREDIR.TEST\n",
+	[9] = LOGIN "[kerberos]\nchannel_binding = require\n"
+	    "tls_certificate = /nonexistent/cert.pem\n",
+};
+#define NINIS	(sizeof(inis) / sizeof(inis[0]))
+
+/* What else a row checks. */
+enum expect {
+	E_NONE,
+	E_LOGIN,	/* a new session: stored once, cookie, cache, token */
+	E_NO_SESSION,	/* success without cache or cookie */
+	E_TOKEN,	/* the next token goes out */
+	E_TARGET,	/* the refused backend is named */
+	E_NO_TARGET,	/* predicted: no backend named */
+	E_NOTHING_STORED,
+	E_ENDED,	/* logout removed the session's files */
+	E_NOT_ENDED,
+	E_WHOAMI,	/* the page's facts, the cache's read */
+	E_MARKER,	/* the Location carries a valid marker */
+	E_VARIABLES,	/* Authorizer: Variable-* */
+	E_EXCHANGED	/* the token went to GSS once */
+};
+
+#define K(k)	((k) + 1)	/* 0: the kind is not checked */
+#define GOOD	"\001"		/* cookie: signed, live (GEN_COOKIE_GOOD) */
+#define MARK	"\001"		/* uri suffix: a valid marker */
+#define STALE	"\002"		/* uri suffix: an expired marker */
+
+static const struct xrow {
+	const char	*id;
+	int		 node;
+	enum role	 role;
+	unsigned	 flags;
+	enum script	 script;
+	const char	*host, *uri, *authz, *cookie;
+	int		 status, kind;
+	const char	*location;	/* its start */
+	enum expect	 expect;
+} xrows[] = {
+	/* drain: the fqdn bounces, the virtual name says 503 */
+	{ "D01", 3, RESPONDER, 0, S_DRAIN, N1, "/p", NULL, NULL, 302,
+	    K(OUTCOME_BOUNCE), "http://" VIP ":8080/p", E_NONE },
+	{ "D02", 3, RESPONDER, 0, S_DRAIN, VIP, "/p", NULL, NULL, 503,
+	    K(OUTCOME_DRAIN), NULL, E_NONE },
+	{ "D03", 3, RESPONDER, 0, S_UNHEALTHY, VIP, "/", NULL, NULL, 503,
+	    K(OUTCOME_UNAVAILABLE), NULL, E_NONE },
+	{ "D04", 3, RESPONDER, 0, S_DRAIN, N1, "/", NULL, GOOD, 303,
+	    K(OUTCOME_SESSION), "http://" N1 ":8080/app/", E_NONE },
+	{ "D05", 3, AUTH_REQUEST, 0, S_DRAIN, VIP, "/", NULL, NULL, 401,
+	    K(OUTCOME_CHALLENGE), NULL, E_NONE },
+	{ "D06", 3, AUTH_REQUEST, 0, S_DRAIN, N1, "/", NULL, NULL, 401,
+	    K(OUTCOME_CHALLENGE), NULL, E_NONE },
+	/* bounce_bookmarks: a bookmark goes back, a redirect's mark stays */
+	{ "B01", 3, RESPONDER, 0, 0, N1, "/page", NULL, NULL, 302,
+	    K(OUTCOME_BOUNCE), "http://" VIP ":8080/page", E_NONE },
+	{ "B02", 3, RESPONDER, 0, 0, N1, "/page?" MARK, NULL, NULL, 401,
+	    K(OUTCOME_CHALLENGE), NULL, E_NONE },
+	{ "B03", 3, RESPONDER, 0, 0, N1, "/page?" STALE, NULL, NULL, 302,
+	    K(OUTCOME_BOUNCE), "http://" VIP ":8080/page", E_NONE },
+	{ "B04", 3, RESPONDER, 0, 0, VIP, "/page", NULL, NULL, 302,
+	    K(OUTCOME_REDIRECT), "http://" N1 ":8080/?kredir_r=", E_MARKER },
+	{ "B05", 3, RESPONDER, 0, S_NOCACHE, N1, "/", NULL, GOOD, 401,
+	    K(OUTCOME_CHALLENGE), NULL, E_NONE },
+	/* the guard roles: auth_request never 30x or 503 */
+	{ "A01", 3, AUTH_REQUEST, 0, 0, VIP, "/", NULL, NULL, 401,
+	    K(OUTCOME_CHALLENGE), NULL, E_NONE },
+	{ "A02", 1, AUTH_REQUEST, 0, 0, "evil.example", "/", NULL, NULL, 401,
+	    K(OUTCOME_CHALLENGE), NULL, E_NONE },
+	{ "A03", 3, AUTHORIZER, 0, 0, VIP, "/", NULL, NULL, 302,
+	    K(OUTCOME_REDIRECT), "http://" N1 ":8080/", E_NONE },
+	{ "A04", 3, AUTHORIZER, 0, 0, N1, "/", NULL, GOOD, 200,
+	    K(OUTCOME_SESSION), NULL, E_VARIABLES },
+	{ "A05", 4, AUTHORIZER, 0, S_OK_DELEG, N1, "/", "Negotiate Zm9v",
+	    NULL, 200, K(OUTCOME_AUTHENTICATED), NULL, E_LOGIN },
+	{ "A06", 4, AUTH_REQUEST, 0, S_OK_DELEG, N1, "/", "Negotiate Zm9v",
+	    NULL, 200, K(OUTCOME_AUTHENTICATED), NULL, E_LOGIN },
+	/* the counters: loopback only, and never in a guard role */
+	{ "M01", 3, RESPONDER, 0, 0, N1, "/kredir/metrics", NULL, NULL, 200,
+	    K(OUTCOME_METRICS), NULL, E_NONE },
+	{ "M02", 3, RESPONDER, F_REMOTE, 0, N1, "/kredir/metrics", NULL, NULL,
+	    403, K(OUTCOME_METRICS_REFUSED), NULL, E_NONE },
+	{ "M03", 3, AUTH_REQUEST, 0, 0, N1, "/kredir/metrics", NULL, NULL,
+	    403, K(OUTCOME_GUARD), NULL, E_NONE },
+	{ "M04", 3, AUTHORIZER, 0, 0, VIP, "/kredir/metrics?x", NULL, NULL,
+	    403, K(OUTCOME_GUARD), NULL, E_NONE },
+	{ "M05", 7, RESPONDER, 0, 0, N1, "/kredir/metrics", NULL, NULL, 200,
+	    K(OUTCOME_METRICS), NULL, E_NONE },
+	/* who-am-I */
+	{ "W01", 3, RESPONDER, 0, 0, N1, "/kredir/whoami", NULL, GOOD, 200,
+	    K(OUTCOME_SESSION), NULL, E_WHOAMI },
+	{ "W02", 3, AUTH_REQUEST, 0, 0, N1, "/kredir/whoami", NULL, GOOD, 403,
+	    K(OUTCOME_GUARD), NULL, E_NONE },
+	{ "W03", 7, RESPONDER, 0, 0, N1, "/kredir/whoami", NULL, GOOD, 200,
+	    K(OUTCOME_SESSION), NULL, E_WHOAMI },
+	/* health: any Host, responder only (the web server says the role) */
+	{ "H01", 3, RESPONDER, 0, 0, "bad_host!", "/kredir/health", NULL,
+	    NULL, 200, K(OUTCOME_HEALTH), NULL, E_NONE },
+	{ "H02", 3, RESPONDER, 0, S_UNHEALTHY, N1, "/kredir/health", NULL,
+	    NULL, 503, K(OUTCOME_HEALTH_DOWN), NULL, E_NONE },
+	{ "H03", 3, RESPONDER, 0, S_DRAIN, VIP, "/kredir/health", NULL, NULL,
+	    503, K(OUTCOME_HEALTH_DOWN), NULL, E_NONE },
+	{ "H04", 3, AUTH_REQUEST, 0, 0, N1, "/kredir/health", NULL, NULL, 403,
+	    K(OUTCOME_HEALTH_GUARD), NULL, E_NONE },
+	{ "H05", 3, AUTHORIZER, 0, 0, N1, "/kredir/health", NULL, NULL, 403,
+	    K(OUTCOME_HEALTH_GUARD), NULL, E_NONE },
+	{ "H06", 7, RESPONDER, 0, 0, N1, "/kredir/health", NULL, NULL, 200,
+	    K(OUTCOME_HEALTH), NULL, E_NONE },
+	/* logout */
+	{ "L01", 3, RESPONDER, 0, 0, N1, "/kredir/logout", NULL, GOOD, 200,
+	    K(OUTCOME_LOGOUT), NULL, E_ENDED },
+	{ "L02", 3, RESPONDER, 0, 0, N1, "/kredir/logout", NULL, NULL, 200,
+	    K(OUTCOME_LOGOUT), NULL, E_NOT_ENDED },
+	{ "L03", 3, AUTHORIZER, 0, 0, N1, "/kredir/logout", NULL, GOOD, 403,
+	    K(OUTCOME_GUARD), NULL, E_NOT_ENDED },
+	/* each verdict of the GSS side */
+	{ "X01", 4, RESPONDER, 0, S_OK_DELEG, N1, "/", "Negotiate Zm9v", NULL,
+	    303, K(OUTCOME_AUTHENTICATED), "http://" N1 ":8080/app/",
+	    E_LOGIN },
+	{ "X02", 4, RESPONDER, 0, S_OK_NODELEG, N1, "/", "Negotiate Zm9v",
+	    NULL, 403, K(OUTCOME_NO_DELEGATION), NULL, E_NOTHING_STORED },
+	{ "X03", 5, RESPONDER, 0, S_OK_NODELEG, N1, "/", "Negotiate Zm9v",
+	    NULL, 303, K(OUTCOME_AUTHENTICATED), NULL, E_NO_SESSION },
+	{ "X04", 4, RESPONDER, 0, S_CONTINUE, N1, "/", "Negotiate Zm9v", NULL,
+	    401, K(OUTCOME_CONTINUE), NULL, E_TOKEN },
+	{ "X05", 4, RESPONDER, 0, S_DENIED, N1, "/", "Negotiate Zm9v", NULL,
+	    401, K(OUTCOME_REJECTED), NULL, E_EXCHANGED },
+	{ "X06", 4, RESPONDER, 0, S_REPLAY, N1, "/", "Negotiate Zm9v", NULL,
+	    401, K(OUTCOME_REPLAY), NULL, E_EXCHANGED },
+	{ "X07", 4, RESPONDER, 0, S_FORBIDDEN, N1, "/", "Negotiate Zm9v",
+	    NULL, 403, K(OUTCOME_FORBIDDEN), NULL, E_NOTHING_STORED },
+	{ "X08", 4, RESPONDER, 0, S_ERROR, N1, "/", "Negotiate Zm9v", NULL,
+	    500, K(OUTCOME_ERROR), NULL, E_NOTHING_STORED },
+	{ "X09", 4, RESPONDER, 0, S_OK_DELEG, N1, "/", "Negotiate "
+	    NTLM_SPNEGO, NULL, 403, K(OUTCOME_NTLM), NULL, E_NOTHING_STORED },
+	{ "X10", 6, RESPONDER, 0, S_STORE_REFUSED, N1, "/", "Negotiate Zm9v",
+	    NULL, 403, K(OUTCOME_NOT_DELEGABLE), NULL, E_TARGET },
+	{ "X11", 6, RESPONDER, 0, S_OK_NOFWD, N1, "/", "Negotiate Zm9v", NULL,
+	    403, K(OUTCOME_NOT_DELEGABLE), NULL, E_NO_TARGET },
+	{ "X12", 6, RESPONDER, 0, S_OK_PROXY, N1, "/", "Negotiate Zm9v", NULL,
+	    303, K(OUTCOME_AUTHENTICATED), NULL, E_LOGIN },
+	{ "X13", 8, RESPONDER, 0, S_OK_DELEG, N1, "/", "Negotiate Zm9v", NULL,
+	    403, K(OUTCOME_REFUSED), NULL, E_NOTHING_STORED },
+	{ "X14", 8, RESPONDER, 0, 0, N1, "/", NULL, GOOD, 403,
+	    K(OUTCOME_REFUSED), NULL, E_NONE },
+	{ "X15", 4, RESPONDER, 0, S_PW_OK, N1, "/", "Basic YWxpY2U6cHc=", NULL,
+	    403, K(OUTCOME_BASIC_FORBIDDEN), NULL, E_NOTHING_STORED },
+	{ "X16", 4, RESPONDER, F_TLS, S_PW_OK, N1, "/", "Basic YWxpY2U6cHc=",
+	    NULL, 303, K(OUTCOME_AUTHENTICATED), NULL, E_LOGIN },
+	{ "X17", 4, RESPONDER, F_TLS, S_PW_REFUSED, N1, "/",
+	    "Basic YWxpY2U6cHc=", NULL, 401, K(OUTCOME_PASSWORD_REFUSED), NULL,
+	    E_NOTHING_STORED },
+	{ "X18", 4, RESPONDER, F_TLS, S_PW_MALFORMED, N1, "/", "Basic !!",
+	    NULL, 400, K(OUTCOME_BAD_REQUEST), NULL, E_NOTHING_STORED },
+	{ "X19", 9, RESPONDER, 0, S_OK_DELEG, N1, "/", "Negotiate Zm9v", NULL,
+	    403, K(OUTCOME_FORBIDDEN), NULL, E_NOTHING_STORED },
+	{ "X20", 9, RESPONDER, F_TLS, S_OK_DELEG, N1, "/", "Negotiate Zm9v",
+	    NULL, 401, K(OUTCOME_REJECTED), NULL, E_NOTHING_STORED },
+};
+
+/* The row's uri with a marker, or as it is; into buf. */
+static const char *
+row_uri(const struct xrow *r, char *buf, size_t len)
+{
+	char mark[FARM_MARKER_MAX];
+	const char *q = strchr(r->uri, '?');
+
+	if (q == NULL || (q[1] != MARK[0] && q[1] != STALE[0]))
+		return r->uri;
+	if (farm_marker_make(key, sizeof(key), q[1] == MARK[0] ? NOW + 30 :
+	    NOW - 1, mark, sizeof(mark)) == 0)
+		abort();
+	snprintf(buf, len, "%.*s%s", (int)(q + 1 - r->uri), r->uri, mark);
+	return buf;
+}
+
+static void
+check_expect(const struct xrow *r, const struct fake *f,
+    const struct outcome *o)
+{
+	bool ok = true;
+
+	switch (r->expect) {
+	case E_LOGIN:
+		ok = f->stores == 1 && o->cookie[0] != '\0' &&
+		    o->cache[0] != '\0' && o->max_age == 1800 &&
+		    strcmp(o->user, "alice@KREDIR.TEST") == 0 &&
+		    (f->script != S_OK_DELEG || o->token != NULL);
+		break;
+	case E_NO_SESSION:
+		ok = f->stores == 0 && o->cookie[0] == '\0' &&
+		    o->cache[0] == '\0' && strcmp(o->delegation, "none") == 0;
+		break;
+	case E_TOKEN:
+		ok = o->token != NULL && strcmp(o->token, "Y29udGludWU=") == 0;
+		break;
+	case E_TARGET:
+		ok = strcmp(o->target, "HTTP/backend.kredir.test") == 0 &&
+		    strstr(o->reason, "KDC policy") != NULL && f->stores == 1;
+		break;
+	case E_NO_TARGET:
+		ok = o->target[0] == '\0' && f->stores == 0;
+		break;
+	case E_NOTHING_STORED:
+		ok = f->stores == 0 && o->cookie[0] == '\0';
+		break;
+	case E_ENDED:
+	case E_NOT_ENDED:
+		ok = f->ends == (r->expect == E_ENDED) && (r->expect ==
+		    E_NOT_ENDED || o->nfields == 2);
+		break;
+	case E_WHOAMI:
+		ok = o->style == SUCCESS_WHOAMI && o->who.tgt &&
+		    o->who.delegated &&
+		    strcmp(o->who.principal, "alice@KREDIR.TEST") == 0;
+		break;
+	case E_MARKER:
+		ok = farm_marker_is_valid(key, sizeof(key), o->location, NOW);
+		break;
+	case E_VARIABLES:
+		ok = o->style == SUCCESS_VARIABLES;
+		break;
+	case E_EXCHANGED:
+		ok = f->accepts == 1;
+		break;
+	case E_NONE:
+		break;
+	}
+	CHECK(ok, "%s: expectation %d not met", r->id, r->expect);
+}
+
+static void
+test_catalogue_farm_logins(void)
+{
+	static struct outcome o;
+	static struct config cs[NINIS];
+	char uri[KREDIR_TARGET_MAX], cookie[KREDIR_COOKIE_MAX + 32];
+	char v[KREDIR_COOKIE_MAX + 1];
+	const struct xrow *r;
+	struct fake f;
+
+	for (size_t i = 0; i < NINIS; i++)
+		if (inis[i] != NULL)
+			load(&cs[i], inis[i]);
+	load(&cs[1], ini1);
+	make_cookie(key, NOW + 3600, v, sizeof(v));
+	snprintf(cookie, sizeof(cookie), "kredir_session=%s", v);
+	for (size_t i = 0; i < sizeof(xrows) / sizeof(xrows[0]); i++) {
+		r = &xrows[i];
+		memset(&f, 0, sizeof(f));
+		f.script = r->script;
+		decide_one(&cs[r->node], r->host, row_uri(r, uri, sizeof(uri)),
+		    r->authz, r->cookie != NULL ? cookie : NULL, r->role,
+		    r->flags, &f, &o);
+		CHECK(o.status == r->status, "%s: status %d, want %d", r->id,
+		    o.status, r->status);
+		CHECK(r->kind == 0 || (int)o.kind == r->kind - 1,
+		    "%s: kind %d, want %d", r->id, o.kind, r->kind - 1);
+		if (r->location != NULL)
+			CHECK(strncmp(o.location, r->location,
+			    strlen(r->location)) == 0, "%s: Location \"%s\", "
+			    "want \"%s...\"", r->id, o.location, r->location);
+		/* a guard role never lets through with a 30x or a 503 */
+		if (r->role == AUTH_REQUEST)
+			CHECK(o.status != 302 && o.status != 303 &&
+			    o.status != 503, "%s: %d in auth_request", r->id,
+			    o.status);
+		check_expect(r, &f, &o);
+	}
+}
+
+/*
+ * The one table: every kind has a status, a phrase, a counter (or
+ * METRIC_MAX, said on purpose) and a word; respond() writes the status
+ * the decision carries, in both success styles.
+ */
+static void
+test_catalogue_outcome_table(void)
+{
+	static struct outcome o;
+	const struct outcome_rule *r;
+	struct config c;
+	const char *out;
+	size_t n;
+	int st, fd = dup(2), null = open("/dev/null", O_WRONLY);
+
+	load(&c, ini1);
+	CU_ASSERT_FATAL(fd != -1 && null != -1 && dup2(null, 2) == 2);
+	for (int k = 0; k < OUTCOME_MAX; k++) {
+		r = outcome_rule((enum outcome_kind)k);
+		CHECK(r->status >= 200 && r->status <= 599 && r->reason != NULL &&
+		    r->metric <= METRIC_MAX && r->word != NULL &&
+		    r->word[0] != '\0', "kind %d: rule not set", k);
+		CHECK(r->status != 500 || r->metric == METRIC_ERROR,
+		    "kind %d: a %d not counted as an error", k, r->status);
+		for (int s = 0; s < 2; s++) {
+			memset(&o, 0, sizeof(o));
+			o.kind = (enum outcome_kind)k;
+			o.style = s ? SUCCESS_HEADERS : SUCCESS_SEE_OTHER;
+			o.status = outcome_status(o.kind, s);
+			o.text = "x";
+			strlcpy(o.user, "u", sizeof(o.user));
+			st = respond(&c, &o, &out, &n);
+			CHECK(st == o.status && atoi(out + 8) == st,
+			    "kind %d: respond %d, decision %d", k, st, o.status);
+		}
+	}
+	dup2(fd, 2);
+	close(fd);
+	close(null);
+	/* the one success rule */
+	CU_ASSERT_EQUAL(outcome_status(OUTCOME_SESSION, false), 303);
+	CU_ASSERT_EQUAL(outcome_status(OUTCOME_AUTHENTICATED, true), 200);
+	CU_ASSERT_EQUAL(outcome_status(OUTCOME_CHALLENGE, true), 401);
 }
 
 /* kredir.ini lines: the number of errors and the line the first names. */
@@ -517,6 +1033,8 @@ suite_catalogue(void)
 	memset(key, 0x5a, sizeof(key));
 	memset(other_key, 0xa5, sizeof(other_key));
 	UNIT_SUITE("catalogue", UNIT_TEST(test_catalogue_requests),
+	    UNIT_TEST(test_catalogue_farm_logins),
+	    UNIT_TEST(test_catalogue_outcome_table),
 	    UNIT_TEST(test_catalogue_config),
 	    UNIT_TEST(test_catalogue_config_nul));
 }
