@@ -3,7 +3,7 @@
  * farm_marker_is_valid.
  *
  * Input: one byte choosing the mode, then
- *   mode 0: a Cookie header, looked up and verified as try_session does;
+ *   mode 0: a Cookie header, looked up and verified as decide_session does;
  *           the same text is also tried as a URI carrying a marker;
  *   mode 1: 16 id bytes, 8 expiry bytes and a principal, made into a
  *           cookie and verified back.

@@ -1,6 +1,6 @@
 /*
  * http_build_location with http_target_is_clean, farm_strip_marker and
- * farm_add_marker, in the order kredir.c's respond_moved uses them; plus
+ * farm_add_marker, in the order decide.c's decide_moved uses them; plus
  * the HTML and log escapers that carry the same bytes.
  *
  * Input: one byte of flags (scheme, keep, marker, port), one byte choosing
