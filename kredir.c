@@ -1,18 +1,18 @@
 /*
- * kredir.c: main, options, the FastCGI/CGI loop, and the only place that
- * writes a response.  Everything a request needs was prepared at start:
- * the configuration, the acceptor credential, the session secret.
+ * kredir.c: main, options, start-up and the FastCGI/CGI loop.  A request's
+ * parameters go to request_decide() (decide.c, with login.c's GSS and file
+ * work) and its outcome to respond() (respond.c); kredir.c sends the bytes.
+ * Everything a request needs was prepared at start: the configuration,
+ * the acceptor credential, the session secret.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
