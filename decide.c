@@ -110,7 +110,7 @@ static void
 set_kind(struct outcome *o, enum outcome_kind k)
 {
 	o->kind = k;
-	o->status = outcome_status(k, o->style != SUCCESS_SEE_OTHER);
+	o->status = outcome_status(k, o->style != OUTCOME_AS_SEE_OTHER);
 	o->nfields = 0;
 }
 
@@ -309,14 +309,14 @@ decide_success(const struct config *c, const struct decide_ops *ops,
 {
 	struct whoami *w = &o->who;
 
-	if (o->style == SUCCESS_SEE_OTHER && http_build_location(c->scheme,
+	if (o->style == OUTCOME_AS_SEE_OTHER && http_build_location(c->scheme,
 	    o->host, c->port, NULL, false, c->app, o->location,
 	    sizeof(o->location)) == -1) {
 		set_kind(o, OUTCOME_ERROR);
 		o->text = "app";
 		return false;
 	}
-	if (o->style != SUCCESS_WHOAMI)
+	if (o->style != OUTCOME_AS_WHOAMI)
 		return true;
 	memset(w, 0, sizeof(*w));
 	strlcpy(w->principal, o->user, sizeof(w->principal));
@@ -826,9 +826,9 @@ decide_start(const struct decide_request *rq, const struct config *c,
 	/* scheme = https: TLS may have ended at the balancer, no HTTPS. */
 	o->secure = c->secure == CONF_SECURE_AUTO ? rq->tls ||
 	    strcmp(c->scheme, "https") == 0 : c->secure == CONF_SECURE_YES;
-	o->style = decide_path_is(rq->uri, c->whoami_path) ? SUCCESS_WHOAMI :
-	    rq->authorizer ? SUCCESS_VARIABLES : rq->headers_only ?
-	    SUCCESS_HEADERS : SUCCESS_SEE_OTHER;
+	o->style = decide_path_is(rq->uri, c->whoami_path) ? OUTCOME_AS_WHOAMI :
+	    rq->authorizer ? OUTCOME_AS_VARIABLES : rq->headers_only ?
+	    OUTCOME_AS_HEADERS : OUTCOME_AS_SEE_OTHER;
 }
 
 void

@@ -62,10 +62,10 @@ int	 outcome_status(enum outcome_kind, bool answers_200);
 
 /* How a success is written. */
 enum success_style {
-	SUCCESS_SEE_OTHER,	/* 303 to app */
-	SUCCESS_HEADERS,	/* 200 + X-Remote-User... (auth_request) */
-	SUCCESS_VARIABLES,	/* 200 + Variable-... (Authorizer) */
-	SUCCESS_WHOAMI		/* 200 + the who-am-I page */
+	OUTCOME_AS_SEE_OTHER,	/* 303 to app */
+	OUTCOME_AS_HEADERS,	/* 200 + X-Remote-User... (auth_request) */
+	OUTCOME_AS_VARIABLES,	/* 200 + Variable-... (Authorizer) */
+	OUTCOME_AS_WHOAMI		/* 200 + the who-am-I page */
 };
 
 #define OUTCOME_FIELDS	8
@@ -89,7 +89,7 @@ struct outcome {
 	const char	*token;		/* base64: mutual or continue; NULL */
 	const char	*delegation;	/* unconstrained, constrained, none */
 	const char	*sid, *upn, *groups;	/* the PAC's, or NULL */
-	struct whoami	 who;		/* SUCCESS_WHOAMI */
+	struct whoami	 who;		/* OUTCOME_AS_WHOAMI */
 	/* 403 pages, the log */
 	char		 principal[KREDIR_PRINCIPAL_MAX];
 	char		 target[KREDIR_PRINCIPAL_MAX];	/* refused; "" */

@@ -278,7 +278,7 @@ write_refused(const struct outcome *o)
 static void
 write_identity(const struct config *c, const struct outcome *o)
 {
-	bool var = o->style == SUCCESS_VARIABLES;
+	bool var = o->style == OUTCOME_AS_VARIABLES;
 	const char *pre = var ? "Variable-KREDIR_" : "X-Kredir-";
 	size_t n;
 
@@ -320,9 +320,9 @@ write_success_head(const struct config *c, const struct outcome *o)
 {
 	resp_start(o->status, phrase(o));
 	switch (o->style) {
-	case SUCCESS_WHOAMI:
+	case OUTCOME_AS_WHOAMI:
 		break;
-	case SUCCESS_VARIABLES:
+	case OUTCOME_AS_VARIABLES:
 		/* FastCGI 1.0 section 6.3: the server sets these for the app. */
 		resp_add("Variable-REMOTE_USER: %s\r\n", o->user);
 		resp_add("Variable-KREDIR_DELEGATION: %s\r\n", o->delegation);
@@ -330,14 +330,14 @@ write_success_head(const struct config *c, const struct outcome *o)
 			resp_add("Variable-KRB5CCNAME: FILE:%s\r\n", o->cache);
 		write_identity(c, o);
 		break;
-	case SUCCESS_HEADERS:
+	case OUTCOME_AS_HEADERS:
 		resp_add("X-Remote-User: %s\r\n", o->user);
 		resp_add("X-Kredir-Delegation: %s\r\n", o->delegation);
 		if (o->cache[0] != '\0')
 			resp_add("X-Kredir-Ccache: FILE:%s\r\n", o->cache);
 		write_identity(c, o);
 		break;
-	case SUCCESS_SEE_OTHER:
+	case OUTCOME_AS_SEE_OTHER:
 		resp_add("Location: %s\r\n", o->location);
 		break;
 	}
@@ -355,7 +355,7 @@ write_success(const struct config *c, const struct outcome *o)
 		    o->max_age, o->secure ? "; Secure" : "");
 	if (o->token != NULL)
 		resp_add("WWW-Authenticate: Negotiate %s\r\n", o->token);
-	if (o->style == SUCCESS_WHOAMI) {
+	if (o->style == OUTCOME_AS_WHOAMI) {
 		write_whoami(o);
 		return;
 	}

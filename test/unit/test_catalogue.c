@@ -801,7 +801,7 @@ check_expect(const struct xrow *r, const struct fake *f,
 		    E_NOT_ENDED || o->nfields == 2);
 		break;
 	case E_WHOAMI:
-		ok = o->style == SUCCESS_WHOAMI && o->who.tgt &&
+		ok = o->style == OUTCOME_AS_WHOAMI && o->who.tgt &&
 		    o->who.delegated &&
 		    strcmp(o->who.principal, "alice@KREDIR.TEST") == 0;
 		break;
@@ -809,7 +809,7 @@ check_expect(const struct xrow *r, const struct fake *f,
 		ok = farm_marker_is_valid(key, sizeof(key), o->location, NOW);
 		break;
 	case E_VARIABLES:
-		ok = o->style == SUCCESS_VARIABLES;
+		ok = o->style == OUTCOME_AS_VARIABLES;
 		break;
 	case E_EXCHANGED:
 		ok = f->accepts == 1;
@@ -887,7 +887,7 @@ test_catalogue_outcome_table(void)
 		for (int s = 0; s < 2; s++) {
 			memset(&o, 0, sizeof(o));
 			o.kind = (enum outcome_kind)k;
-			o.style = s ? SUCCESS_HEADERS : SUCCESS_SEE_OTHER;
+			o.style = s ? OUTCOME_AS_HEADERS : OUTCOME_AS_SEE_OTHER;
 			o.status = outcome_status(o.kind, s);
 			o.text = "x";
 			strlcpy(o.user, "u", sizeof(o.user));
