@@ -1,6 +1,6 @@
 /*
  * SHA-256 (FIPS 180-4), HMAC-SHA256 (RFC 2104) and a constant-time
- * comparison.  Small and portable; speed is not a goal, cookies are short.
+ * comparison.  Small and portable.
  *
  * Copyright (c) 2026 The kredir authors.  See COPYING (ISC licence).
  */
@@ -53,35 +53,41 @@ store_be32(unsigned char *p, uint32_t v)
 	p[3] = v;
 }
 
-/* One 512-bit block into the state (FIPS 180-4 §6.2.2). */
+/* FIPS 180-4 §4.1.2's functions. */
+#define CH(x, y, z)	(((x) & (y)) ^ (~(x) & (z)))
+#define MAJ(x, y, z)	(((x) & (y)) ^ ((x) & (z)) ^ ((y) & (z)))
+#define BSIG0(x)	(ror32(x, 2) ^ ror32(x, 13) ^ ror32(x, 22))
+#define BSIG1(x)	(ror32(x, 6) ^ ror32(x, 11) ^ ror32(x, 25))
+#define SSIG0(x)	(ror32(x, 7) ^ ror32(x, 18) ^ ((x) >> 3))
+#define SSIG1(x)	(ror32(x, 17) ^ ror32(x, 19) ^ ((x) >> 10))
+
+/*
+ * One 512-bit block into the state (FIPS 180-4 §6.2.2).  The working
+ * variables are named, not an array shifted each round, so that they
+ * stay in registers: a cookie's HMAC is most of a cookie hit's work.
+ */
 static void
 sha256_block(uint32_t h[8], const unsigned char *blk)
 {
-	uint32_t	 w[64], v[8], t1, t2;
+	uint32_t	 w[64], a, b, c, d, e, f, g, k, t1, t2;
 	size_t		 i;
 
 	for (i = 0; i < 16; i++)
 		w[i] = load_be32(blk + 4 * i);
 	for (i = 16; i < 64; i++)
-		w[i] = (ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^
-		    (w[i - 2] >> 10)) + w[i - 7] +
-		    (ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^
-		    (w[i - 15] >> 3)) + w[i - 16];
-	memcpy(v, h, sizeof(v));
+		w[i] = SSIG1(w[i - 2]) + w[i - 7] + SSIG0(w[i - 15]) +
+		    w[i - 16];
+	a = h[0], b = h[1], c = h[2], d = h[3];
+	e = h[4], f = h[5], g = h[6], k = h[7];
 	for (i = 0; i < 64; i++) {
-		t1 = v[7] + (ror32(v[4], 6) ^ ror32(v[4], 11) ^
-		    ror32(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) +
-		    sha256_k[i] + w[i];
-		t2 = (ror32(v[0], 2) ^ ror32(v[0], 13) ^ ror32(v[0], 22)) +
-		    ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-		memmove(v + 1, v, 7 * sizeof(v[0]));
-		v[4] += t1;
-		v[0] = t1 + t2;
+		t1 = k + BSIG1(e) + CH(e, f, g) + sha256_k[i] + w[i];
+		t2 = BSIG0(a) + MAJ(a, b, c);
+		k = g, g = f, f = e, e = d + t1;
+		d = c, c = b, b = a, a = t1 + t2;
 	}
-	for (i = 0; i < 8; i++)
-		h[i] += v[i];
+	h[0] += a, h[1] += b, h[2] += c, h[3] += d;
+	h[4] += e, h[5] += f, h[6] += g, h[7] += k;
 	explicit_bzero(w, sizeof(w));
-	explicit_bzero(v, sizeof(v));
 }
 
 /* Starts a digest in the caller's context. */
@@ -150,43 +156,96 @@ sha256_final(struct sha256 *c, unsigned char out[SHA256_LEN])
 }
 
 /*
- * HMAC-SHA256 of msg under key (RFC 2104); keys longer than a block are
- * hashed first.  Borrows both inputs; writes 32 bytes to out.
+ * The states after a key's padded blocks (RFC 2104's K ^ ipad, K ^ opad),
+ * kept for the last HMAC_KEYS keys: every cookie is checked with the
+ * session secret (and, in a rotation, the previous one), so a cookie's
+ * HMAC costs 3 blocks instead of 5.  Keys longer than a block are hashed
+ * first, as RFC 2104 says; only keys up to KREDIR_SECRET_MAX are kept.
+ */
+#define HMAC_KEYS	2
+
+struct hmac_pads {
+	unsigned char	 key[KREDIR_SECRET_MAX];
+	size_t		 keylen;	/* 0: an empty slot */
+	struct sha256	 inner, outer;
+};
+
+static struct hmac_pads	 hmac_kept[HMAC_KEYS];
+static unsigned		 hmac_next;
+
+static void
+hmac_pads_make(struct hmac_pads *p, const unsigned char *key, size_t keylen)
+{
+	unsigned char	 k[SHA256_BLOCK], pad[SHA256_BLOCK];
+	size_t		 i;
+
+	memset(k, 0, sizeof(k));
+	if (keylen > SHA256_BLOCK) {
+		sha256_init(&p->inner);
+		sha256_update(&p->inner, key, keylen);
+		sha256_final(&p->inner, k);
+	} else if (keylen > 0)
+		memcpy(k, key, keylen);
+	for (i = 0; i < SHA256_BLOCK; i++)
+		pad[i] = k[i] ^ 0x36;
+	sha256_init(&p->inner);
+	sha256_update(&p->inner, pad, sizeof(pad));
+	for (i = 0; i < SHA256_BLOCK; i++)
+		pad[i] = k[i] ^ 0x5c;
+	sha256_init(&p->outer);
+	sha256_update(&p->outer, pad, sizeof(pad));
+	explicit_bzero(k, sizeof(k));
+	explicit_bzero(pad, sizeof(pad));
+}
+
+/* The kept pads of key, made (and kept) if need be; NULL if too long. */
+static const struct hmac_pads *
+hmac_pads_find(const unsigned char *key, size_t keylen)
+{
+	struct hmac_pads *p;
+	size_t		 i;
+
+	if (keylen == 0 || keylen > KREDIR_SECRET_MAX)
+		return NULL;
+	for (i = 0; i < HMAC_KEYS; i++)
+		if (hmac_kept[i].keylen == keylen &&
+		    memcmp(hmac_kept[i].key, key, keylen) == 0)
+			return &hmac_kept[i];
+	p = &hmac_kept[hmac_next++ % HMAC_KEYS];
+	explicit_bzero(p, sizeof(*p));
+	hmac_pads_make(p, key, keylen);
+	memcpy(p->key, key, keylen);
+	p->keylen = keylen;
+	return p;
+}
+
+/*
+ * HMAC-SHA256 (RFC 2104): H(K ^ opad, H(K ^ ipad, msg)), from the pads
+ * kept for key.
  */
 void
 sha256_hmac(const unsigned char *key, size_t keylen, const void *msg,
     size_t msglen, unsigned char out[SHA256_LEN])
 {
+	struct hmac_pads once;
+	const struct hmac_pads *p = hmac_pads_find(key, keylen);
 	struct sha256	 c;
-	unsigned char	 k[SHA256_BLOCK], pad[SHA256_BLOCK];
 	unsigned char	 inner[SHA256_LEN];
-	size_t		 i;
 
-	memset(k, 0, sizeof(k));
-	if (keylen > SHA256_BLOCK) {
-		sha256_init(&c);
-		sha256_update(&c, key, keylen);
-		sha256_final(&c, k);
-	} else if (keylen > 0)
-		memcpy(k, key, keylen);
-
-	for (i = 0; i < SHA256_BLOCK; i++)
-		pad[i] = k[i] ^ 0x36;
-	sha256_init(&c);
-	sha256_update(&c, pad, sizeof(pad));
+	if (p == NULL) {
+		hmac_pads_make(&once, key, keylen);
+		p = &once;
+	}
+	c = p->inner;
 	sha256_update(&c, msg, msglen);
 	sha256_final(&c, inner);
-
-	for (i = 0; i < SHA256_BLOCK; i++)
-		pad[i] = k[i] ^ 0x5c;
-	sha256_init(&c);
-	sha256_update(&c, pad, sizeof(pad));
+	c = p->outer;
 	sha256_update(&c, inner, sizeof(inner));
 	sha256_final(&c, out);
-
-	explicit_bzero(k, sizeof(k));
-	explicit_bzero(pad, sizeof(pad));
+	explicit_bzero(&c, sizeof(c));
 	explicit_bzero(inner, sizeof(inner));
+	if (p == &once)
+		explicit_bzero(&once, sizeof(once));
 }
 
 /*

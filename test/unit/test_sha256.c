@@ -141,69 +141,109 @@ from_hex(const char *hex, unsigned char *out)
 	return n;
 }
 
+/* RFC 4231 §4: cases 1-4, 6, 7 (5 is truncated output). */
+static const struct {
+	unsigned char	 kbyte;
+	size_t		 klen;
+	const char	*key;
+	unsigned char	 dbyte;
+	size_t		 dlen;
+	const char	*data, *mac;
+} t[] = {
+	{ 0x0b, 20, NULL, 0, 0, "Hi There",
+	    "b0344c61d8db38535ca8afceaf0bf12b"
+	    "881dc200c9833da726e9376c2e32cff7" },
+	{ 0, 4, "Jefe", 0, 0, "what do ya want for nothing?",
+	    "5bdcc146bf60754e6a042426089575c7"
+	    "5a003f089d2739839dec58b964ec3843" },
+	{ 0xaa, 20, NULL, 0xdd, 50, NULL,
+	    "773ea91e36800e46854db8ebd09181a7"
+	    "2959098b3ef8c122d9635514ced565fe" },
+	{ 0, 25, "0102030405060708090a0b0c0d0e0f10111213141516171819",
+	    0xcd, 50, NULL,
+	    "82558a389a443c0ea4cc819899f2083a"
+	    "85f0faa3e578f8077a2e3ff46729665b" },
+	{ 0xaa, 131, NULL, 0, 0,
+	    "Test Using Larger Than Block-Size Key - Hash Key First",
+	    "60e431591ee0b67f0d8a26aacbf5b77f"
+	    "8e0bc6213728c5140546040f0ee37f54" },
+	{ 0xaa, 131, NULL, 0, 0,
+	    "This is a test using a larger than block-size key and a "
+	    "larger than block-size data. The key needs to be hashed "
+	    "before being used by the HMAC algorithm.",
+	    "9b09ffa71b942fcb27635fbcd5b0e944"
+	    "bfdc63644f0713938a7f51535c3a35e2" },
+};
+
+#define NROWS	(sizeof(t) / sizeof(t[0]))
+
+/*
+ * Row i's HMAC, checked: a key or data byte repeated klen or dlen times,
+ * else the text (or hex).
+ */
+static void
+check_row(size_t i)
+{
+	unsigned char	 key[200], data[200], mac[SHA256_LEN];
+	char		 hex[2 * SHA256_LEN + 1];
+	size_t		 klen, dlen;
+
+	klen = t[i].klen;
+	if (t[i].kbyte != 0)
+		memset(key, t[i].kbyte, klen);
+	else if (strlen(t[i].key) == klen)
+		memcpy(key, t[i].key, klen);
+	else
+		klen = from_hex(t[i].key, key);
+	dlen = t[i].dlen;
+	if (t[i].dbyte != 0)
+		memset(data, t[i].dbyte, dlen);
+	else {
+		dlen = strlen(t[i].data);
+		memcpy(data, t[i].data, dlen);
+	}
+	sha256_hmac(key, klen, data, dlen, mac);
+	to_hex(mac, sizeof(mac), hex);
+	CHECK(klen == t[i].klen && strcmp(hex, t[i].mac) == 0,
+	    "case row %zu: got %s", i, hex);
+}
+
 static void
 test_hmac_rfc4231(void)
 {
-	/*
-	 * RFC 4231 §4: cases 1-4, 6, 7 (5 is truncated output).  A key or
-	 * data byte repeated klen or dlen times, else the text (or hex).
-	 */
-	static const struct {
-		unsigned char	 kbyte;
-		size_t		 klen;
-		const char	*key;
-		unsigned char	 dbyte;
-		size_t		 dlen;
-		const char	*data, *mac;
-	} t[] = {
-		{ 0x0b, 20, NULL, 0, 0, "Hi There",
-		    "b0344c61d8db38535ca8afceaf0bf12b"
-		    "881dc200c9833da726e9376c2e32cff7" },
-		{ 0, 4, "Jefe", 0, 0, "what do ya want for nothing?",
-		    "5bdcc146bf60754e6a042426089575c7"
-		    "5a003f089d2739839dec58b964ec3843" },
-		{ 0xaa, 20, NULL, 0xdd, 50, NULL,
-		    "773ea91e36800e46854db8ebd09181a7"
-		    "2959098b3ef8c122d9635514ced565fe" },
-		{ 0, 25, "0102030405060708090a0b0c0d0e0f10111213141516171819",
-		    0xcd, 50, NULL,
-		    "82558a389a443c0ea4cc819899f2083a"
-		    "85f0faa3e578f8077a2e3ff46729665b" },
-		{ 0xaa, 131, NULL, 0, 0,
-		    "Test Using Larger Than Block-Size Key - Hash Key First",
-		    "60e431591ee0b67f0d8a26aacbf5b77f"
-		    "8e0bc6213728c5140546040f0ee37f54" },
-		{ 0xaa, 131, NULL, 0, 0,
-		    "This is a test using a larger than block-size key and a "
-		    "larger than block-size data. The key needs to be hashed "
-		    "before being used by the HMAC algorithm.",
-		    "9b09ffa71b942fcb27635fbcd5b0e944"
-		    "bfdc63644f0713938a7f51535c3a35e2" },
-	};
-	unsigned char	 key[200], data[200], mac[SHA256_LEN];
-	char		 hex[2 * SHA256_LEN + 1];
-	size_t		 i, klen, dlen;
+	size_t	 i;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		klen = t[i].klen;
-		if (t[i].kbyte != 0)
-			memset(key, t[i].kbyte, klen);
-		else if (strlen(t[i].key) == klen)
-			memcpy(key, t[i].key, klen);
-		else
-			klen = from_hex(t[i].key, key);
-		dlen = t[i].dlen;
-		if (t[i].dbyte != 0)
-			memset(data, t[i].dbyte, dlen);
-		else {
-			dlen = strlen(t[i].data);
-			memcpy(data, t[i].data, dlen);
-		}
-		sha256_hmac(key, klen, data, dlen, mac);
-		to_hex(mac, sizeof(mac), hex);
-		CHECK(klen == t[i].klen && strcmp(hex, t[i].mac) == 0,
-		    "case row %zu: got %s", i, hex);
-	}
+	for (i = 0; i < NROWS; i++)
+		check_row(i);
+}
+
+/*
+ * sha256.c keeps the pads of the last keys: hits, evictions and keys of
+ * the same length must all give RFC 4231's answers, and a key longer than
+ * it keeps is still RFC 2104's (K = H(K)).
+ */
+static void
+test_hmac_kept_keys(void)
+{
+	static const size_t order[] = { 0, 1, 0, 1, 2, 3, 2, 5, 4, 0, 4, 4 };
+	unsigned char	 big[300], hashed[SHA256_LEN], a[SHA256_LEN];
+	unsigned char	 b[SHA256_LEN];
+	struct sha256	 c;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		check_row(order[i]);
+	sha256_hmac((const unsigned char *)"Jefe", 4, "x", 1, a);
+	sha256_hmac((const unsigned char *)"Jeff", 4, "x", 1, b);
+	CHECK(!sha256_ct_equal(a, b, sizeof(a)), "Jeff got Jefe's pads");
+	memset(big, 0x5a, sizeof(big));
+	sha256_init(&c);
+	sha256_update(&c, big, sizeof(big));
+	sha256_final(&c, hashed);
+	sha256_hmac(big, sizeof(big), "msg", 3, a);
+	sha256_hmac(hashed, sizeof(hashed), "msg", 3, b);
+	CHECK(sha256_ct_equal(a, b, sizeof(a)), "a 300-byte key is not H(K)");
+	check_row(1);
 }
 
 static void
@@ -239,5 +279,6 @@ suite_sha256(void)
 	    UNIT_TEST(test_sha256_million),
 	    UNIT_TEST(test_sha256_pieces),
 	    UNIT_TEST(test_hmac_rfc4231),
+	    UNIT_TEST(test_hmac_kept_keys),
 	    UNIT_TEST(test_ct_equal));
 }
