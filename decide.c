@@ -103,7 +103,7 @@ decide_path_is(const char *uri, const char *path)
 static bool
 is_guard(const struct decide_request *rq)
 {
-	return rq->authorizer || rq->deny_only;
+	return rq->role != DECIDE_ROLE_RESPONDER;
 }
 
 static void
@@ -272,7 +272,7 @@ decide_elsewhere(const struct decide_request *rq, const struct config *c,
 {
 	bool on_fqdn = strcmp(o->host, c->fqdn) == 0;
 
-	if (rq->deny_only || c->nvhosts == 0)
+	if (rq->role == DECIDE_ROLE_AUTH_REQUEST || c->nvhosts == 0)
 		return false;
 	if (ops->draining(ops->ctx)) {
 		if (on_fqdn)
@@ -821,13 +821,14 @@ decide_start(const struct decide_request *rq, const struct config *c,
     struct outcome *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->deny_only = rq->deny_only;
+	o->deny_only = rq->role == DECIDE_ROLE_AUTH_REQUEST;
 	o->offer_basic = c->basic && (rq->tls || c->basic_plain_http);
 	/* scheme = https: TLS may have ended at the balancer, no HTTPS. */
 	o->secure = c->secure == CONF_SECURE_AUTO ? rq->tls ||
 	    strcmp(c->scheme, "https") == 0 : c->secure == CONF_SECURE_YES;
 	o->style = decide_path_is(rq->uri, c->whoami_path) ? OUTCOME_AS_WHOAMI :
-	    rq->authorizer ? OUTCOME_AS_VARIABLES : rq->headers_only ?
+	    rq->role == DECIDE_ROLE_AUTHORIZER ? OUTCOME_AS_VARIABLES :
+	    rq->role == DECIDE_ROLE_AUTH_REQUEST || rq->headers_only ?
 	    OUTCOME_AS_HEADERS : OUTCOME_AS_SEE_OTHER;
 }
 
@@ -856,7 +857,7 @@ request_decide(const struct decide_request *rq, const struct config *c,
 	}
 	switch (spn_route(c, o->host)) {
 	case SPN_ROUTE_REDIRECT:
-		if (rq->deny_only)		/* auth_request: only 401 */
+		if (rq->role == DECIDE_ROLE_AUTH_REQUEST)	/* only 401 */
 			decide_challenge(o);
 		else if (!decide_unavailable(c, ops, o))
 			decide_moved(rq, c, keys, o, c->fqdn, c->keep_target,

@@ -105,14 +105,29 @@ struct outcome {
 	const char	*pac_note;	/* "warning" line before it, or NULL */
 };
 
+/*
+ * Who asks, as the web server says per request: a responder answers the
+ * client; the guard roles (nginx auth_request: KREDIR_ACTION=headers;
+ * FastCGI Authorizer: FCGI_ROLE=AUTHORIZER) let a request through on 200.
+ */
+enum decide_role {
+	DECIDE_ROLE_RESPONDER,
+	DECIDE_ROLE_AUTH_REQUEST,	/* only 2xx, 401, 403: no 30x, no 503 */
+	DECIDE_ROLE_AUTHORIZER
+};
+
 /* The request as the web server gave it. */
 struct decide_request {
 	const char	*host, *uri, *authz, *cookie;
 	const char	*peer;		/* REMOTE_ADDR, for metrics_path */
 	bool		 tls;		/* HTTPS=on */
-	bool		 authorizer;	/* FastCGI Authorizer role */
-	bool		 deny_only;	/* KREDIR_ACTION=headers: auth_request */
-	bool		 headers_only;	/* success answers 200 + headers */
+	enum decide_role role;
+	/*
+	 * A responder's success answers 200 + headers, not 303: [success]
+	 * action = headers, unless KREDIR_ACTION=redirect.  The guard roles
+	 * have their own style whatever it says.
+	 */
+	bool		 headers_only;
 	time_t		 now;
 };
 

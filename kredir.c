@@ -101,22 +101,24 @@ read_request(const struct server *s, const struct request *rq,
 	dr->cookie = FCGX_GetParam("HTTP_COOKIE", rq->envp);
 	dr->peer = FCGX_GetParam("REMOTE_ADDR", rq->envp);
 	dr->now = time(NULL);
-	role = FCGX_GetParam("FCGI_ROLE", rq->envp);
-	dr->authorizer = role != NULL && strcmp(role, "AUTHORIZER") == 0;
 	https = FCGX_GetParam("HTTPS", rq->envp);
 	dr->tls = https != NULL && strcasecmp(https, "on") == 0;
 	/*
 	 * Set by the web server per location, never from a client header:
 	 * "headers" marks an auth_request subrequest, which can only allow
-	 * (2xx) or deny (401/403).
+	 * (2xx) or deny (401/403).  FCGI_ROLE is the protocol's: an
+	 * Authorizer stays one whatever KREDIR_ACTION says.
 	 */
+	role = FCGX_GetParam("FCGI_ROLE", rq->envp);
 	action = FCGX_GetParam("KREDIR_ACTION", rq->envp);
+	dr->role = role != NULL && strcmp(role, "AUTHORIZER") == 0 ?
+	    DECIDE_ROLE_AUTHORIZER : action != NULL &&
+	    strcmp(action, "headers") == 0 ? DECIDE_ROLE_AUTH_REQUEST :
+	    DECIDE_ROLE_RESPONDER;
 	dr->headers_only = s->conf.action == CONF_SUCCESS_HEADERS;
-	if (action == NULL)
+	if (action == NULL || strcmp(action, "headers") == 0)
 		return;
-	if (strcmp(action, "headers") == 0)
-		dr->headers_only = dr->deny_only = true;
-	else if (strcmp(action, "redirect") == 0)
+	if (strcmp(action, "redirect") == 0)
 		dr->headers_only = false;
 	else
 		log_msg(KLOG_WARN, "error reason=\"KREDIR_ACTION is neither "

@@ -473,7 +473,9 @@ fake_whoami(void *ctx, const char *cache, struct whoami *w)
 	w->tgt = w->forwardable = true;
 }
 
-enum role { RESPONDER, AUTH_REQUEST, AUTHORIZER };
+#define RESPONDER	DECIDE_ROLE_RESPONDER
+#define AUTH_REQUEST	DECIDE_ROLE_AUTH_REQUEST
+#define AUTHORIZER	DECIDE_ROLE_AUTHORIZER
 #define F_TLS		1	/* HTTPS=on */
 #define F_REMOTE	2	/* REMOTE_ADDR is not loopback */
 
@@ -483,7 +485,7 @@ enum role { RESPONDER, AUTH_REQUEST, AUTHORIZER };
  */
 static void
 decide_one(const struct config *c, const char *host, const char *uri,
-    const char *authz, const char *cookie, enum role role, unsigned flags,
+    const char *authz, const char *cookie, enum decide_role role, unsigned flags,
     struct fake *f, struct outcome *o)
 {
 	struct decide_keys keys = { key, sizeof(key), NULL, 0 };
@@ -502,9 +504,8 @@ decide_one(const struct config *c, const char *host, const char *uri,
 	rq.cookie = cookie;
 	rq.peer = flags & F_REMOTE ? "192.0.2.7" : "127.0.0.1";
 	rq.tls = (flags & F_TLS) != 0;
-	rq.authorizer = role == AUTHORIZER;
-	rq.deny_only = role == AUTH_REQUEST;
-	rq.headers_only = rq.deny_only || c->action == CONF_SUCCESS_HEADERS;
+	rq.role = role;
+	rq.headers_only = c->action == CONF_SUCCESS_HEADERS;
 	rq.now = NOW;
 	request_decide(&rq, c, &keys, &ops, o);
 	CU_ASSERT_FATAL(fd != -1 && null != -1 && dup2(null, 2) == 2);
@@ -621,7 +622,7 @@ enum expect {
 static const struct xrow {
 	const char	*id;
 	int		 node;
-	enum role	 role;
+	enum decide_role role;
 	unsigned	 flags;
 	enum script	 script;
 	const char	*host, *uri, *authz, *cookie;
