@@ -755,7 +755,7 @@ decide_logout(const struct decide_request *rq, const struct config *c,
 
 /*
  * For load balancers: 200 while this node can take logins, else 503, why
- * in one line.  Any Host, no authentication; only a responder answers:
+ * in one line: fixed words in the body, the paths in the log only.  Any Host, no authentication; only a responder answers:
  * in the guard roles a 200 would let a request through.
  */
 static void
@@ -773,7 +773,7 @@ decide_health(const struct decide_request *rq, const struct config *c,
 	ops->health(ops->ctx, &f);
 	set_kind(o, farm_health_decide(&f, c, o->reason, sizeof(o->reason)) ==
 	    200 ? OUTCOME_HEALTH : OUTCOME_HEALTH_DOWN);
-	o->text = o->reason;
+	o->text = farm_health_public(&f);	/* the body; the log: reason */
 	snprintf(o->num[0], sizeof(o->num[0]), "%d", o->status);
 	field(o, "status", o->num[0], false);
 	field(o, "reason", o->reason, true);

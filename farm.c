@@ -176,6 +176,22 @@ farm_health_decide(const struct farm_facts *f, const struct config *c,
 	return 200;
 }
 
+const char *
+farm_health_public(const struct farm_facts *f)
+{
+	if (f->draining)
+		return "unavailable: draining";
+	if (!f->keytab_readable)
+		return "unavailable: keytab";
+	if (!f->cache_writable)
+		return "unavailable: cache directory";
+	if (f->cache_free_bytes < HEALTH_MIN_FREE_BYTES ||
+	    (f->cache_files_known &&
+	    f->cache_free_files < HEALTH_MIN_FREE_FILES))
+		return "unavailable: cache directory full";
+	return "ok";
+}
+
 void
 farm_health_facts(const struct config *c, struct farm_facts *f)
 {

@@ -430,6 +430,12 @@ void	 farm_health_facts(const struct config *, struct farm_facts *);
  */
 int	 farm_health_decide(const struct farm_facts *, const struct config *,
 	    char *why, size_t whylen);
+/*
+ * The same verdict for anyone who asks (health_path: any Host, no
+ * authentication): fixed words per cause, no path, no errno.  "ok",
+ * "unavailable: draining|keytab|cache directory|cache directory full".
+ */
+const char *farm_health_public(const struct farm_facts *);
 
 /* listen.c */
 /* LISTEN_FDS from systemd onto fd 0: 1 if done, 0 if none, -1 and err. */

@@ -472,7 +472,7 @@ log_health(const struct outcome *o)
 	if (o->status != last)
 		log_msg(outcome_rule(o->kind)->level, "%s status=%d "
 		    "reason=\"%s\"", outcome_rule(o->kind)->word, o->status,
-		    o->text);
+		    o->reason);
 	last = o->status;
 }
 

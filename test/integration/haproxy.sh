@@ -87,7 +87,8 @@ kt_expect_eq "health: FastCGI Authorizer role: 403" "Status: 403 Forbidden" \
 touch "$KT_DIR/node2/drain"
 health 2
 kt_expect_status "health: the drain file makes it 503 at once" 503
-kt_expect_eq "health: why: draining" draining "$(cat "$KT_BODY")"
+kt_expect_eq "health: why: unavailable: draining" "unavailable: draining" \
+    "$(cat "$KT_BODY")"
 rm -f "$KT_DIR/node2/drain"
 health 2
 kt_expect_status "health: the drain file gone: 200 at once" 200
@@ -95,8 +96,10 @@ kt_expect_status "health: the drain file gone: 200 at once" 200
 mv "$KT2" "$KT2.gone"
 health 2
 kt_expect_status "health: keytab gone: 503" 503
-kt_expect_eq "health: why names the keytab" "keytab $KT2 unreadable" \
-    "$(cat "$KT_BODY")"
+kt_expect_eq "health: the body says keytab, fixed words" \
+    "unavailable: keytab" "$(cat "$KT_BODY")"
+kt_expect_eq "health: the body names no path (any client reads it)" 0 \
+    "$(grep -c / "$KT_BODY")"
 health 2
 kt_expect_eq "health: the change is logged once, not per poll" 1 \
     "$(grep -c "health status=503 reason=\"keytab $KT2 unreadable\"" "$LOG2")"
@@ -104,9 +107,10 @@ mv "$KT2.gone" "$KT2"
 # (the tests run as root, whom modes do not stop: the directory goes)
 mv "$KT_DIR/node2/ccache" "$KT_DIR/node2/ccache.gone"
 health 2
-kt_expect_eq "health: cache directory gone: 503 and why" \
-    "503 cache directory $KT_DIR/node2/ccache not writable" \
-    "$KT_STATUS $(cat "$KT_BODY")"
+kt_expect_eq "health: cache directory gone: 503 and why, no path" \
+    "503 unavailable: cache directory" "$KT_STATUS $(cat "$KT_BODY")"
+kt_expect_eq "health: the log names the cache directory" 1 \
+    "$(grep -c "health status=503 reason=\"cache directory $KT_DIR/node2/ccache not writable\"" "$LOG2")"
 mv "$KT_DIR/node2/ccache.gone" "$KT_DIR/node2/ccache"
 health 2
 kt_expect_status "health: all fixed: 200 again" 200

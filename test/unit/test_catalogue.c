@@ -611,7 +611,9 @@ enum expect {
 	E_WHOAMI,	/* the page's facts, the cache's read */
 	E_MARKER,	/* the Location carries a valid marker */
 	E_VARIABLES,	/* Authorizer: Variable-* */
-	E_EXCHANGED	/* the token went to GSS once */
+	E_EXCHANGED,	/* the token went to GSS once */
+	E_HEALTH_KEYTAB,	/* body "unavailable: keytab", the log the path */
+	E_HEALTH_DRAIN	/* body "unavailable: draining" */
 };
 
 #define K(k)	((k) + 1)	/* 0: the kind is not checked */
@@ -689,9 +691,9 @@ static const struct xrow {
 	{ "H01", 3, RESPONDER, 0, 0, "bad_host!", "/kredir/health", NULL,
 	    NULL, 200, K(OUTCOME_HEALTH), NULL, E_NONE },
 	{ "H02", 3, RESPONDER, 0, S_UNHEALTHY, N1, "/kredir/health", NULL,
-	    NULL, 503, K(OUTCOME_HEALTH_DOWN), NULL, E_NONE },
+	    NULL, 503, K(OUTCOME_HEALTH_DOWN), NULL, E_HEALTH_KEYTAB },
 	{ "H03", 3, RESPONDER, 0, S_DRAIN, VIP, "/kredir/health", NULL, NULL,
-	    503, K(OUTCOME_HEALTH_DOWN), NULL, E_NONE },
+	    503, K(OUTCOME_HEALTH_DOWN), NULL, E_HEALTH_DRAIN },
 	{ "H04", 3, AUTH_REQUEST, 0, 0, N1, "/kredir/health", NULL, NULL, 403,
 	    K(OUTCOME_HEALTH_GUARD), NULL, E_NONE },
 	{ "H05", 3, AUTHORIZER, 0, 0, N1, "/kredir/health", NULL, NULL, 403,
@@ -814,6 +816,13 @@ check_expect(const struct xrow *r, const struct fake *f,
 		break;
 	case E_EXCHANGED:
 		ok = f->accepts == 1;
+		break;
+	case E_HEALTH_KEYTAB:	/* any client reads the body: no path */
+		ok = strcmp(o->text, "unavailable: keytab") == 0 &&
+		    strncmp(o->reason, "keytab /", 8) == 0;
+		break;
+	case E_HEALTH_DRAIN:
+		ok = strcmp(o->text, "unavailable: draining") == 0;
 		break;
 	case E_NONE:
 		break;

@@ -130,25 +130,34 @@ test_health_decide(void)
 		struct farm_facts f;
 		int status;
 		const char *why;
+		const char *pub;	/* the body: no path */
 	} cases[] = {
-		{ { false, true, true, true, 1ull << 30, 1000 }, 200, "ok" },
+		{ { false, true, true, true, 1ull << 30, 1000 }, 200, "ok",
+		    "ok" },
 		{ { true, true, true, true, 1ull << 30, 1000 }, 503,
-		    "draining" },
-		{ { true, false, false, true, 0, 0 }, 503, "draining" },
+		    "draining", "unavailable: draining" },
+		{ { true, false, false, true, 0, 0 }, 503, "draining",
+		    "unavailable: draining" },
 		{ { false, false, true, true, 1ull << 30, 1000 }, 503,
-		    "keytab /k/http.keytab unreadable" },
+		    "keytab /k/http.keytab unreadable", "unavailable: keytab" },
 		{ { false, false, false, true, 0, 0 }, 503,
-		    "keytab /k/http.keytab unreadable" },
+		    "keytab /k/http.keytab unreadable", "unavailable: keytab" },
 		{ { false, true, false, true, 1ull << 30, 1000 }, 503,
-		    "cache directory /run/cc not writable" },
+		    "cache directory /run/cc not writable",
+		    "unavailable: cache directory" },
 		{ { false, true, true, true, 1024 * 1024 - 1, 1000 }, 503,
-		    "cache directory /run/cc full" },
-		{ { false, true, true, true, 1024 * 1024, 1000 }, 200, "ok" },
+		    "cache directory /run/cc full",
+		    "unavailable: cache directory full" },
+		{ { false, true, true, true, 1024 * 1024, 1000 }, 200, "ok",
+		    "ok" },
 		{ { false, true, true, true, 1ull << 30, 63 }, 503,
-		    "cache directory /run/cc full" },
-		{ { false, true, true, true, 1ull << 30, 64 }, 200, "ok" },
+		    "cache directory /run/cc full",
+		    "unavailable: cache directory full" },
+		{ { false, true, true, true, 1ull << 30, 64 }, 200, "ok",
+		    "ok" },
 		/* no inode counts (btrfs): bytes alone decide */
-		{ { false, true, true, false, 1ull << 30, 0 }, 200, "ok" },
+		{ { false, true, true, false, 1ull << 30, 0 }, 200, "ok",
+		    "ok" },
 	};
 	struct config c;
 	char why[128];
@@ -162,6 +171,10 @@ test_health_decide(void)
 		CU_ASSERT_STRING_EQUAL(why, cases[i].why);
 		if (st != cases[i].status || strcmp(why, cases[i].why) != 0)
 			fprintf(stderr, "health case %zu: %d %s\n", i, st, why);
+		CU_ASSERT_STRING_EQUAL(farm_health_public(&cases[i].f),
+		    cases[i].pub);
+		CU_ASSERT_PTR_NULL(strchr(farm_health_public(&cases[i].f),
+		    '/'));
 	}
 	/* a short buffer still gets a terminated line */
 	CU_ASSERT_EQUAL(farm_health_decide(&cases[3].f, &c, why, 8), 503);
