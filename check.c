@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -338,6 +339,7 @@ check_run(const struct config *conf, const char *config_path, bool json,
 	check_farm(&r, conf);
 	check_access(&r, conf);
 	check_tls(&r, conf, &w);
+	check_log(&r, conf, _PATH_LOG);
 	if (delegate_to != NULL)
 		check_delegate_to(&r, conf, delegate_to, as_user);
 	report_end(&r);

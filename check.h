@@ -45,6 +45,8 @@ void	 check_config(struct report *, const struct config *,
 	    const char *path);
 void	 check_tls(struct report *, const struct config *,
 	    const struct preflight_who *);
+/* "log": destination = syslog needs a socket at devlog (/dev/log). */
+void	 check_log(struct report *, const struct config *, const char *devlog);
 /* preflight.c's cache_dir checks, then its file system and contents. */
 void	 check_cache_dir(struct report *, const struct config *,
 	    const struct preflight_who *);

@@ -2,7 +2,7 @@
  * check_files.c: the files and users side of "kredir check": whom kredir
  * serves as, the configuration file, the TLS certificate, the cache
  * directory's file system and contents (its owner and mode are
- * preflight.c's, shared with the daemon's start).
+ * preflight.c's, shared with the daemon's start), the syslog socket.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -115,6 +116,67 @@ check_tls(struct report *r, const struct config *c,
 		report_add(r, CHECK_WARN, "tls.binding", "set [node] scheme = "
 		    "https", "channel_binding = require with scheme = %s: "
 		    "logins over plain http are refused", c->scheme);
+}
+
+/* ---------------------------------------------------------------- log */
+
+/* 0 if something listens on the socket path (glibc: dgram, then stream). */
+static int
+log_socket_connect(const char *path, char *err, size_t errlen)
+{
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	struct sockaddr_un sun;
+	int fd, e = 0;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	for (size_t i = 0; i < 2; i++) {
+		if ((fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0)) == -1) {
+			e = errno;
+			continue;
+		}
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(fd);
+			return 0;
+		}
+		e = errno;
+		close(fd);
+	}
+	snprintf(err, errlen, "nothing listens on it (%s)", strerror(e));
+	return -1;
+}
+
+/*
+ * "log": with destination = syslog, the lines go to /dev/log; glibc
+ * drops them silently when nothing is there.
+ */
+void
+check_log(struct report *r, const struct config *c, const char *devlog)
+{
+	static const char fix[] = "run a syslog daemon or systemd-journald, "
+	    "or set [log] destination = stderr";
+	struct stat st;
+	char why[160];
+
+	if (c->log_destination != CONF_LOG_SYSLOG) {
+		report_add(r, CHECK_OK, "log", NULL, "destination = stderr: "
+		    "the lines go where the service manager or web server "
+		    "puts kredir's stderr");
+		return;
+	}
+	if (stat(devlog, &st) == -1)
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	else if (!S_ISSOCK(st.st_mode))
+		snprintf(why, sizeof(why), "not a socket");
+	else if (log_socket_connect(devlog, why, sizeof(why)) == 0) {
+		report_add(r, CHECK_OK, "log", NULL, "destination = syslog: "
+		    "%s is a socket something listens on", devlog);
+		return;
+	}
+	report_add(r, CHECK_WARN, "log", fix, "destination = syslog, but %s: "
+	    "%s: kredir's lines would go nowhere (syslog(3) drops them "
+	    "silently)", devlog, why);
 }
 
 /* ---------------------------------------------------------- cache dir */

@@ -18,6 +18,8 @@
 #             of kredir's lines on its stderr
 #   error     a kredir whose keytab is missing: its start-up error at <27>
 #             ("error phase=start"), then it exits
+#   check     kredir check: OK with the sink's socket as /dev/log; WARN
+#             with the fix in a /dev without one (glibc would drop the lines)
 #
 # One PASS/FAIL line per check, then "N passed, N failed".
 set -u
@@ -163,5 +165,22 @@ has_err() {
 kt_wait_until 5 has_err
 kt_expect_match "error: the start-up error at daemon.err (<27>), then kredir exits" \
     "$ERR_ERE" "$(sink_lines "kredir\[$EPID\]: error" | head -n 1)"
+
+# ------------------------------------------------------------ check
+# log_check DIR: kredir check's "log" line with DIR as /dev.
+log_check() {
+	unshare -m -- sh -c "$NS_SCRIPT" sh "$1" "$nodes" "$KT_BIN" check \
+	    -c "$N/kredir.ini" 2>&1 | grep -E '^(OK|WARN|FAIL) +log: '
+}
+kt_expect_match "check: destination = syslog, the sink at /dev/log: OK" \
+    '^OK   log: destination = syslog: /dev/log is a socket something listens on$' \
+    "$(log_check "$DEVD")"
+NOLOG=$KT_DIR/dev-nolog
+mkdir "$NOLOG"
+for n in $nodes; do : >"$NOLOG/$n"; done
+ln -s /proc/self/fd "$NOLOG/fd"
+kt_expect_match "check: destination = syslog, no /dev/log: WARN with the fix" \
+    '^WARN log: destination = syslog, but /dev/log: No such file or directory: .* -- fix: run a syslog daemon or systemd-journald, or set \[log\] destination = stderr$' \
+    "$(log_check "$NOLOG")"
 
 kt_summary

@@ -2,10 +2,15 @@
  * check.c: the pure parts of "kredir check": JSON and text escaping,
  * finding lines, enctype and clock verdicts, the AS-REP kvno reader.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../check.h"
 #include "unit.h"
@@ -307,6 +312,56 @@ test_rep_kvno(void)
 	    &kvno) == -1, "a KRB-ERROR is not an AS-REP");
 }
 
+/* check_log on path: its status, its line in buf. */
+static enum check_status
+log_verdict(const struct config *c, const char *path, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+	struct report r = { f, false, { 0, 0, 0 }, false, NULL };
+
+	CU_ASSERT_FATAL(f != NULL);
+	memset(buf, 0, len);
+	check_log(&r, c, path);
+	fclose(f);
+	return r.count[CHECK_WARN] == 1 ? CHECK_WARN : r.count[CHECK_OK] == 1 ?
+	    CHECK_OK : CHECK_FAIL;
+}
+
+/* destination = syslog: a socket something listens on, or a WARN. */
+static void
+test_check_log(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct config c;
+	char dir[64], path[128], buf[2048];
+	int fd;
+
+	config_defaults(&c);
+	unit_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	CHECK(log_verdict(&c, path, buf, sizeof(buf)) == CHECK_OK,
+	    "stderr: %s", buf);
+	c.log_destination = CONF_LOG_SYSLOG;
+	CHECK(log_verdict(&c, path, buf, sizeof(buf)) == CHECK_WARN &&
+	    strstr(buf, "destination = stderr") != NULL, "none: %s", buf);
+	CU_ASSERT_FATAL((fd = open(path, O_CREAT | O_WRONLY, 0600)) != -1);
+	close(fd);
+	CHECK(log_verdict(&c, path, buf, sizeof(buf)) == CHECK_WARN &&
+	    strstr(buf, "not a socket") != NULL, "a file: %s", buf);
+	unlink(path);
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(fd != -1 && bind(fd, (struct sockaddr *)&sun,
+	    sizeof(sun)) == 0);
+	CHECK(log_verdict(&c, path, buf, sizeof(buf)) == CHECK_OK,
+	    "a socket: %s", buf);
+	close(fd);		/* the socket file stays, nobody listens */
+	CHECK(log_verdict(&c, path, buf, sizeof(buf)) == CHECK_WARN &&
+	    strstr(buf, "nothing listens") != NULL, "stale: %s", buf);
+	unlink(path);
+	unit_rmdir(dir);
+}
+
 void
 suite_check(void)
 {
@@ -319,5 +374,6 @@ suite_check(void)
 	    UNIT_TEST(test_enctype_class),
 	    UNIT_TEST(test_enctypes_status),
 	    UNIT_TEST(test_skew_status),
-	    UNIT_TEST(test_rep_kvno));
+	    UNIT_TEST(test_rep_kvno),
+	    UNIT_TEST(test_check_log));
 }
