@@ -598,6 +598,25 @@ kt_fail() {
 	printf 'FAIL: %s (%s)\n' "$1" "$(printf '%s' "$2" | tr '\n\r' '  ' | cut -c1-300)"
 }
 
+# kt_relay_lint SCRIPT: runs a lint script of test/ on the tree and makes
+# its PASS and FAIL lines this script's own; one more FAIL unless it
+# exited 0 after "N passed, 0 failed".
+kt_relay_lint() {
+	local out rc line
+	out=$("$1" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"PASS: "*) kt_pass "${line#PASS: }" ;;
+		"FAIL: "*) KT_FAILED=$((KT_FAILED + 1)); printf '%s\n' "$line" ;;
+		esac
+	done <<<"$out"
+	[ "$rc" -eq 0 ] && tail -n 1 <<<"$out" |
+	    grep -q -E '^[0-9]+ passed, 0 failed$' ||
+	    kt_fail "${1#"$KT_ROOT"/} on the tree: exit 0 and no FAIL" \
+	    "exit $rc: $(tail -n 3 <<<"$out")"
+}
+
 # kt_expect_eq NAME EXPECTED ACTUAL
 kt_expect_eq() {
 	if [ "$2" = "$3" ]; then

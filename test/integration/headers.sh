@@ -21,16 +21,7 @@ LINT=$KT_ROOT/test/lint-headers.sh
 [ -x "$LINT" ] || kt_die "$LINT is missing or not executable"
 
 # ------------------------------------------------------------ the tree
-out=$("$LINT" 2>&1)
-rc=$?
-while IFS= read -r line; do
-	case $line in
-	"PASS: "*) kt_pass "${line#PASS: }" ;;
-	"FAIL: "*) KT_FAILED=$((KT_FAILED + 1)); printf '%s\n' "$line" ;;
-	esac
-done <<<"$out"
-[ "$rc" -eq 0 ] && tail -n 1 <<<"$out" | grep -q -E '^[0-9]+ passed, 0 failed$' ||
-    kt_fail "test/lint-headers.sh on the tree: exit 0 and no FAIL" "exit $rc: $(tail -n 3 <<<"$out")"
+kt_relay_lint "$LINT"
 
 # ------------------------------------------------------------ controls
 # control NAME EXPECTED-ERE: the lint, run on the copy in $KT_DIR/tree,
