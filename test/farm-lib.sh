@@ -180,16 +180,23 @@ kf_kredir_restart() {
 	kf_kredir_start "$n" "$@"
 }
 
-# kf_start_node_nginx N: node N's own nginx (farm-node.conf).
-kf_start_node_nginx() {
+# kf_node_conf N LISTEN-SUFFIX: node N's farm-node.conf into its nginx
+# directory, listening on $KF_PORT (LISTEN-SUFFIX: "" or " ssl").
+kf_node_conf() {
 	local n=$1 p=$KT_DIR/node$1/nginx
 	mkdir -p "$p"
 	kt_subst "$KT_ROOT/examples/nginx/farm-node.conf" "$p/node.conf" \
-	    LISTEN="${KF_ADDR[$n]}:$KF_PORT" VIRTUAL_HOST="$KF_VHOST" \
+	    LISTEN="${KF_ADDR[$n]}:$KF_PORT$2" VIRTUAL_HOST="$KF_VHOST" \
 	    FQDN="${KF_FQDN[$n]}" KREDIR="${KF_ADDR[$n]}:${KF_FCGI_PORT[$n]}" \
 	    PARAMS="$KT_ROOT/examples/nginx/farm-kredir-params.conf" \
 	    APP="${KF_ADDR[$n]}:${KF_APP_PORT[$n]}" \
 	    ACCESS_LOG="$p/logs/access.log"
+}
+
+# kf_start_node_nginx N: node N's own nginx (farm-node.conf).
+kf_start_node_nginx() {
+	local n=$1 p=$KT_DIR/node$1/nginx
+	kf_node_conf "$n" ""
 	kt_nginx_conf "$p" "$p/node.conf"
 	kt_start_nginx "$p" "${KF_ADDR[$n]}:$KF_PORT"
 	KF_NGINX_PID[$n]=$KT_NGINX_PID
@@ -392,13 +399,7 @@ kf_logins_until() {
 # $KF_HTTP_PORT.
 kf_tls_node_nginx() {
 	local n=$1 p=$KT_DIR/node$1/nginx
-	mkdir -p "$p"
-	kt_subst "$KT_ROOT/examples/nginx/farm-node.conf" "$p/node.conf" \
-	    LISTEN="${KF_ADDR[$n]}:$KF_PORT ssl" VIRTUAL_HOST="$KF_VHOST" \
-	    FQDN="${KF_FQDN[$n]}" KREDIR="${KF_ADDR[$n]}:${KF_FCGI_PORT[$n]}" \
-	    PARAMS="$KT_ROOT/examples/nginx/farm-kredir-params.conf" \
-	    APP="${KF_ADDR[$n]}:${KF_APP_PORT[$n]}" \
-	    ACCESS_LOG="$p/logs/access.log"
+	kf_node_conf "$n" " ssl"
 	kt_subst "$KT_ROOT/examples/nginx/kredir-tls.conf" "$p/tls.conf" \
 	    CERT="$KT_DIR/ca/node$n.pem" CERT_KEY="$KT_DIR/ca/node$n.key" \
 	    HTTP_LISTEN="${KF_ADDR[$n]}:$KF_HTTP_PORT" \

@@ -424,14 +424,15 @@ kt_wait_log() {
 	printf '%s\n' "$c"
 }
 
-# kt_wait_until SECS CMD...: polls CMD every 50 ms until it succeeds
-# (status 0) or SECS seconds have passed (status 1).
+# kt_wait_until SECS CMD...: polls CMD every KT_POLL seconds (50 ms
+# unless set: a measurement of a start-up sets it finer) until it
+# succeeds (status 0) or SECS seconds have passed (status 1).
 kt_wait_until() {
 	local end=$((SECONDS + $1))
 	shift
 	until "$@"; do
 		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.05
+		sleep "${KT_POLL:-0.05}"
 	done
 }
 
@@ -615,6 +616,23 @@ kt_relay_lint() {
 	    grep -q -E '^[0-9]+ passed, 0 failed$' ||
 	    kt_fail "${1#"$KT_ROOT"/} on the tree: exit 0 and no FAIL" \
 	    "exit $rc: $(tail -n 3 <<<"$out")"
+}
+
+# kt_lint_refuses NAME ERE LINT ARGS...: a control of a lint script run
+# on broken copies (ARGS): it must exit 1 with a FAIL line matching
+# "^FAIL: <its name>: ERE".  One PASS or FAIL "<its name> fails when NAME".
+kt_lint_refuses() {
+	local name=$1 ere=$2 lint=$3 tag out rc
+	shift 3
+	tag=$(basename "$lint" .sh)
+	out=$("$lint" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -q -E -e "^FAIL: $tag: $ere" <<<"$out"; then
+		kt_pass "$tag fails when $name"
+	else
+		kt_fail "$tag fails when $name" \
+		    "exit $rc: $(grep '^FAIL' <<<"$out" | head -n 3)"
+	fi
 }
 
 # kt_expect_eq NAME EXPECTED ACTUAL

@@ -33,14 +33,7 @@ fresh() {
 	cp "$KT_ROOT/kredir.ini" "$I"
 }
 control() {
-	local out rc
-	out=$("$LINT" "$C" "$M" "$I" "$KT_ROOT/README" 2>&1)
-	rc=$?
-	if [ "$rc" -eq 1 ] && grep -q -E -e "^FAIL: lint-docs: $2" <<<"$out"; then
-		kt_pass "lint-docs fails when $1"
-	else
-		kt_fail "lint-docs fails when $1" "exit $rc: $(grep '^FAIL' <<<"$out" | head -n 3)"
-	fi
+	kt_lint_refuses "$1" "$2" "$LINT" "$C" "$M" "$I" "$KT_ROOT/README"
 }
 
 fresh

@@ -33,14 +33,7 @@ fresh() {
 	    kt_die "cannot copy the tree to $T"
 }
 control() {
-	local out rc
-	out=$("$LINT" "$T" 2>&1)
-	rc=$?
-	if [ "$rc" -eq 1 ] && grep -q -E -e "^FAIL: lint-headers: $2" <<<"$out"; then
-		kt_pass "lint-headers fails when $1"
-	else
-		kt_fail "lint-headers fails when $1" "exit $rc: $(grep '^FAIL' <<<"$out" | head -n 3)"
-	fi
+	kt_lint_refuses "$1" "$2" "$LINT" "$T"
 }
 
 fresh

@@ -208,11 +208,13 @@ fi
 cc2=$(kt_header X-Kredir-Ccache)
 cc2=${cc2#FILE:}
 [ -f "$cc2" ] || kt_fail "node2: the session's cache exists" "'$cc2'"
+# swept: one more request (it lets the worker sweep), and the cache gone.
+swept() {
+	kt_get "$URL2"
+	[ ! -f "$cc2" ]
+}
 start=$(date +%s)
-while [ -f "$cc2" ] && [ $(($(date +%s) - start)) -lt $((CAP2 + 30)) ]; do
-	kt_get "$URL2"		# a request lets the worker sweep
-	sleep 0.5
-done
+[ -f "$cc2" ] && kt_wait_until $((CAP2 + 30)) swept
 gone_after=$(($(date +%s) - start))
 if [ ! -f "$cc2" ] && [ "$gone_after" -ge $((CAP2 - 2)) ]; then
 	kt_pass "node2: the sweep removes the cache after max_lifetime (${gone_after} s)"

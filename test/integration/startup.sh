@@ -78,21 +78,23 @@ kt_start_nginx "$NG" "$KT_NODE1_ADDR:$HTTP1"
 kt_resolve "$FQDN1" "$HTTP1" "$KT_NODE1_ADDR"
 URL=http://$FQDN1:$HTTP1/
 
+# answered_or_gone: kredir answered (nginx says 502 until spawn-fcgi has
+# bound), or it died at start.
+answered_or_gone() {
+	kt_get "$URL"
+	[ "$KT_STATUS" != 502 ] || kt_gone "$KPID"
+}
+
 # start_kredir NAME: kredir on $KT_DIR/NAME; sets KPID and MS, the
 # milliseconds from just before the spawn to its first answer (a 401
-# asking for Negotiate; nginx says 502 until spawn-fcgi has bound).
+# asking for Negotiate), polled every 10 ms to measure it.
 start_kredir() {
-	local t0 i
+	local t0
 	t0=$EPOCHREALTIME
 	kt_spawn "$KT_DIR/$1/kredir.log" spawn-fcgi -n -a 127.0.0.1 \
 	    -p "$FCGI1" -- "$KT_BIN" -c "$KT_DIR/$1/kredir.ini"
 	KPID=$KT_LAST_PID
-	for ((i = 0; i < 1000; i++)); do
-		kt_get "$URL"
-		[ "$KT_STATUS" = 502 ] || break
-		kt_alive "$KPID" || break
-		sleep 0.01
-	done
+	KT_POLL=0.01 kt_wait_until 10 answered_or_gone
 	MS=$(awk -v a="$t0" -v b="$EPOCHREALTIME" \
 	    'BEGIN { printf "%.0f", (b - a) * 1000 }')
 	kt_require_eq "$1: kredir answers" 401 "$KT_STATUS"
@@ -143,10 +145,12 @@ kt_require_eq "the sweep's directory: $NDEAD expired caches before" \
     "$NDEAD" "$(dead)"
 start_kredir sweep
 t0=$SECONDS
-while [ "$(dead)" -gt 0 ] && [ $((SECONDS - t0)) -lt 20 ]; do
+# swept: one more request (it drives the sweep), and none expired left.
+swept() {
 	kt_get "$URL"
-	sleep 0.2
-done
+	[ "$(dead)" -eq 0 ]
+}
+kt_wait_until 20 swept
 kt_expect_eq "the sweep removes the $NDEAD expired caches while serving" \
     0 "$(dead)"
 kt_expect_eq "and keeps the $NLIVE live ones" "$NLIVE" \
