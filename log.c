@@ -80,6 +80,8 @@ line_fits(const struct line *l, size_t k, bool quoted)
 static void
 line_cut(struct line *l, bool quoted)
 {
+	if (l->full)	/* once: a second "..." would run past the buffer */
+		return;
 	memcpy(l->p + l->n, "...", 3);
 	l->n += 3;
 	if (quoted)
@@ -149,6 +151,8 @@ line_value(struct line *l, const char *s, size_t k)
 	char	 e[4];
 	size_t	 m;
 
+	if (l->full)
+		return;
 	if (quoted) {
 		if (!line_fits(l, 1, true)) {
 			line_cut(l, false);
@@ -288,6 +292,8 @@ log_msg(enum log_level level, const char *fmt, ...)
 		if ((pct = strchr(fmt, '%')) == NULL)
 			pct = fmt + strlen(fmt);
 		line_text(&l, fmt, (size_t)(pct - fmt));
+		if (l.full)	/* cut in the text: no value after it */
+			break;
 		fmt = *pct == '%' ? line_conversion(&l, pct, &ap) : pct;
 	}
 	va_end(ap);

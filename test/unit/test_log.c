@@ -230,6 +230,63 @@ long_in_quote(void)
 	log_msg(KLOG_INFO, "event reason=\"x %s y\" after=1", big);
 }
 
+/* A value that fills the line, then the format's text is cut before a %s. */
+static void
+cut_before_value(void)
+{
+	char	 big[2100];
+
+	for (size_t k = 2000; k < sizeof(big); k++) {
+		memset(big, 'a', k);
+		big[k] = '\0';
+		log_msg(KLOG_INFO, "e a=%s bcdefgh=%s c=\"%s\"", big, "x", "y");
+	}
+}
+
+/* Occurrences of "..." in the n bytes at p. */
+static size_t
+count_cuts(const char *p, size_t n)
+{
+	size_t	 c = 0;
+
+	for (size_t i = 0; i + 3 <= n; i++)
+		c += memcmp(p + i, "...", 3) == 0;
+	return c;
+}
+
+/* Every line of text: at most 2048 bytes, a cut ("...") at most once. */
+static bool
+lines_are_whole(const char *text, size_t len, size_t *nlines, size_t *ncut)
+{
+	const char	*p = text, *nl;
+	size_t		 c;
+
+	*nlines = *ncut = 0;
+	while (p < text + len) {
+		if ((nl = memchr(p, '\n', (size_t)(text + len - p))) == NULL ||
+		    nl - p + 1 > 2048 || strncmp(p, "kredir[", 7) != 0)
+			return false;
+		if ((c = count_cuts(p, (size_t)(nl - p))) > 1)
+			return false;
+		*ncut += c;
+		(*nlines)++;
+		p = nl + 1;
+	}
+	return true;
+}
+
+static void
+test_log_cut_once(void)
+{
+	static char	 text[200 * 2048];
+	size_t		 nlines = 0, ncut = 0;
+
+	capture(cut_before_value, text, sizeof(text));
+	CHECK(lines_are_whole(text, strlen(text), &nlines, &ncut) &&
+	    nlines == 100 && ncut > 50, "one cut per line, in bounds: %zu "
+	    "lines, %zu cut", nlines, ncut);
+}
+
 static void
 test_log_msg_values(void)
 {
@@ -266,5 +323,6 @@ suite_log(void)
 	    UNIT_TEST(test_log_escape),
 	    UNIT_TEST(test_log_msg),
 	    UNIT_TEST(test_log_value),
-	    UNIT_TEST(test_log_msg_values));
+	    UNIT_TEST(test_log_msg_values),
+	    UNIT_TEST(test_log_cut_once));
 }
