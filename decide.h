@@ -96,10 +96,7 @@ struct outcome {
 	char		 reason[KREDIR_PATHBUF + 600];	/* why, rule, health */
 	char		 num[3][24];	/* numbers for the log */
 	/* the log line after the word: key=value, in order */
-	struct outcome_field {
-		const char	*key, *value;
-		bool		 quoted;	/* key="value" */
-	}		 fields[OUTCOME_FIELDS];
+	struct log_field fields[OUTCOME_FIELDS];	/* key="value": quoted */
 	size_t		 nfields;
 	const char	*bound;		/* channel_binding=, or NULL */
 	const char	*pac_note;	/* "warning" line before it, or NULL */

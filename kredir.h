@@ -290,6 +290,17 @@ void	 log_forked(void);
  */
 void	 log_msg(enum log_level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* One key=value of an event line; key="value" when quoted. */
+struct log_field {
+	const char	*key, *value;
+	bool		 quoted;
+};
+/*
+ * The line log_msg writes for "%s key=%s key=\"%s\"..." with word and
+ * the fields' values, without formatting: the request path's one line.
+ */
+void	 log_event(enum log_level, const char *word,
+	    const struct log_field *f, size_t n);
 #ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
 /*
  * A log value: bare when it is 1 or more printable ASCII bytes other than

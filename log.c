@@ -23,6 +23,17 @@ static enum log_level	 log_maxlevel = KLOG_INFO;
 static enum log_destination log_dest = CONF_LOG_STDERR;
 static char		 log_name[LOG_NAME_MAX] = "kredir";
 static pid_t		 log_pid;	/* 0: not cached, ask getpid(2) */
+static char		 log_prefix[LOG_NAME_MAX + 32];	/* "name[pid]: " */
+static size_t		 log_prefix_len;
+
+/* "name[pid]: " in out (the start of a line on stderr); its length. */
+static size_t
+prefix_make(char *out, size_t outlen, pid_t pid)
+{
+	int	 n = snprintf(out, outlen, "%s[%ld]: ", log_name, (long)pid);
+
+	return n < 0 ? 0 : (size_t)n >= outlen ? outlen - 1 : (size_t)n;
+}
 
 /*
  * Sets the highest level written, the destination, and the name that
@@ -48,6 +59,7 @@ log_init(enum log_level level, enum log_destination dest,
 		progname = "kredir";
 	(void)snprintf(log_name, sizeof(log_name), "%s", progname);
 	log_pid = getpid();
+	log_prefix_len = prefix_make(log_prefix, sizeof(log_prefix), log_pid);
 	if (dest == CONF_LOG_SYSLOG)
 		openlog(log_name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -57,6 +69,7 @@ void
 log_forked(void)
 {
 	log_pid = getpid();
+	log_prefix_len = prefix_make(log_prefix, sizeof(log_prefix), log_pid);
 }
 
 /*
@@ -153,6 +166,11 @@ line_value(struct line *l, const char *s, size_t k)
 
 	if (l->full)
 		return;
+	if (!closing && line_fits(l, k, false)) {	/* bare: as it is */
+		memcpy(l->p + l->n, s, k);
+		l->n += k;
+		return;
+	}
 	if (quoted) {
 		if (!line_fits(l, 1, true)) {
 			line_cut(l, false);
@@ -246,6 +264,22 @@ line_conversion(struct line *l, const char *fmt, va_list *ap)
 	return *q != '\0' ? q + 1 : q;
 }
 
+/* An empty line; on stderr it starts with "name[pid]: ". */
+static void
+line_start(struct line *l)
+{
+	l->n = 0;
+	l->inq = l->full = false;
+	if (log_dest == CONF_LOG_SYSLOG)
+		return;
+	if (log_pid == 0)	/* before log_init: not cached */
+		l->n = prefix_make(l->p, sizeof(l->p), getpid());
+	else {
+		memcpy(l->p, log_prefix, log_prefix_len);
+		l->n = log_prefix_len;
+	}
+}
+
 /* The line to its destination: syslog at level's priority, or stderr. */
 static void
 line_emit(enum log_level level, struct line *l)
@@ -283,10 +317,7 @@ log_msg(enum log_level level, const char *fmt, ...)
 
 	if (level > log_maxlevel)
 		return;
-	memset(&l, 0, sizeof(l));
-	if (log_dest != CONF_LOG_SYSLOG)
-		l.n = (size_t)snprintf(l.p, sizeof(l.p), "%s[%ld]: ",
-		    log_name, (long)(log_pid != 0 ? log_pid : getpid()));
+	line_start(&l);
 	va_start(ap, fmt);
 	while (*fmt != '\0' && !l.full) {
 		if ((pct = strchr(fmt, '%')) == NULL)
@@ -297,6 +328,41 @@ log_msg(enum log_level level, const char *fmt, ...)
 		fmt = *pct == '%' ? line_conversion(&l, pct, &ap) : pct;
 	}
 	va_end(ap);
+	line_emit(level, &l);
+	errno = saved;
+}
+
+/*
+ * One event line: the word, then " key=value" (or key="value") per
+ * field, the bytes log_msg writes for "%s key=%s key=\"%s\"..." with the
+ * same values (a key is cut at 24 bytes, as "%.24s" did), without a
+ * format to parse.  errno is kept.
+ */
+void
+log_event(enum log_level level, const char *word,
+    const struct log_field *f, size_t n)
+{
+	struct line		 l;
+	const char		*k, *v;
+	int			 saved = errno;
+
+	if (level > log_maxlevel)
+		return;
+	line_start(&l);
+	word = word != NULL ? word : "(null)";
+	line_value(&l, word, strlen(word));
+	for (size_t i = 0; i < n && !l.full; i++) {
+		k = f[i].key != NULL ? f[i].key : "(null)";
+		line_text(&l, " ", 1);
+		line_text(&l, k, strnlen(k, 24));
+		line_text(&l, f[i].quoted ? "=\"" : "=", f[i].quoted ? 2 : 1);
+		if (l.full)
+			break;
+		v = f[i].value != NULL ? f[i].value : "(null)";
+		line_value(&l, v, strlen(v));
+		if (f[i].quoted)
+			line_text(&l, "\"", 1);
+	}
 	line_emit(level, &l);
 	errno = saved;
 }

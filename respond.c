@@ -436,29 +436,19 @@ write_outcome(const struct config *c, const struct outcome *o)
 	return o->status;
 }
 
-/* "word key=value key=\"value\" ..." through log_msg, which escapes. */
+/* "word key=value key=\"value\" ..." through log_event, which escapes. */
 static void
 log_outcome(const struct outcome *o)
 {
 	const struct outcome_rule *r = outcome_rule(o->kind);
-	const char *v[OUTCOME_FIELDS] = { NULL };
-	char fmt[OUTCOME_FIELDS * 40 + 4];
-	size_t i, n = 0;
 
 	if (o->pac_note != NULL)
 		log_msg(KLOG_WARN, "warning principal=%s reason=\"%s\"",
 		    o->principal, o->pac_note);
 	if (!r->logged || o->nfields == 0)
 		return;
-	n = (size_t)snprintf(fmt, sizeof(fmt), "%%s");
-	for (i = 0; i < o->nfields && i < OUTCOME_FIELDS; i++) {
-		v[i] = o->fields[i].value;
-		n += (size_t)snprintf(fmt + n, sizeof(fmt) - n,
-		    o->fields[i].quoted ? " %.24s=\"%%s\"" : " %.24s=%%s",
-		    o->fields[i].key);
-	}
-	log_msg(r->level, fmt, r->word, v[0], v[1], v[2], v[3], v[4], v[5],
-	    v[6], v[7]);
+	log_event(r->level, r->word, o->fields, o->nfields < OUTCOME_FIELDS ?
+	    o->nfields : OUTCOME_FIELDS);
 }
 
 /* The health path's status, logged when it changes (once per worker). */

@@ -287,6 +287,65 @@ test_log_cut_once(void)
 	    "lines, %zu cut", nlines, ncut);
 }
 
+/* log_event and log_msg, the same values: the same line. */
+static const char	*ev_v[3];
+static bool		 ev_long_key;
+
+static void
+event_line(void)
+{
+	struct log_field f[3] = { { "principal", ev_v[0], false },
+	    { "host", ev_v[1], false }, { "reason", ev_v[2], true } };
+
+	if (ev_long_key)
+		f[1].key = "a_key_longer_than_twenty_four_bytes";
+	log_event(KLOG_INFO, "session", f, 3);
+}
+
+static void
+event_as_msg(void)
+{
+	/* the key as respond.c's "%.24s" cut it */
+	log_msg(KLOG_INFO, ev_long_key ? "%s principal=%s "
+	    "a_key_longer_than_twenty=%s reason=\"%s\"" :
+	    "%s principal=%s host=%s reason=\"%s\"", "session", ev_v[0],
+	    ev_v[1], ev_v[2]);
+}
+
+static void
+test_log_event(void)
+{
+	static char	 big[2100], bigq[1000], a[8192], b[8192];
+	static const char *rows[][3] = {
+		{ "alice@KREDIR.TEST", "node1.kredir.test", "ok" },
+		{ "mal reason=x", "", "bad \"realm\" \\ ok\r\n" },
+		{ "jos\xc3\xa9", "h=1", "" },
+		{ big, "x", "y" }, { "a", big, "y" }, { "a", "b", big },
+		{ bigq, bigq, bigq }, { "a", "b", bigq },
+	};
+	size_t		 k;
+
+	memset(bigq, '"', sizeof(bigq) - 1);
+	for (size_t i = 0; i < 2 * sizeof(rows) / sizeof(rows[0]); i++)
+		for (k = 1990; k < sizeof(big); k += i < 6 ? 7 : 60) {
+			memset(big, 'v', k);
+			big[k] = '\0';
+			memcpy(ev_v, rows[i / 2], sizeof(ev_v));
+			ev_long_key = i % 2 == 1;
+			capture(event_line, a, sizeof(a));
+			capture(event_as_msg, b, sizeof(b));
+			CHECK(strcmp(a, b) == 0 && strlen(a) <= 2048 + 20,
+			    "row %zu, %zu: [%.80s] vs [%.80s]", i, k, a, b);
+		}
+	ev_v[0] = "alice@KREDIR.TEST";
+	ev_v[1] = "node1";
+	ev_v[2] = "a \"b\"";
+	ev_long_key = false;
+	capture(event_line, a, sizeof(a));
+	CHECK(strcmp(body(a), "session principal=alice@KREDIR.TEST host=node1 "
+	    "reason=\"a \\\"b\\\"\"") == 0, "exact bytes: [%s]", body(a));
+}
+
 static void
 test_log_msg_values(void)
 {
@@ -324,5 +383,6 @@ suite_log(void)
 	    UNIT_TEST(test_log_msg),
 	    UNIT_TEST(test_log_value),
 	    UNIT_TEST(test_log_msg_values),
-	    UNIT_TEST(test_log_cut_once));
+	    UNIT_TEST(test_log_cut_once),
+	    UNIT_TEST(test_log_event));
 }
