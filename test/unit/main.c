@@ -35,6 +35,7 @@ main(void)
 	suite_sockdir();
 	suite_tlsbind();
 	suite_preflight();
+	suite_respond();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

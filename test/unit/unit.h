@@ -39,6 +39,7 @@ void	 suite_s4u(void);
 void	 suite_sockdir(void);
 void	 suite_tlsbind(void);
 void	 suite_preflight(void);
+void	 suite_respond(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. */
 #define UNIT_SUITE(name, ...) do {					\
