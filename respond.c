@@ -73,6 +73,27 @@ resp_put(const char *s, size_t n)
 	resp.p[resp.len] = '\0';
 }
 
+static void	 resp_cat(const char *, ...) __attribute__((sentinel));
+
+/* Appends each string up to the NULL, as it is: no format to parse. */
+static void
+resp_cat(const char *s, ...)
+{
+	va_list ap;
+
+	va_start(ap, s);
+	for (; s != NULL; s = va_arg(ap, const char *))
+		resp_put(s, strlen(s));
+	va_end(ap);
+}
+
+/* s, or "(null)" as vsnprintf wrote a NULL %s. */
+static const char *
+str_or_null(const char *s)
+{
+	return s != NULL ? s : "(null)";
+}
+
 /* "<pre><name>: <value>\r\n", copied: no formatting on the hot path. */
 static void
 resp_put_header(const char *pre, const char *name, const char *value,
@@ -94,17 +115,27 @@ resp_start(int status, const char *reason)
 	resp.failed = resp.p == NULL;
 	if (!resp.failed)
 		resp.p[0] = '\0';
-	resp_add("Status: %d %s\r\n", status, reason);
-	resp_add("Cache-Control: no-store\r\n");
+	if (status < 100 || status > 999) {	/* never: decide.c's table */
+		resp_add("Status: %d %s\r\n", status, reason);
+	} else {
+		char num[4] = { (char)('0' + status / 100),
+		    (char)('0' + status / 10 % 10), (char)('0' + status % 10),
+		    '\0' };
+
+		resp_cat("Status: ", num, " ", str_or_null(reason), "\r\n",
+		    NULL);
+	}
+	resp_put("Cache-Control: no-store\r\n", 25);
 }
 
 /* Ends the headers and adds a small HTML page; text is already escaped. */
 static void
 resp_page(const char *title, const char *html)
 {
-	resp_add("Content-Type: text/html; charset=utf-8\r\n\r\n");
-	resp_add("<!DOCTYPE html>\n<html><head><title>%s</title></head>"
-	    "<body><h1>%s</h1>\n%s\n</body></html>\n", title, title, html);
+	resp_cat("Content-Type: text/html; charset=utf-8\r\n\r\n"
+	    "<!DOCTYPE html>\n<html><head><title>", title,
+	    "</title></head><body><h1>", title, "</h1>\n", html,
+	    "\n</body></html>\n", NULL);
 }
 
 /* The status line's phrase: a success's 200 is "OK". */
@@ -324,21 +355,24 @@ write_success_head(const struct config *c, const struct outcome *o)
 		break;
 	case OUTCOME_AS_VARIABLES:
 		/* FastCGI 1.0 section 6.3: the server sets these for the app. */
-		resp_add("Variable-REMOTE_USER: %s\r\n", o->user);
-		resp_add("Variable-KREDIR_DELEGATION: %s\r\n", o->delegation);
+		resp_cat("Variable-REMOTE_USER: ", o->user, "\r\n"
+		    "Variable-KREDIR_DELEGATION: ", str_or_null(o->delegation),
+		    "\r\n", NULL);
 		if (o->cache[0] != '\0')
-			resp_add("Variable-KRB5CCNAME: FILE:%s\r\n", o->cache);
+			resp_cat("Variable-KRB5CCNAME: FILE:", o->cache, "\r\n",
+			    NULL);
 		write_identity(c, o);
 		break;
 	case OUTCOME_AS_HEADERS:
-		resp_add("X-Remote-User: %s\r\n", o->user);
-		resp_add("X-Kredir-Delegation: %s\r\n", o->delegation);
+		resp_cat("X-Remote-User: ", o->user, "\r\nX-Kredir-Delegation: ",
+		    str_or_null(o->delegation), "\r\n", NULL);
 		if (o->cache[0] != '\0')
-			resp_add("X-Kredir-Ccache: FILE:%s\r\n", o->cache);
+			resp_cat("X-Kredir-Ccache: FILE:", o->cache, "\r\n",
+			    NULL);
 		write_identity(c, o);
 		break;
 	case OUTCOME_AS_SEE_OTHER:
-		resp_add("Location: %s\r\n", o->location);
+		resp_cat("Location: ", o->location, "\r\n", NULL);
 		break;
 	}
 }
