@@ -88,20 +88,37 @@ principal_is_ok(const char *p, size_t n)
 	return true;
 }
 
-/* The MAC of a session whose fields are already checked. */
+/* Appends n bytes of s and a '|' (last: none) at msg + *len. */
+static void
+mac_part(char *msg, size_t *len, const char *s, size_t n, bool last)
+{
+	memcpy(msg + *len, s, n);
+	*len += n;
+	if (!last)
+		msg[(*len)++] = '|';
+}
+
+/*
+ * The MAC of a session whose fields are already checked: over
+ * "kredir-session-v1|id|expires|principal", copied, not formatted.
+ */
 static int
 session_mac(const unsigned char *key, size_t keylen, const char *id,
     const char *expires, const char *principal, unsigned char mac[SHA256_LEN])
 {
 	char	 msg[sizeof(COOKIE_MAC_LABEL) + KREDIR_SESSION_ID_HEX +
 		    EXPIRES_DIGITS + KREDIR_PRINCIPAL_MAX + 8];
-	int	 n;
+	size_t	 in = strlen(id), en = strlen(expires);
+	size_t	 pn = strlen(principal), n = 0;
 
-	n = snprintf(msg, sizeof(msg), "%s|%s|%s|%s", COOKIE_MAC_LABEL, id,
-	    expires, principal);
-	if (n < 0 || (size_t)n >= sizeof(msg))
+	if (sizeof(COOKIE_MAC_LABEL) + in + en + pn + 3 > sizeof(msg))
 		return -1;
-	sha256_hmac(key, keylen, msg, (size_t)n, mac);
+	mac_part(msg, &n, COOKIE_MAC_LABEL, sizeof(COOKIE_MAC_LABEL) - 1,
+	    false);
+	mac_part(msg, &n, id, in, false);
+	mac_part(msg, &n, expires, en, false);
+	mac_part(msg, &n, principal, pn, true);
+	sha256_hmac(key, keylen, msg, n, mac);
 	return 0;
 }
 
