@@ -50,15 +50,22 @@ ccache_own_uid(void)
 	return own_uid;
 }
 
+/* "<dir>/krb5cc_<id>", copied (a cookie hit's path): 0, or -1 and "". */
 int
 ccache_path(const char *dir, const char *id, char *out, size_t outlen)
 {
-	int n;
+	static const char pre[] = "/" CACHE_PREFIX;
+	size_t dn = strlen(dir), pn = sizeof(pre) - 1;
 
-	if (!session_id_is_valid(id))
+	if (outlen > 0)
+		out[0] = '\0';
+	if (!session_id_is_valid(id) ||
+	    dn + pn + KREDIR_SESSION_ID_HEX >= outlen)
 		return -1;
-	n = snprintf(out, outlen, "%s/" CACHE_PREFIX "%s", dir, id);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+	memcpy(out, dir, dn);
+	memcpy(out + dn, pre, pn);
+	memcpy(out + dn + pn, id, KREDIR_SESSION_ID_HEX + 1);
+	return 0;
 }
 
 bool

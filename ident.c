@@ -24,14 +24,17 @@
 #define IDENT_FILE_MAX	(1024 * 1024)	/* 4097 SIDs of 192 bytes fit */
 #define CACHE_PREFIX	"krb5cc_"
 
+/* The cache's path and IDENT_SUFFIX, copied: 0, or -1. */
 static int
 ident_path(const char *dir, const char *id, char *out, size_t outlen)
 {
-	char	 cache[KREDIR_PATHBUF + 64];
+	size_t	 n;
 
-	if (ccache_path(dir, id, cache, sizeof(cache)) == -1 ||
-	    (size_t)snprintf(out, outlen, "%s" IDENT_SUFFIX, cache) >= outlen)
+	if (outlen <= sizeof(IDENT_SUFFIX) ||
+	    ccache_path(dir, id, out, outlen - sizeof(IDENT_SUFFIX) + 1) == -1)
 		return -1;
+	n = strlen(out);
+	memcpy(out + n, IDENT_SUFFIX, sizeof(IDENT_SUFFIX));
 	return 0;
 }
 

@@ -111,6 +111,15 @@ test_path(void)
 	    sizeof(out)), -1);
 	CU_ASSERT_EQUAL(ccache_path("/run/c", "0123", out, sizeof(out)), -1);
 	CU_ASSERT_EQUAL(ccache_path("/run/c", ID1, out, 20), -1);
+	/* 6 + 8 + 32 bytes and the NUL: exactly 47, not one byte less */
+	memset(out, 'x', sizeof(out));
+	CU_ASSERT_EQUAL(ccache_path("/run/c", ID1, out, 47), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/run/c/krb5cc_" ID1);
+	CU_ASSERT_EQUAL(out[47], 'x');
+	memset(out, 'x', sizeof(out));
+	CU_ASSERT_EQUAL(ccache_path("/run/c", ID1, out, 46), -1);
+	CU_ASSERT_EQUAL(out[0], '\0');
+	CU_ASSERT_EQUAL(out[46], 'x');
 }
 
 static void
