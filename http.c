@@ -604,3 +604,29 @@ http_html_escape(const char *s, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 }
+
+void
+http_params_find(char *const *envp, const char *const *names, size_t n,
+    const char **values)
+{
+	size_t		 len[HTTP_PARAMS_MAX], i, k, left;
+	const char	*e, *eq;
+
+	for (i = 0; i < n; i++)
+		values[i] = NULL;
+	n = n < HTTP_PARAMS_MAX ? n : HTTP_PARAMS_MAX;
+	for (i = 0; i < n; i++)
+		len[i] = strlen(names[i]);
+	for (left = n; envp != NULL && *envp != NULL && left > 0; envp++) {
+		e = *envp;
+		if ((eq = strchr(e, '=')) == NULL)
+			continue;
+		k = (size_t)(eq - e);
+		for (i = 0; i < n; i++)
+			if (len[i] == k && values[i] == NULL &&
+			    memcmp(names[i], e, k) == 0) {
+				values[i] = eq + 1;
+				left--;
+			}
+	}
+}

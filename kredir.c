@@ -92,16 +92,22 @@ static void
 read_request(const struct server *s, const struct request *rq,
     struct decide_request *dr)
 {
-	const char *https, *action, *role;
+	static const char *const names[] = { "HTTP_HOST", "REQUEST_URI",
+	    "HTTP_AUTHORIZATION", "HTTP_COOKIE", "REMOTE_ADDR", "HTTPS",
+	    "FCGI_ROLE", "KREDIR_ACTION" };
+	const char *v[sizeof(names) / sizeof(names[0])], *https, *action;
+	const char *role;
 
 	memset(dr, 0, sizeof(*dr));
-	dr->host = FCGX_GetParam("HTTP_HOST", rq->envp);
-	dr->uri = FCGX_GetParam("REQUEST_URI", rq->envp);
-	dr->authz = FCGX_GetParam("HTTP_AUTHORIZATION", rq->envp);
-	dr->cookie = FCGX_GetParam("HTTP_COOKIE", rq->envp);
-	dr->peer = FCGX_GetParam("REMOTE_ADDR", rq->envp);
+	/* one pass over the parameters, not a FCGX_GetParam per name */
+	http_params_find(rq->envp, names, sizeof(v) / sizeof(v[0]), v);
+	dr->host = v[0];
+	dr->uri = v[1];
+	dr->authz = v[2];
+	dr->cookie = v[3];
+	dr->peer = v[4];
 	dr->now = time(NULL);
-	https = FCGX_GetParam("HTTPS", rq->envp);
+	https = v[5];
 	dr->tls = https != NULL && strcasecmp(https, "on") == 0;
 	/*
 	 * Set by the web server per location, never from a client header:
@@ -109,8 +115,8 @@ read_request(const struct server *s, const struct request *rq,
 	 * (2xx) or deny (401/403).  FCGI_ROLE is the protocol's: an
 	 * Authorizer stays one whatever KREDIR_ACTION says.
 	 */
-	role = FCGX_GetParam("FCGI_ROLE", rq->envp);
-	action = FCGX_GetParam("KREDIR_ACTION", rq->envp);
+	role = v[6];
+	action = v[7];
 	dr->role = role != NULL && strcmp(role, "AUTHORIZER") == 0 ?
 	    DECIDE_ROLE_AUTHORIZER : action != NULL &&
 	    strcmp(action, "headers") == 0 ? DECIDE_ROLE_AUTH_REQUEST :

@@ -269,6 +269,15 @@ int	 http_build_location(const char *scheme, const char *host,
  * Finds cookie name in a Cookie header.  Returns 1 and copies its value,
  * 0 when absent, -1 when present more than once or too long.
  */
+/*
+ * The values of n names in a CGI/FastCGI environment ("NAME=value"
+ * strings up to a NULL) in one pass: values[i] borrows the value of the
+ * first entry named names[i] (as FCGX_GetParam or getenv would find it),
+ * or is NULL.  Names past the first HTTP_PARAMS_MAX stay NULL.
+ */
+#define HTTP_PARAMS_MAX	16
+void	 http_params_find(char *const *envp, const char *const *names,
+	    size_t n, const char **values);
 int	 http_cookie_find(const char *header, const char *name, char *out,
 	    size_t outlen);
 /* HTML-escapes s into out (always terminated, truncated to fit). */

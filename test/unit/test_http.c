@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcgiapp.h>
+
 #include "../../kredir.h"
 #include "unit.h"
 
@@ -710,6 +712,50 @@ test_html_escape(void)
 	CHECK(out[0] == 'x', "outlen 0 writes nothing");
 }
 
+/* One pass over the environment finds what FCGX_GetParam finds. */
+static void
+test_params_find(void)
+{
+	static char *env[] = {
+		"HTTP=no", "HTTPS_X=no", "HTTP_HOST=node1:8443", "HTTPS=on",
+		"NOEQUALS", "HTTP_COOKIE=a=b; c=d", "HTTP_HOST=second",
+		"REQUEST_URI=", "=empty", "HTTP_COOKIE2=no", "KREDIR_ACTIO=no",
+		"KREDIR_ACTION=headers=x", NULL
+	};
+	static const char *names[] = { "HTTP_HOST", "HTTPS", "HTTP_COOKIE",
+	    "REQUEST_URI", "KREDIR_ACTION", "HTTP_AUTHORIZATION", "HTTP",
+	    "FCGI_ROLE", "NOEQUALS" };
+	static const char *want[] = { "node1:8443", "on", "a=b; c=d", "",
+	    "headers=x", NULL, "no", NULL, NULL };
+	const char *got[9] = { "x", "x", "x", "x", "x", "x", "x", "x", "x" };
+	size_t i;
+
+	http_params_find(env, names, 9, got);
+	for (i = 0; i < 9; i++) {
+		const char *fc = FCGX_GetParam(names[i], env);
+
+		CHECK((got[i] == NULL && want[i] == NULL) || (got[i] != NULL &&
+		    want[i] != NULL && strcmp(got[i], want[i]) == 0),
+		    "%s: [%s], want [%s]", names[i], got[i] ? got[i] : "NULL",
+		    want[i] ? want[i] : "NULL");
+		CHECK(got[i] == fc, "%s: not the entry FCGX_GetParam finds",
+		    names[i]);
+	}
+	got[0] = "x";
+	http_params_find(NULL, names, 1, got);
+	CHECK(got[0] == NULL, "no environment: NULL");
+	{
+		const char *many[HTTP_PARAMS_MAX + 1], *v[HTTP_PARAMS_MAX + 1];
+
+		for (i = 0; i <= HTTP_PARAMS_MAX; i++)
+			many[i] = "HTTPS";
+		http_params_find(env, many, HTTP_PARAMS_MAX + 1, v);
+		CHECK(v[0] == env[3] + 6 && v[HTTP_PARAMS_MAX - 1] ==
+		    env[3] + 6 && v[HTTP_PARAMS_MAX] == NULL,
+		    "the first HTTP_PARAMS_MAX names, then NULL");
+	}
+}
+
 void
 suite_http(void)
 {
@@ -728,5 +774,6 @@ suite_http(void)
 	    UNIT_TEST(test_build_location_host),
 	    UNIT_TEST(test_cookie_find),
 	    UNIT_TEST(test_cookie_overlong),
-	    UNIT_TEST(test_html_escape));
+	    UNIT_TEST(test_html_escape),
+	    UNIT_TEST(test_params_find));
 }
