@@ -569,7 +569,6 @@ void
 http_html_escape(const char *s, char *out, size_t outlen)
 {
 	const char	*rep;
-	char		 one[2] = "";
 	size_t		 o = 0, n;
 
 	if (outlen == 0)
@@ -591,10 +590,11 @@ http_html_escape(const char *s, char *out, size_t outlen)
 		case '\'':
 			rep = "&#39;";
 			break;
-		default:
-			one[0] = *s;
-			rep = one;
-			break;
+		default:	/* as it is: the usual byte, no call */
+			if (outlen - o < 2)
+				goto done;
+			out[o++] = *s;
+			continue;
 		}
 		n = strlen(rep);
 		if (n >= outlen - o)
@@ -602,6 +602,7 @@ http_html_escape(const char *s, char *out, size_t outlen)
 		memcpy(out + o, rep, n);
 		o += n;
 	}
+done:
 	out[o] = '\0';
 }
 

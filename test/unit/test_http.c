@@ -697,6 +697,8 @@ test_html_escape(void)
 		{ "a&b", 7, "a&amp;" },
 		{ "a&b", 8, "a&amp;b" },
 		{ "''", 6, "&#39;" },
+		{ "ab&c", 4, "ab" },
+		{ "a<b", 2, "a" },
 	};
 	char	 out[64];
 	size_t	 i;
@@ -706,6 +708,8 @@ test_html_escape(void)
 		http_html_escape(t[i].in, out, t[i].outlen);
 		CHECK(strcmp(out, t[i].want) == 0,
 		    "row %zu: got \"%s\", want \"%s\"", i, out, t[i].want);
+		CHECK(t[i].outlen >= sizeof(out) || out[t[i].outlen] == 'x',
+		    "row %zu: a byte written past outlen", i);
 	}
 	out[0] = 'x';
 	http_html_escape("abc", out, 0);
