@@ -422,8 +422,11 @@ drain_body(FCGX_Request *fr)
 	while ((c = FCGX_GetChar(fr->in)) != EOF)
 		if (++total > BODY_MAX || time(NULL) >= deadline)
 			break;
-	tv.tv_sec = 0;		/* a kept connection waits as before */
-	(void)setsockopt(fr->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (fr->keepConnection) {	/* it waits as before; else closed */
+		tv.tv_sec = 0;
+		(void)setsockopt(fr->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+		    sizeof(tv));
+	}
 	return c == EOF && FCGX_GetError(fr->in) == 0;
 }
 
