@@ -745,7 +745,9 @@ decide_logout(const struct decide_request *rq, const struct config *c,
 	set_kind(o, OUTCOME_LOGOUT);
 	memset(&sess, 0, sizeof(sess));
 	if (session_from_cookie(rq, c, keys, &sess)) {
-		ops->session_end(ops->ctx, &sess);
+		if (ops->session_end(ops->ctx, &sess, o->reason,
+		    sizeof(o->reason)) == -1)
+			o->error_note = o->reason;	/* still 200: logged */
 		strlcpy(o->principal, sess.principal, sizeof(o->principal));
 		field(o, "principal", o->principal, false);
 		field(o, "host", o->host, false);

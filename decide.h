@@ -100,6 +100,7 @@ struct outcome {
 	size_t		 nfields;
 	const char	*bound;		/* channel_binding=, or NULL */
 	const char	*pac_note;	/* "warning" line before it, or NULL */
+	const char	*error_note;	/* "error" line before it, or NULL */
 };
 
 /*
@@ -171,8 +172,12 @@ struct decide_ops {
 	/* The cache (path) and identity of a verified session: 0, or -1. */
 	int	(*session_find)(void *ctx, const struct session *,
 		    char *path, size_t pathlen, struct decide_identity *);
-	/* Logout: the session's cache and identity files go. */
-	void	(*session_end)(void *ctx, const struct session *);
+	/*
+	 * Logout: the session's cache and identity files go.  0, or -1
+	 * and why (the cache could not be removed; respond() logs it).
+	 */
+	int	(*session_end)(void *ctx, const struct session *, char *why,
+		    size_t whylen);
 	/* One Negotiate token, with the channel binding when bind. */
 	enum decide_auth (*accept)(void *ctx, const unsigned char *tok,
 		    size_t n, bool bind, struct decide_login *);

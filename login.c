@@ -193,19 +193,24 @@ op_session_find(void *ctx, const struct session *sess, char *path,
 	return 0;
 }
 
-static void
-op_session_end(void *ctx, const struct session *sess)
+static int
+op_session_end(void *ctx, const struct session *sess, char *why,
+    size_t whylen)
 {
 	struct login *lg = ctx;
 	char path[KREDIR_PATHBUF + 64];
+	int rc = 0;
 
 	if (ccache_path(lg->conf->cache_dir, sess->id, path,
 	    sizeof(path)) == -1)
-		return;
-	if (unlink(path) == -1 && errno != ENOENT)
-		log_msg(KLOG_ERR, "error principal=%s reason=\"removing the "
-		    "session's cache: %s\"", sess->principal, strerror(errno));
+		return 0;	/* a verified cookie's id: cannot happen */
+	if (unlink(path) == -1 && errno != ENOENT) {
+		snprintf(why, whylen, "removing the session's cache: %s",
+		    strerror(errno));
+		rc = -1;
+	}
 	ident_remove_at(AT_FDCWD, path);	/* its identity file */
+	return rc;
 }
 
 static int

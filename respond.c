@@ -479,6 +479,9 @@ log_outcome(const struct outcome *o)
 	if (o->pac_note != NULL)
 		log_msg(KLOG_WARN, "warning principal=%s reason=\"%s\"",
 		    o->principal, o->pac_note);
+	if (o->error_note != NULL)
+		log_msg(KLOG_ERR, "error principal=%s reason=\"%s\"",
+		    o->principal, o->error_note);
 	if (!r->logged || o->nfields == 0)
 		return;
 	log_event(r->level, r->word, o->fields, o->nfields < OUTCOME_FIELDS ?

@@ -20,7 +20,8 @@
 #   rotation      a cookie of the previous key (secret_previous_file) still
 #                 works after SIGHUP (forwarded by the master to both
 #                 workers); once that file is gone and SIGHUP'd, it does not
-#   logout        logout_path removes the cookie's cache and clears it
+#   logout        logout_path removes the cookie's cache and clears it; a
+#                 cache it cannot remove is logged once (respond.c)
 #
 # Runs as root.  One PASS/FAIL line per check, then "N passed, N failed".
 set -u
@@ -421,5 +422,23 @@ n_before=$(ls "$G"/ccache | wc -l)
 fcgi "$G" --param REQUEST_URI=/kredir/logout --param HTTP_COOKIE="$gc" >/dev/null
 kt_expect_eq "logout: the cache and its identity file both go" "2 0" \
     "$n_before $(ls "$G"/ccache | wc -l)"
+# A cache that cannot be removed (a directory in its place; local_name:
+# the log names the local user): still 200 and
+# the cookie cleared; respond() logs the error once, then the logout line.
+tok=$(/usr/bin/python3 "$KT_ROOT/test/clients/gss_token.py" "HTTP@$FQDN")
+got=$(fcgi "$G" --param REQUEST_URI=/ --param HTTP_AUTHORIZATION="Negotiate $tok")
+gc=$(sed -n 's/^Set-Cookie: \([^;]*\).*/\1/p' <<<"$got")
+gcache=$(ls "$G"/ccache/krb5cc_* 2>/dev/null | grep -v '\.groups$')
+[ -f "$gcache" ] || kt_die "no cache after the second login in $G/ccache"
+rm -f "$gcache" && mkdir "$gcache" || kt_die "mkdir $gcache"
+got=$(fcgi "$G" --param REQUEST_URI=/kredir/logout --param HTTP_COOKIE="$gc")
+kt_expect_eq "logout: a cache that cannot be removed still answers 200" \
+    "Status: 200 OK" "$(head -n 1 <<<"$got")"
+kt_wait_log "$G/kredir.log" 'logout principal=' 2 >/dev/null
+kt_expect_eq "logout: a cache that cannot be removed is logged once, before logout" \
+    "1 error principal=alice reason=\"removing the session's cache: Is a directory\"|logout principal=alice host=$FQDN" \
+    "$(grep -c "removing the session's cache" "$G/kredir.log") $(grep -A1 \
+    "removing the session's cache" "$G/kredir.log" | sed 's/^[^:]*: //' |
+    paste -sd '|')"
 
 kt_summary

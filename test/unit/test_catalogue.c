@@ -322,7 +322,8 @@ enum script {
 	S_PW_OK, S_PW_REFUSED, S_PW_MALFORMED,	/* Basic */
 	S_DRAIN,		/* the drain file is there */
 	S_UNHEALTHY,		/* the keytab is unreadable */
-	S_NOCACHE		/* a verified cookie's cache is gone */
+	S_NOCACHE,		/* a verified cookie's cache is gone */
+	S_END_FAILS		/* logout: the cache cannot be removed */
 };
 
 struct fake {
@@ -345,11 +346,18 @@ fake_session_find(void *ctx, const struct session *sess, char *path,
 	return 0;
 }
 
-static void
-fake_session_end(void *ctx, const struct session *sess)
+static int
+fake_session_end(void *ctx, const struct session *sess, char *why,
+    size_t whylen)
 {
+	struct fake *f = ctx;
+
 	(void)sess;
-	((struct fake *)ctx)->ends++;
+	f->ends++;
+	if (f->script != S_END_FAILS)
+		return 0;
+	strlcpy(why, "removing the session's cache: Permission denied", whylen);
+	return -1;
 }
 
 static void
@@ -479,9 +487,36 @@ fake_whoami(void *ctx, const char *cache, struct whoami *w)
 #define F_TLS		1	/* HTTPS=on */
 #define F_REMOTE	2	/* REMOTE_ADDR is not loopback */
 
+/* What respond() logged for the last decide_one. */
+static char logged[8192];
+
+/* Standard error into a temporary file; its text into logged. */
+static int
+log_capture(void)
+{
+	FILE *fp = tmpfile();
+	int saved = dup(2);
+
+	CU_ASSERT_FATAL(fp != NULL && saved != -1 &&
+	    dup2(fileno(fp), 2) == 2);
+	fclose(fp);	/* fd 2 keeps the file */
+	return saved;
+}
+
+static void
+log_release(int saved)
+{
+	ssize_t n;
+
+	memset(logged, 0, sizeof(logged));
+	n = pread(2, logged, sizeof(logged) - 1, 0);
+	CU_ASSERT_FATAL(n >= 0 && dup2(saved, 2) == 2);
+	close(saved);
+}
+
 /*
  * request_decide() with the fake, then respond(), whose status must be
- * the decision's.  The log lines go to /dev/null.
+ * the decision's.  The log lines go to logged.
  */
 static void
 decide_one(const struct config *c, const char *host, const char *uri,
@@ -495,7 +530,7 @@ decide_one(const struct config *c, const char *host, const char *uri,
 	struct decide_request rq;
 	const char *out;
 	size_t n;
-	int st, fd = dup(2), null = open("/dev/null", O_WRONLY);
+	int st, saved;
 
 	memset(&rq, 0, sizeof(rq));
 	rq.host = host;
@@ -508,11 +543,9 @@ decide_one(const struct config *c, const char *host, const char *uri,
 	rq.headers_only = c->action == CONF_SUCCESS_HEADERS;
 	rq.now = NOW;
 	request_decide(&rq, c, &keys, &ops, o);
-	CU_ASSERT_FATAL(fd != -1 && null != -1 && dup2(null, 2) == 2);
+	saved = log_capture();
 	st = respond(c, o, &out, &n);
-	dup2(fd, 2);
-	close(fd);
-	close(null);
+	log_release(saved);
 	CHECK(st == o->status, "respond wrote %d, the decision says %d", st,
 	    o->status);
 	CHECK(n > 12 && atoi(out + 8) == st, "status line \"%.20s\"", out);
@@ -608,6 +641,7 @@ enum expect {
 	E_NOTHING_STORED,
 	E_ENDED,	/* logout removed the session's files */
 	E_NOT_ENDED,
+	E_END_FAILED,	/* ... could not: one error line, then logout */
 	E_WHOAMI,	/* the page's facts, the cache's read */
 	E_MARKER,	/* the Location carries a valid marker */
 	E_VARIABLES,	/* Authorizer: Variable-* */
@@ -707,6 +741,8 @@ static const struct xrow {
 	    K(OUTCOME_LOGOUT), NULL, E_NOT_ENDED },
 	{ "L03", 3, AUTHORIZER, 0, 0, N1, "/kredir/logout", NULL, GOOD, 403,
 	    K(OUTCOME_GUARD), NULL, E_NOT_ENDED },
+	{ "L04", 3, RESPONDER, 0, S_END_FAILS, N1, "/kredir/logout", NULL,
+	    GOOD, 200, K(OUTCOME_LOGOUT), NULL, E_END_FAILED },
 	/* each verdict of the GSS side */
 	{ "X01", 4, RESPONDER, 0, S_OK_DELEG, N1, "/", "Negotiate Zm9v", NULL,
 	    303, K(OUTCOME_AUTHENTICATED), "http://" N1 ":8080/app/",
@@ -768,6 +804,19 @@ row_uri(const struct xrow *r, char *buf, size_t len)
 	return buf;
 }
 
+/* first (a whole line's end) is logged once, on the line before second. */
+static bool
+log_once_before(const char *first, const char *second)
+{
+	const char *a = strstr(logged, first), *next, *b;
+
+	if (a == NULL || strstr(a + 1, first) != NULL)
+		return false;
+	next = a + strlen(first);
+	b = strstr(next, second);
+	return b != NULL && memchr(next, '\n', (size_t)(b - next)) == NULL;
+}
+
 static void
 check_expect(const struct xrow *r, const struct fake *f,
     const struct outcome *o)
@@ -801,7 +850,14 @@ check_expect(const struct xrow *r, const struct fake *f,
 	case E_ENDED:
 	case E_NOT_ENDED:
 		ok = f->ends == (r->expect == E_ENDED) && (r->expect ==
-		    E_NOT_ENDED || o->nfields == 2);
+		    E_NOT_ENDED || o->nfields == 2) &&
+		    strstr(logged, "error ") == NULL;
+		break;
+	case E_END_FAILED:
+		ok = f->ends == 1 && o->nfields == 2 && log_once_before(
+		    "error principal=alice@KREDIR.TEST reason=\"removing the "
+		    "session's cache: Permission denied\"\n",
+		    "logout principal=alice@KREDIR.TEST host=" N1 "\n");
 		break;
 	case E_WHOAMI:
 		ok = o->style == OUTCOME_AS_WHOAMI && o->who.tgt &&
