@@ -17,7 +17,6 @@
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -34,39 +33,12 @@
 
 /* ------------------------------------------------------------ identity */
 
-/* The [server] user when we are root, else ourselves. */
+/* The [server] user when we are root, else ourselves (preflight.c). */
 void
 check_user(struct report *r, const struct config *c, struct preflight_who *w)
 {
-	preflight_who_self(w);
-	if (w->uid != 0) {
-		report_add(r, CHECK_OK, "user", NULL, "running as %s (uid %u): "
-		    "files are checked for this user", w->name,
-		    (unsigned)w->uid);
-		return;
-	}
-	if (c->user[0] == '\0') {
-		report_add(r, CHECK_FAIL, "user", "set [server] user = an "
-		    "unprivileged account (e.g. www-data)", "started as root "
-		    "with no [server] user: kredir refuses to start");
-		return;
-	}
-	if (getpwnam(c->user) == NULL) {
-		report_add(r, CHECK_FAIL, "user", "create the account or "
-		    "change [server] user", "[server] "
-		    "user %s does not exist: kredir will not start", c->user);
-		return;
-	}
-	if (getpwnam(c->user)->pw_uid == 0) {
-		report_add(r, CHECK_WARN, "user", "set [server] user = an "
-		    "unprivileged account (e.g. www-data)", "[server] user = %s: "
-		    "kredir serves as root", c->user);
-		return;
-	}
-	(void)preflight_who_user(w, c->user);
-	report_add(r, CHECK_OK, "user", NULL, "started as root, kredir serves "
-	    "as %s (uid %u): files are checked for that user", w->name,
-	    (unsigned)w->uid);
+	(void)preflight_user(r->pf, c, w);
+	report_findings(r);
 }
 
 /* -------------------------------------------------------------- config */

@@ -171,6 +171,46 @@ handle_request(struct server *s, struct request *rq)
 }
 
 /*
+ * Every finding that is not OK goes to the log, with its code and file,
+ * as "error|warning phase=start reason=\"message -- fix: ...\"".
+ */
+static void
+log_findings(const struct preflight *pf)
+{
+	char line[2 * PREFLIGHT_MSG_MAX + 16];
+
+	for (size_t i = 0; i < pf->n; i++) {
+		const struct preflight_finding *f = &pf->f[i];
+
+		if (f->status == CHECK_OK)
+			continue;
+		(void)preflight_format(f, line, sizeof(line));
+		log_msg(f->status == CHECK_FAIL ? KLOG_ERR : KLOG_WARN,
+		    "%s phase=start reason=\"%s\" check=%s path=\"%s\"",
+		    f->status == CHECK_FAIL ? "error" : "warning", line,
+		    f->code, f->path);
+	}
+}
+
+/* server.user (preflight.c), judged and logged before the drop.  0 or -1. */
+static int
+server_user(const struct config *c)
+{
+	struct preflight *pf = calloc(1, sizeof(*pf));
+	struct preflight_who w;
+	int rc;
+
+	if (pf == NULL) {
+		log_msg(KLOG_ERR, "error phase=start reason=\"out of memory\"");
+		return -1;
+	}
+	rc = preflight_user(pf, c, &w) > 0 ? -1 : 0;
+	log_findings(pf);
+	free(pf);
+	return rc;
+}
+
+/*
  * The listening socket onto fd 0 (unless a CGI server started us), then
  * no more root.  0 or -1.
  */
@@ -183,6 +223,8 @@ open_socket(const struct config *c)
 	if ((rc = listen_from_systemd(err, sizeof(err))) == 0 &&
 	    c->listen[0] != '\0' && getenv("GATEWAY_INTERFACE") == NULL)
 		rc = listen_open(c, err, sizeof(err));
+	if (rc == 0 && server_user(c) == -1)
+		return -1;
 	if (rc == -1 ||
 	    listen_drop_privileges(c->user, err, sizeof(err)) == -1) {
 		log_msg(KLOG_ERR, "error phase=start reason=\"%s\"", err);
@@ -250,7 +292,6 @@ server_preflight(struct server *s)
 	struct preflight_keytab *kt = calloc(1, sizeof(*kt));
 	struct preflight *pf = calloc(1, sizeof(*pf));
 	struct preflight_who w;
-	char line[2 * PREFLIGHT_MSG_MAX + 16];
 	int rc = -1;
 
 	if (pf == NULL || kt == NULL) {
@@ -259,17 +300,7 @@ server_preflight(struct server *s)
 	}
 	preflight_who_self(&w);
 	preflight_start(pf, &s->conf, &w, kt, &s->tlsbind, &s->cache_gid);
-	for (size_t i = 0; i < pf->n; i++) {
-		const struct preflight_finding *f = &pf->f[i];
-
-		if (f->status == CHECK_OK)
-			continue;
-		(void)preflight_format(f, line, sizeof(line));
-		log_msg(f->status == CHECK_FAIL ? KLOG_ERR : KLOG_WARN,
-		    "%s phase=start reason=\"%s\" check=%s path=\"%s\"",
-		    f->status == CHECK_FAIL ? "error" : "warning", line,
-		    f->code, f->path);
-	}
+	log_findings(pf);
 	rc = pf->count[CHECK_FAIL] > 0 ? -1 : 0;
 done:
 	free(pf);

@@ -481,7 +481,7 @@ int	 listen_own_socket(int dfd, const char *name, uid_t uid, gid_t gid,
 #endif
 /* Removes a UNIX socket listen_open made (at exit). */
 void	 listen_close(void);
-/* As root, becomes user for good (a warning if none).  0 or -1. */
+/* As root, becomes user for good (user root: stays root).  0 or -1. */
 int	 listen_drop_privileges(const char *user, char *err, size_t errlen);
 
 /* metrics.c: request counters shared by all workers */

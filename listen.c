@@ -323,7 +323,9 @@ listen_close(void)
 /*
  * Root only: become user (its groups too), for good.  kredir never needs
  * root to serve, so started as root without a user it refuses; "user =
- * root" is an administrator insisting, and only warns.
+ * root" is an administrator insisting.  The daemon's judgement (and its
+ * words in the log) is preflight.c's server.user, made before this call;
+ * the refusals here only keep this function from going on as root.
  */
 int
 listen_drop_privileges(const char *user, char *err, size_t errlen)
@@ -342,11 +344,8 @@ listen_drop_privileges(const char *user, char *err, size_t errlen)
 		snprintf(err, errlen, "[server] user %s: no such user", user);
 		return -1;
 	}
-	if (pw->pw_uid == 0) {
-		log_msg(KLOG_WARN, "warning phase=start reason=\"[server] user "
-		    "= %s: serving as root\"", user);
-		return 0;
-	}
+	if (pw->pw_uid == 0)
+		return 0;	/* preflight.c's server.user warned */
 	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
 	    setgid(pw->pw_gid) == -1 ||
 	    setuid(pw->pw_uid) == -1) {

@@ -164,6 +164,51 @@ preflight_describe_owner(const struct stat *st, char *out, size_t outlen)
 
 /* -------------------------------------------------------- replay cache */
 
+/* ---------------------------------------------------------- server.user */
+
+void
+preflight_user_judge(struct preflight *pf, const char *user,
+    const struct preflight_who *self, bool exists, uid_t uid)
+{
+	static const char unpriv[] = "set [server] user = an unprivileged "
+	    "account (e.g. www-data)";
+
+	if (self->uid != 0)
+		preflight_add(pf, CHECK_OK, "server.user", NULL, NULL,
+		    "running as %s (uid %u): files are checked for this user",
+		    self->name, (unsigned)self->uid);
+	else if (user[0] == '\0')
+		preflight_add(pf, CHECK_FAIL, "server.user", NULL, unpriv,
+		    "started as root without [server] user: kredir refuses "
+		    "to start (user = root serves as root anyway)");
+	else if (!exists)
+		preflight_add(pf, CHECK_FAIL, "server.user", NULL, "create the "
+		    "account or change [server] user", "[server] user %s: no "
+		    "such user", user);
+	else if (uid == 0)
+		preflight_add(pf, CHECK_WARN, "server.user", NULL, unpriv,
+		    "[server] user = %s: serving as root", user);
+	else
+		preflight_add(pf, CHECK_OK, "server.user", NULL, NULL,
+		    "started as root, kredir serves as %s (uid %u): files are "
+		    "checked for that user", user, (unsigned)uid);
+}
+
+unsigned
+preflight_user(struct preflight *pf, const struct config *c,
+    struct preflight_who *w)
+{
+	struct passwd *pw = c->user[0] != '\0' ? getpwnam(c->user) : NULL;
+	unsigned before = pf->count[CHECK_FAIL];
+	uid_t uid = pw != NULL ? pw->pw_uid : 0;
+
+	preflight_who_self(w);
+	preflight_user_judge(pf, c->user, w, pw != NULL, uid);
+	if (w->uid == 0 && pw != NULL && uid != 0)
+		(void)preflight_who_user(w, c->user);
+	return pf->count[CHECK_FAIL] - before;
+}
+
 /*
  * The replay cache must stay on, so kredir's user must be able to write
  * where MIT keeps it (KRB5RCACHEDIR, else /var/tmp): found now, not as a

@@ -85,6 +85,18 @@ void	 preflight_describe_owner(const struct stat *, char *out,
 	    size_t outlen);
 
 /* preflight.c: the checks, in the daemon's order */
+/*
+ * server.user: whom kredir serves as.  self: who runs; user: [server]
+ * user; exists, uid: its account (getpwnam's).  Pure.
+ */
+void	 preflight_user_judge(struct preflight *, const char *user,
+	    const struct preflight_who *self, bool exists, uid_t uid);
+/*
+ * The same for this process, before privileges are dropped; *w: whom
+ * the other checks judge files for.  The number of FAILs.
+ */
+unsigned preflight_user(struct preflight *, const struct config *,
+	    struct preflight_who *w);
 /* rcache.dir: where MIT keeps the replay cache, writable by who. */
 void	 preflight_rcache_dir(struct preflight *, const struct preflight_who *);
 /* cache_group and cache_dir; *gid is cache_group's, or (gid_t)-1. */

@@ -246,7 +246,7 @@ chown nobody "$ASUSER/ccache" "$ASUSER/session.key"
 run_check "$ASUSER"
 expect_fails "root, [server] user = nobody, keytab 0000: one FAIL, keytab" 1 keytab
 expect_line "root, [server] user = nobody: files checked for nobody" \
-    "^OK   user: started as root, kredir serves as nobody \(uid [0-9]+\)"
+    "^OK   server.user: started as root, kredir serves as nobody \(uid [0-9]+\)"
 expect_line "root, [server] user = nobody: the KDC is still asked" \
     "^OK   kdc.kvno: HTTP/$FQDN1@$KT_REALM: "
 chown root "$ASUSER/ccache"
@@ -301,17 +301,17 @@ pair_start() {
 }
 
 # pair_expect NAME CODE PATH: the daemon refuses with CODE for PATH, and
-# kredir check FAILs CODE for PATH.
+# kredir check FAILs CODE for PATH ("" for a finding about no file).
 pair_expect() {
-	local name=$1 code=$2 path=$3 found
+	local name=$1 code=$2 path=$3 found shown=${3:-"(no file)"}
 	pair_start "$code"
 	kt_expect_eq "$name: the daemon refuses to start (500)" \
 	    "Status: 500 Internal Server Error" "$START"
 	if grep -F "check=$code path=\"$path\"" "$PAIR/start.log" |
 	    grep -q -E 'error phase=start reason=".+ -- fix: .+" check='; then
-		kt_pass "$name: the daemon logs $code for $path, with a fix"
+		kt_pass "$name: the daemon logs $code for $shown, with a fix"
 	else
-		kt_fail "$name: the daemon logs $code for $path, with a fix" \
+		kt_fail "$name: the daemon logs $code for $shown, with a fix" \
 		    "$(cat "$PAIR/start.log")"
 	fi
 	run_check "$PAIR" --json
@@ -320,7 +320,7 @@ a = json.load(sys.stdin)
 print(sum(o["check"] == sys.argv[1] and o["status"] == "FAIL" and
           o["path"] == sys.argv[2] and o["fix"] != "" for o in a))' \
 	    "$code" "$path" <<<"$OUT" 2>&1)
-	kt_expect_eq "$name: kredir check FAILs $code for $path (exit 1)" \
+	kt_expect_eq "$name: kredir check FAILs $code for $shown (exit 1)" \
 	    "1 1" "$found $RC"
 }
 
@@ -355,6 +355,20 @@ pair_node
 chown root "$PAIR/http.keytab"
 chmod 0600 "$PAIR/http.keytab"
 pair_expect "keytab unreadable by nobody" keytab "$PAIR/http.keytab"
+
+# [server] user: the daemon's judgement before it drops root is the same
+# finding (server.user, no file) as kredir check's.
+pair_node
+sed -i 's/^user = nobody$/user = no-such-user-kredir/' "$PAIR/kredir.ini"
+grep -q '^user = no-such-user-kredir$' "$PAIR/kredir.ini" ||
+	kt_die "no user = line to change in $PAIR/kredir.ini"
+pair_expect "[server] user that does not exist" server.user ""
+run_check "$PAIR"
+expect_line "[server] user that does not exist: the text line" \
+    "^FAIL server.user: \[server\] user no-such-user-kredir: no such user -- fix: create the account or change \[server\] user$"
+pair_node
+sed -i '/^user = nobody$/d' "$PAIR/kredir.ini"
+pair_expect "started as root without [server] user" server.user ""
 unset CHECK_RCACHE
 
 # ------------------------------------------------------ draining: WARN

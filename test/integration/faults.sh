@@ -574,7 +574,7 @@ bad_state
 sed -i 's/^user = nobody$/user = no-such-user-kredir/' "$KT_DIR/bad/kredir.ini"
 spawn_kredir "$KT_DIR/bad/kredir.ini" "$KT_DIR/bad-user.log" "$KT_NODE1_ADDR"
 refuses "privileges: user = a user that does not exist" "$KT_DIR/bad-user.log" \
-    "no-such-user-kredir: no such user"
+    'reason="\[server\] user no-such-user-kredir: no such user -- fix: create the account or change \[server\] user" check=server.user path=""'
 # A replay cache directory nobody cannot write: kredir refuses at start
 # (as CGI: a 500 for the request), and the log names the directory.
 # One CGI request, started as root like the rest.

@@ -278,6 +278,62 @@ test_tls(void)
 	    "a good certificate: OK, loaded: %s", pf.f[3].message);
 }
 
+/* server.user: one finding per case, the daemon's and kredir check's. */
+static const struct {
+	uid_t		 self;		/* who runs */
+	const char	*user;		/* [server] user */
+	bool		 exists;
+	uid_t		 uid;		/* its account's */
+	enum check_status status;
+	const char	*message, *fix;	/* fix: its start, "" for OK */
+} user_rows[] = {
+	{ 1000, "", false, 0, CHECK_OK, "running as alice (uid 1000): files "
+	    "are checked for this user", "" },
+	{ 1000, "ghost", false, 0, CHECK_OK, "running as alice (uid 1000): "
+	    "files are checked for this user", "" },
+	{ 0, "", false, 0, CHECK_FAIL, "started as root without [server] "
+	    "user: kredir refuses to start (user = root serves as root "
+	    "anyway)", "set [server] user = an unprivileged account" },
+	{ 0, "ghost", false, 0, CHECK_FAIL, "[server] user ghost: no such "
+	    "user", "create the account or change [server] user" },
+	{ 0, "root", true, 0, CHECK_WARN, "[server] user = root: serving as "
+	    "root", "set [server] user = an unprivileged account" },
+	{ 0, "www-data", true, 33, CHECK_OK, "started as root, kredir serves "
+	    "as www-data (uid 33): files are checked for that user", "" },
+};
+
+static void
+test_user(void)
+{
+	struct preflight_who self;
+
+	for (size_t i = 0; i < sizeof(user_rows) / sizeof(user_rows[0]); i++) {
+		memset(&pf, 0, sizeof(pf));
+		memset(&self, 0, sizeof(self));
+		self.uid = user_rows[i].self;
+		strlcpy(self.name, self.uid == 0 ? "root" : "alice",
+		    sizeof(self.name));
+		preflight_user_judge(&pf, user_rows[i].user, &self,
+		    user_rows[i].exists, user_rows[i].uid);
+		CHECK(pf.n == 1 && pf.f[0].status == user_rows[i].status &&
+		    strcmp(pf.f[0].code, "server.user") == 0 &&
+		    strcmp(pf.f[0].path, "") == 0, "row %zu: %zu findings, "
+		    "status %d, code %s", i, pf.n, pf.f[0].status, pf.f[0].code);
+		CHECK(strcmp(pf.f[0].message, user_rows[i].message) == 0,
+		    "row %zu: message \"%s\"", i, pf.f[0].message);
+		CHECK(strncmp(pf.f[0].fix, user_rows[i].fix,
+		    strlen(user_rows[i].fix)) == 0 && (pf.f[0].fix[0] == '\0') ==
+		    (user_rows[i].fix[0] == '\0'), "row %zu: fix \"%s\"", i,
+		    pf.f[0].fix);
+	}
+	/* this process, no user: a FAIL (its count returned) only as root */
+	memset(&pf, 0, sizeof(pf));
+	memset(&conf, 0, sizeof(conf));
+	CHECK(preflight_user(&pf, &conf, &self) == (geteuid() == 0 ? 1u : 0u) &&
+	    self.uid == geteuid(), "preflight_user as uid %u",
+	    (unsigned)geteuid());
+}
+
 void
 suite_preflight(void)
 {
@@ -288,5 +344,6 @@ suite_preflight(void)
 	    UNIT_TEST(test_cache_dir),
 	    UNIT_TEST(test_cache_dir_group),
 	    UNIT_TEST(test_rcache_dir),
-	    UNIT_TEST(test_tls));
+	    UNIT_TEST(test_tls),
+	    UNIT_TEST(test_user));
 }
