@@ -19,6 +19,7 @@
 
 #define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kgss.h"
+#include "preflight.h"
 
 /* One krb5 context for the process's own needs, made when first used. */
 static krb5_context auth_kc;
@@ -170,19 +171,49 @@ keytab_keys(const char *keytab, const char *service, const char *host,
 }
 
 /*
+ * keytab_scan's bits from the entries preflight.c read (kt), the same
+ * names compared the same way; -1 when kt does not hold them all.
+ */
+static int
+keytab_seen(const struct preflight_keytab *kt, const struct config *c)
+{
+	const struct preflight_key *k;
+	int found = 0;
+
+	if (kt == NULL || !kt->loaded || kt->more)
+		return -1;
+	for (size_t i = 0; i < kt->n; i++) {
+		k = &kt->keys[i];
+		if (strcasecmp(k->host, c->fqdn) != 0)
+			continue;
+		if (strcmp(k->service, c->service) == 0)
+			found |= KEY_OURS;
+		else if (strcasecmp(k->service, "host") == 0)
+			found |= KEY_HOST;
+	}
+	return found;
+}
+
+/*
  * The keys must be there at start, not found missing at the first login.
  * A keytab with only HOST/<fqdn> (an AD computer account without an HTTP
  * SPN) works when the acceptor takes any key.  The warnings about it, and
  * about a shared-SPN virtual name without its key, are preflight.c's
- * (server_start logs them once); this only sets how to accept.
+ * (server_start logs them once); this only sets how to accept.  With kt
+ * (the entries preflight read, in the master) the file is not scanned
+ * again.
  */
 static int
-check_keys(struct auth *a, const struct config *c, char *err, size_t errlen)
+check_keys(struct auth *a, const struct config *c,
+    const struct preflight_keytab *kt, char *err, size_t errlen)
 {
 	int found;
 
-	if ((found = keytab_keys(c->keytab, c->service, c->fqdn, err,
-	    errlen)) == -1)
+	if ((found = keytab_seen(kt, c)) == 0)
+		snprintf(err, errlen, "keytab %s holds no key for %s/%s",
+		    c->keytab, c->service, c->fqdn);
+	if (found == 0 || (found == -1 && (found = keytab_keys(c->keytab,
+	    c->service, c->fqdn, err, errlen)) == -1))
 		return -1;
 	if ((found & KEY_OURS) == 0) {
 		a->any_name = true;
@@ -459,6 +490,13 @@ acquire_acceptor(struct auth *a, const struct config *c, char *err,
 int
 auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 {
+	return auth_init_seen(a, c, NULL, err, errlen);
+}
+
+int
+auth_init_seen(struct auth *a, const struct config *c,
+    const struct preflight_keytab *kt, char *err, size_t errlen)
+{
 	OM_uint32 min;
 
 	a->acceptor = GSS_C_NO_CREDENTIAL;
@@ -476,7 +514,7 @@ auth_init(struct auth *a, const struct config *c, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (check_keys(a, c, err, errlen) == -1 ||
+	if (check_keys(a, c, kt, err, errlen) == -1 ||
 	    acquire_acceptor(a, c, err, errlen) == -1) {
 		gss_release_cred(&min, &a->acceptor);
 		return -1;

@@ -333,7 +333,7 @@ check_run(const struct config *conf, const char *config_path, bool json,
 	preflight_rcache_dir(r.pf, &w);
 	report_findings(&r);
 	check_cache_dir(&r, conf, &w);
-	preflight_secrets(r.pf, conf, &w);
+	preflight_secrets(r.pf, conf, &w, NULL);
 	report_findings(&r);
 	check_server(&r, conf);
 	check_farm(&r, conf);

@@ -45,6 +45,14 @@ struct auth_outcome {
 /* Acquires the acceptor credential.  Returns 0, or -1 and err. */
 int	 auth_init(struct auth *, const struct config *, char *err,
 	    size_t errlen);
+/*
+ * The same, told which names the keytab holds by the entries preflight.c
+ * read at start (kt; NULL, or one it could not read whole: the file is
+ * scanned): the master does not scan the keytab twice.
+ */
+struct preflight_keytab;
+int	 auth_init_seen(struct auth *, const struct config *,
+	    const struct preflight_keytab *kt, char *err, size_t errlen);
 void	 auth_free(struct auth *);
 /*
  * Runs one gss_accept_sec_context, with the channel binding cb (NULL:

@@ -284,44 +284,73 @@ secrets_reload(struct server *s)
 /*
  * The start-up checks (preflight.c), as the user kredir serves as: every
  * finding that is not OK goes to the log, with its code and file; a FAIL
- * stops the start.  Sets s->cache_gid.  0 or -1.
+ * stops the start.  Sets s->cache_gid; the keytab's entries into kt, the
+ * session keys into keep.  0 or -1.
  */
 static int
-server_preflight(struct server *s)
+server_preflight(struct server *s, struct preflight_keytab *kt,
+    struct preflight_secrets *keep)
 {
-	struct preflight_keytab *kt = calloc(1, sizeof(*kt));
 	struct preflight *pf = calloc(1, sizeof(*pf));
 	struct preflight_who w;
-	int rc = -1;
+	int rc;
 
-	if (pf == NULL || kt == NULL) {
+	if (pf == NULL) {
 		log_msg(KLOG_ERR, "error phase=start reason=\"out of memory\"");
-		goto done;
+		return -1;
 	}
 	preflight_who_self(&w);
-	preflight_start(pf, &s->conf, &w, kt, &s->tlsbind, &s->cache_gid);
+	preflight_start(pf, &s->conf, &w, kt, &s->tlsbind, &s->cache_gid,
+	    keep);
 	log_findings(pf);
 	rc = pf->count[CHECK_FAIL] > 0 ? -1 : 0;
-done:
 	free(pf);
-	free(kt);
 	return rc;
 }
 
-/* Everything a worker needs before its first request.  0 or -1. */
+/*
+ * The session keys preflight loaded (it read them as secrets_load does),
+ * else secrets_load.  0, or -1 and err.
+ */
+static int
+secrets_take(struct server *s, const struct preflight_secrets *keep,
+    char *err, size_t errlen)
+{
+	if (!keep->loaded)
+		return secrets_load(s, err, errlen);
+	memcpy(s->secret, keep->cur, keep->curlen);
+	s->secretlen = keep->curlen;
+	explicit_bzero(s->previous, sizeof(s->previous));
+	memcpy(s->previous, keep->prev, keep->prevlen);
+	s->previouslen = keep->prevlen;
+	return 0;
+}
+
+/*
+ * Everything a worker needs before its first request; the keytab and the
+ * secrets are read once, by the checks (workers started later read them
+ * again: run_worker).  0 or -1.
+ */
 static int
 server_start(struct server *s)
 {
+	struct preflight_keytab *kt = calloc(1, sizeof(*kt));
+	struct preflight_secrets *keep = calloc(1, sizeof(*keep));
 	char err[1024];
+	int rc = -1;
 
 	if (s->hold == NULL && krb5_init_context(&s->hold) != 0)
 		s->hold = NULL;		/* slower, not broken */
-	if (server_preflight(s) == -1)
-		return -1;
-	if (secrets_load(s, err, sizeof(err)) == -1 ||
-	    auth_init(&s->auth, &s->conf, err, sizeof(err)) == -1) {
+	if (kt == NULL || keep == NULL) {
+		log_msg(KLOG_ERR, "error phase=start reason=\"out of memory\"");
+		goto done;
+	}
+	if (server_preflight(s, kt, keep) == -1)
+		goto done;
+	if (secrets_take(s, keep, err, sizeof(err)) == -1 ||
+	    auth_init_seen(&s->auth, &s->conf, kt, err, sizeof(err)) == -1) {
 		log_msg(KLOG_ERR, "error phase=start reason=\"%s\"", err);
-		return -1;
+		goto done;
 	}
 	if (s->conf.channel_binding != CONF_CB_OFF && !FCGX_IsCGI()) {
 		(void)tlsbind_describe(&s->tlsbind, err, sizeof(err));
@@ -330,7 +359,13 @@ server_start(struct server *s)
 		    "allow",
 		    err);
 	}
-	return 0;
+	rc = 0;
+done:
+	if (keep != NULL)
+		explicit_bzero(keep, sizeof(*keep));
+	free(keep);
+	free(kt);
+	return rc;
 }
 
 static void

@@ -413,10 +413,13 @@ secret_stat(struct preflight *pf, const char *code, const char *f,
 	return false;
 }
 
-/* One secret file; loaded the daemon's way when we are its user. */
+/*
+ * One secret file; loaded the daemon's way when we are its user, into
+ * keep (*keeplen: its length, 0 if not loaded) when keep is not NULL.
+ */
 static void
 secret_file_check(struct preflight *pf, const char *code, const char *f,
-    const struct preflight_who *w)
+    const struct preflight_who *w, unsigned char *keep, size_t *keeplen)
 {
 	unsigned char key[KREDIR_SECRET_MAX];
 	char err[KREDIR_PATHBUF + 256], own[128];
@@ -432,26 +435,42 @@ secret_file_check(struct preflight *pf, const char *code, const char *f,
 	else
 		preflight_add(pf, CHECK_OK, code, f, NULL, "%s (%s, %lld "
 		    "bytes)", f, own, size);
+	if (keep != NULL && n > 0) {
+		memcpy(keep, key, n);
+		*keeplen = n;
+	}
 	explicit_bzero(key, sizeof(key));
 }
 
-/* secret_file, and secret_previous_file when it is set and there. */
+/*
+ * secret_file, and secret_previous_file when it is set and there (absent:
+ * no previous key, as secrets_load in kredir.c says).
+ */
 void
 preflight_secrets(struct preflight *pf, const struct config *c,
-    const struct preflight_who *w)
+    const struct preflight_who *w, struct preflight_secrets *keep)
 {
 	const char *prev = c->secret_previous_file;
+	struct preflight_secrets none;
 	struct stat st;
+	bool want_prev;
 
-	secret_file_check(pf, "secret", c->secret_file, w);
-	if (prev[0] == '\0')
-		return;
-	if (lstat(prev, &st) == -1 && errno == ENOENT)
+	if (keep == NULL)
+		keep = &none;
+	memset(keep, 0, sizeof(*keep));
+	secret_file_check(pf, "secret", c->secret_file, w, keep->cur,
+	    &keep->curlen);
+	want_prev = prev[0] != '\0' && (lstat(prev, &st) == 0 ||
+	    errno != ENOENT);
+	if (prev[0] != '\0' && !want_prev)
 		preflight_add(pf, CHECK_OK, "secret.previous", prev, NULL, "%s "
 		    "is absent: no previous key (cookies of the current key "
 		    "only)", prev);
-	else
-		secret_file_check(pf, "secret.previous", prev, w);
+	else if (want_prev)
+		secret_file_check(pf, "secret.previous", prev, w, keep->prev,
+		    &keep->prevlen);
+	keep->loaded = keep->curlen > 0 && (!want_prev || keep->prevlen > 0);
+	explicit_bzero(&none, sizeof(none));
 }
 
 /* -------------------------------------------------------------- keytab */
@@ -663,12 +682,12 @@ preflight_keytab(struct preflight *pf, const struct config *c,
 unsigned
 preflight_start(struct preflight *pf, const struct config *c,
     const struct preflight_who *w, struct preflight_keytab *kt,
-    struct tlsbind *tb, gid_t *gid)
+    struct tlsbind *tb, gid_t *gid, struct preflight_secrets *keep)
 {
 	preflight_rcache_dir(pf, w);
 	preflight_tls(pf, c, w, tb);
 	preflight_cache_dir(pf, c, w, gid);
-	preflight_secrets(pf, c, w);
+	preflight_secrets(pf, c, w, keep);
 	preflight_keytab(pf, c, w, kt);
 	return pf->count[CHECK_FAIL];
 }

@@ -64,6 +64,17 @@ struct preflight_keytab {
 	char		 err[256];
 };
 
+/*
+ * The session keys preflight_secrets loaded as the daemon loads them
+ * (only when it runs as the user judged for): the master keeps them
+ * instead of reading the files again.  Wiped by whoever holds it.
+ */
+struct preflight_secrets {
+	unsigned char	 cur[KREDIR_SECRET_MAX], prev[KREDIR_SECRET_MAX];
+	size_t		 curlen, prevlen;	/* prevlen 0: no previous key */
+	bool		 loaded;	/* both as secrets_load would have */
+};
+
 /* preflight.c: findings */
 void	 preflight_add(struct preflight *, enum check_status, const char *code,
 	    const char *path, const char *fix, const char *fmt, ...)
@@ -102,9 +113,12 @@ void	 preflight_rcache_dir(struct preflight *, const struct preflight_who *);
 /* cache_group and cache_dir; *gid is cache_group's, or (gid_t)-1. */
 void	 preflight_cache_dir(struct preflight *, const struct config *,
 	    const struct preflight_who *, gid_t *gid);
-/* secret, secret.previous: session_secret_load's rules. */
+/*
+ * secret, secret.previous: session_secret_load's rules; the keys loaded
+ * into *keep when it is not NULL (see struct preflight_secrets).
+ */
 void	 preflight_secrets(struct preflight *, const struct config *,
-	    const struct preflight_who *);
+	    const struct preflight_who *, struct preflight_secrets *keep);
 /*
  * tls.binding: with channel_binding, the certificate read the way kredir
  * reads it (for who), its hash into *tb.
@@ -115,12 +129,12 @@ void	 preflight_tls(struct preflight *, const struct config *,
 void	 preflight_keytab(struct preflight *, const struct config *,
 	    const struct preflight_who *, struct preflight_keytab *kt);
 /*
- * Every check above; *gid as preflight_cache_dir, *tb as preflight_tls.
- * The number of FAILs.
+ * Every check above; *gid as preflight_cache_dir, *tb as preflight_tls,
+ * *keep as preflight_secrets.  The number of FAILs.
  */
 unsigned preflight_start(struct preflight *, const struct config *,
 	    const struct preflight_who *, struct preflight_keytab *kt,
-	    struct tlsbind *tb, gid_t *gid);
+	    struct tlsbind *tb, gid_t *gid, struct preflight_secrets *keep);
 /* Highest kvno of service/host in kt, 0 if none; its entry in *first. */
 krb5_kvno preflight_keytab_kvno(const struct preflight_keytab *,
 	    const char *service, const char *host,

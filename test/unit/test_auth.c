@@ -1,8 +1,17 @@
-/* auth.c: NTLM detection on raw and SPNEGO-wrapped tokens (no KDC). */
+/*
+ * auth.c: NTLM detection on raw and SPNEGO-wrapped tokens (no KDC); the
+ * acceptor at start from a keytab written here, told its names by
+ * preflight.c's reading of it (auth_init_seen) or scanning it itself.
+ */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <krb5.h>
 
 #include "../../kgss.h"
+#include "../../preflight.h"
 #include "unit.h"
 
 #define SPNEGO	0x06, 0x06, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x02
@@ -263,11 +272,101 @@ test_set_expiry(void)
 	CU_ASSERT_STRING_EQUAL(o.why, "the KDC's TGT has ended");
 }
 
+/* A keytab at path holding one random AES key for principal. */
+static void
+write_keytab(const char *path, const char *principal)
+{
+	char name[300];
+	krb5_context kc;
+	krb5_keytab kt;
+	krb5_keytab_entry e;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(name, sizeof(name), "FILE:%s", path);
+	CU_ASSERT_FATAL(krb5_init_context(&kc) == 0);
+	CU_ASSERT_FATAL(krb5_kt_resolve(kc, name, &kt) == 0 &&
+	    krb5_parse_name(kc, principal, &e.principal) == 0 &&
+	    krb5_c_make_random_key(kc, ENCTYPE_AES256_CTS_HMAC_SHA1_96,
+	    &e.key) == 0);
+	e.vno = 1;
+	CU_ASSERT_FATAL(krb5_kt_add_entry(kc, kt, &e) == 0);
+	krb5_free_keytab_entry_contents(kc, &e);
+	krb5_kt_close(kc, kt);
+	krb5_free_context(kc);
+}
+
+/* auth_init_seen on c with kt; 0 or -1, err, and host_only. */
+static int
+init_seen(const struct config *c, const struct preflight_keytab *kt,
+    char *err, size_t errlen, bool *host_only)
+{
+	struct auth a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	rc = auth_init_seen(&a, c, kt, err, errlen);
+	*host_only = a.host_only;
+	auth_free(&a);
+	return rc;
+}
+
+/*
+ * The master's acceptor: preflight's entries decide how to accept (HOST
+ * only or not) without a second scan; entries it could not hold whole
+ * (more) or a NULL mean a scan of the file, as the workers do.
+ */
+static void
+test_init_seen(void)
+{
+	static struct preflight pf;
+	static struct preflight_keytab kt, empty;
+	struct preflight_who w;
+	struct config c;
+	char dir[64], ini[512], err[1024];
+	bool host_only;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	unit_tmpdir(dir, sizeof(dir));
+	snprintf(ini, sizeof(ini), "[node]\nfqdn = node1.kredir.test\n"
+	    "[kerberos]\nkeytab = %s/http.keytab\n", dir);
+	CU_ASSERT_FATAL(devnull != NULL &&
+	    config_load_string(&c, "t.ini", ini, devnull) == 0);
+	fclose(devnull);
+	preflight_who_self(&w);
+	write_keytab(c.keytab, "HTTP/node1.kredir.test@KREDIR.TEST");
+	preflight_keytab(&pf, &c, &w, &kt);
+	CHECK(kt.loaded && kt.n == 1, "preflight read %zu entries", kt.n);
+	CHECK(init_seen(&c, &kt, err, sizeof(err), &host_only) == 0 &&
+	    !host_only, "HTTP key, preflight's entries: %s", err);
+	/* entries that say nothing is there: believed, the file not read */
+	empty.loaded = true;
+	CHECK(init_seen(&c, &empty, err, sizeof(err), &host_only) == -1 &&
+	    strstr(err, "holds no key for HTTP/node1.kredir.test") != NULL,
+	    "no entries: \"%s\"", err);
+	/* a list preflight cut short: the file is scanned */
+	empty.more = true;
+	CHECK(init_seen(&c, &empty, err, sizeof(err), &host_only) == 0 &&
+	    !host_only, "cut short, scanned: %s", err);
+	CHECK(init_seen(&c, NULL, err, sizeof(err), &host_only) == 0 &&
+	    !host_only, "no entries, scanned: %s", err);
+	/* HOST/<fqdn> only: the acceptor takes any key, either way */
+	unlink(c.keytab);
+	write_keytab(c.keytab, "host/NODE1.kredir.test@KREDIR.TEST");
+	memset(&pf, 0, sizeof(pf));
+	preflight_keytab(&pf, &c, &w, &kt);
+	CHECK(init_seen(&c, &kt, err, sizeof(err), &host_only) == 0 &&
+	    host_only, "HOST only, preflight's entries: %s", err);
+	CHECK(init_seen(&c, NULL, err, sizeof(err), &host_only) == 0 &&
+	    host_only, "HOST only, scanned: %s", err);
+	unit_rmdir(dir);
+}
+
 void
 suite_auth(void)
 {
 	UNIT_SUITE("auth", UNIT_TEST(test_ntlm_detection),
 	    UNIT_TEST(test_realm_allowed),
 	    UNIT_TEST(test_ticket_server),
-	    UNIT_TEST(test_set_expiry));
+	    UNIT_TEST(test_set_expiry),
+	    UNIT_TEST(test_init_seen));
 }

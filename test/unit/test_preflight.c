@@ -278,6 +278,69 @@ test_tls(void)
 	    "a good certificate: OK, loaded: %s", pf.f[3].message);
 }
 
+/* A secret file of n bytes of c, mode 0600 (or mode). */
+static void
+write_secret(const char *path, int c, size_t n, mode_t mode)
+{
+	unsigned char buf[128];
+	FILE *fp = fopen(path, "w");
+
+	memset(buf, c, sizeof(buf));
+	CU_ASSERT_FATAL(fp != NULL && n <= sizeof(buf) &&
+	    fwrite(buf, 1, n, fp) == n && fclose(fp) == 0 &&
+	    chmod(path, mode) == 0);
+}
+
+/*
+ * The keys preflight_secrets loads are the daemon's (server_start keeps
+ * them): both, or the current one with the previous absent; none when a
+ * file fails.
+ */
+static void
+test_secrets_keep(void)
+{
+	static struct preflight_secrets keep;
+	struct preflight_who w;
+	unsigned char want[48];
+	char dir[64];
+
+	unit_tmpdir(dir, sizeof(dir));
+	memset(&conf, 0, sizeof(conf));
+	preflight_who_self(&w);
+	snprintf(conf.secret_file, sizeof(conf.secret_file), "%s/key", dir);
+	snprintf(conf.secret_previous_file, sizeof(conf.secret_previous_file),
+	    "%s/key.previous", dir);
+	write_secret(conf.secret_file, 0x11, 32, 0600);
+	memset(&pf, 0, sizeof(pf));
+	preflight_secrets(&pf, &conf, &w, &keep);
+	memset(want, 0x11, sizeof(want));
+	CHECK(pf.count[CHECK_FAIL] == 0 && keep.loaded && keep.curlen == 32 &&
+	    memcmp(keep.cur, want, 32) == 0 && keep.prevlen == 0,
+	    "current, previous absent: loaded %d, %zu + %zu bytes",
+	    keep.loaded, keep.curlen, keep.prevlen);
+	write_secret(conf.secret_previous_file, 0x22, 48, 0600);
+	memset(&pf, 0, sizeof(pf));
+	preflight_secrets(&pf, &conf, &w, &keep);
+	memset(want, 0x22, sizeof(want));
+	CHECK(pf.count[CHECK_FAIL] == 0 && keep.loaded && keep.curlen == 32 &&
+	    keep.prevlen == 48 && memcmp(keep.prev, want, 48) == 0,
+	    "both: loaded %d, %zu + %zu bytes", keep.loaded, keep.curlen,
+	    keep.prevlen);
+	/* a previous key the daemon refuses: nothing to keep */
+	write_secret(conf.secret_previous_file, 0x22, 8, 0600);
+	memset(&pf, 0, sizeof(pf));
+	preflight_secrets(&pf, &conf, &w, &keep);
+	CHECK(pf.count[CHECK_FAIL] == 1 && !keep.loaded,
+	    "a short previous key: %u FAIL, loaded %d",
+	    pf.count[CHECK_FAIL], keep.loaded);
+	memset(&pf, 0, sizeof(pf));
+	preflight_secrets(&pf, &conf, &w, NULL);	/* kredir check's way */
+	CHECK(pf.count[CHECK_FAIL] == 1, "without keep: %u FAIL",
+	    pf.count[CHECK_FAIL]);
+	explicit_bzero(&keep, sizeof(keep));
+	unit_rmdir(dir);
+}
+
 /* server.user: one finding per case, the daemon's and kredir check's. */
 static const struct {
 	uid_t		 self;		/* who runs */
@@ -345,5 +408,6 @@ suite_preflight(void)
 	    UNIT_TEST(test_cache_dir_group),
 	    UNIT_TEST(test_rcache_dir),
 	    UNIT_TEST(test_tls),
-	    UNIT_TEST(test_user));
+	    UNIT_TEST(test_user),
+	    UNIT_TEST(test_secrets_keep));
 }
