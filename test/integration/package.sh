@@ -19,7 +19,9 @@
 #   again     a reinstall and an upgrade keep the secret, the edited
 #             kredir.ini and the caches: alice's cookie still works
 #   group     [session] cache_group with the shipped example drop-in and
-#             tmpfiles.d line (examples/systemd/cache-group): the cache
+#             tmpfiles.d line (examples/systemd/cache-group): systemd-analyze
+#             verify reads the drop-in (a misspelt key in a copy of it is
+#             named) and security sees its SupplementaryGroups=; the cache
 #             directory 0750 and a cache 0640 of the group kredir-app, a
 #             member of it reads the cache, a stranger does not, the
 #             keytab stays kredir's
@@ -138,6 +140,19 @@ as_unit_env() {
 		case $kv in KRB5_CONFIG=*) kv=KRB5_CONFIG=$KT_KRB5_CONF ;; esac
 		printf '%s\n' "$kv"
 	done < <(unit_value "$SERVICE_UNIT" Environment)
+}
+
+# verify_service: systemd-analyze verify of kredir.service by its path,
+# its messages (none when all is well); its status is verify's.
+verify_service() {
+	SYSTEMD_LOG_LEVEL=warning systemd-analyze verify "$SERVICE_UNIT" 2>&1
+}
+
+# supplementary: 1 if systemd-analyze security (offline) finds that
+# kredir.service runs with supplementary groups, else 0.
+supplementary() {
+	systemd-analyze security --offline=yes "$SERVICE_UNIT" 2>&1 |
+	    grep -c 'SupplementaryGroups=.*Service runs with supplementary groups'
 }
 
 # unit_all KEY: KEY's values in kredir.service, then in its drop-ins in
@@ -508,6 +523,22 @@ kt_expect_eq "the package ships the cache_group drop-in and tmpfiles.d line, 064
 groupadd --system "$APPGROUP" || kt_die "groupadd $APPGROUP failed"
 APPGROUP_MADE=1
 adduser --quiet kredir "$APPGROUP" || kt_die "adduser kredir $APPGROUP failed"
+# systemd-analyze verify names the unit by its path (in /lib): that it
+# reads the drop-in in $DROPIN_DIR as well is proved, not assumed.  A
+# copy with SupplementaryGroups= misspelt must make verify name the
+# drop-in's line, and systemd-analyze security then sees no
+# supplementary group; the shipped drop-in keeps verify silent and
+# security sees its group.
+mkdir -p "$DROPIN_DIR"
+sed 's/^SupplementaryGroups=/SupplementaryGroup=/' "$CG/cache-group.conf" \
+    >"$DROPIN_DIR/cache-group.conf"
+grep -q '^SupplementaryGroup=kredir$' "$DROPIN_DIR/cache-group.conf" ||
+	kt_die "no SupplementaryGroups= line to misspell in $CG/cache-group.conf"
+kt_expect_match "cache_group: control: verify reads the drop-in (a misspelt key in it is named)" \
+    "^$DROPIN_DIR/cache-group\\.conf:[0-9]+: Unknown key 'SupplementaryGroup' in section \\[Service\\]" \
+    "$(verify_service)"
+kt_expect_eq "cache_group: control: without SupplementaryGroups= security sees no supplementary group" \
+    "0" "$(supplementary)"
 install -D -m 0644 "$CG/cache-group.conf" "$DROPIN_DIR/cache-group.conf"
 install -m 0644 "$CG/tmpfiles-kredir.conf" /etc/tmpfiles.d/kredir.conf
 old_caches=$(find "$CCDIR" -maxdepth 1 -type f | wc -l)
@@ -516,9 +547,11 @@ systemd-tmpfiles --create kredir.conf >"$KT_DIR/tmpfiles.log" 2>&1 ||
 kt_expect_eq "cache_group: tmpfiles.d's line makes $CCDIR 0750 kredir:$APPGROUP, caches kept" \
     "750 kredir:$APPGROUP $old_caches" \
     "$(owner_mode "$CCDIR") $(find "$CCDIR" -maxdepth 1 -type f | wc -l)"
-out=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify "$SERVICE_UNIT" 2>&1)
+out=$(verify_service)
 kt_expect_eq "cache_group: systemd-analyze verify with the drop-in: silent" \
     "0 " "$? $out"
+kt_expect_eq "cache_group: systemd-analyze security sees the drop-in's SupplementaryGroups=" \
+    "1" "$(supplementary)"
 sed -i "s/^cache_group =.*/cache_group = $APPGROUP/" "$INI"
 grep -q -x "cache_group = $APPGROUP" "$INI" || kt_die "editing $INI failed"
 kt_expect_eq "cache_group: ExecStartPre (kredir -n) accepts it" \
