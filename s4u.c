@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gssapi/gssapi.h>
@@ -24,6 +25,7 @@
 #include "kgss.h"
 
 #define RENEW_MARGIN	300	/* seconds: renew the node's TGT this early */
+#define RENEW_RETRY	30	/* seconds between tries after a failure */
 
 static gss_OID_desc oid_krb5 = { 9, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" };
 static gss_OID_desc oid_spnego = { 6, "\x2b\x06\x01\x05\x05\x02" };
@@ -119,6 +121,19 @@ done:
 	return ret == 0 ? 0 : -1;
 }
 
+/* The TGT's end for the log: 2026-12-06T09:30:00Z. */
+static void
+node_log_end(const char *what)
+{
+	char when[32];
+	struct tm tm;
+
+	if (gmtime_r(&node.end, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		strlcpy(when, "?", sizeof(when));
+	log_msg(KLOG_DEBUG, "%s the node account's TGT until=%s", what, when);
+}
+
 /* Context, account principal and an empty MEMORY cache.  0 or -1. */
 static int
 node_setup(const struct config *c, char *err, size_t errlen)
@@ -192,6 +207,7 @@ s4u_acquire(const struct config *c, gss_cred_id_t *cred, char *err,
 		    "ktpass or msktutil)", c->account, c->account);
 		goto done;
 	}
+	node_log_end("obtained");
 	strlcpy(ccname + 7, krb5_cc_get_name(node.kc, node.cc),
 	    sizeof(ccname) - 7);
 	if (import_account(&name, err, errlen) == -1)
@@ -230,12 +246,13 @@ s4u_tick(time_t now)
 	    !s4u_renew_due(node.start, node.end, now))
 		return;
 	if (node_kinit(err, sizeof(err)) == -1) {
-		node.retry = now + 30;
-		log_msg(KLOG_ERR, "error reason=\"renewing the node account's "
-		    "TGT: %s\"", err);
+		node.retry = now + RENEW_RETRY;
+		log_msg(KLOG_ERR, "error phase=renew reason=\"%s\" retry_in=%d",
+		    err, RENEW_RETRY);
 		return;
 	}
-	log_msg(KLOG_DEBUG, "renewed the node account's TGT");
+	node.retry = 0;
+	node_log_end("renewed");
 }
 
 void
