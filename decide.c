@@ -427,6 +427,24 @@ decide_not_delegable(struct outcome *o, const char *principal,
 	field(o, "reason", o->reason, true);
 }
 
+/* 503: no answer from the KDC for now (unreachable, the node's TGT gone). */
+static void
+decide_kdc_unavailable(struct outcome *o, const char *principal,
+    const char *target, const char *why)
+{
+	snprintf(o->reason, sizeof(o->reason), "no constrained delegation "
+	    "(S4U2Proxy) to %s for now: %s; the KDC is unreachable or this "
+	    "node's own TGT has expired (see its error phase=renew lines)",
+	    target, why);
+	set_kind(o, OUTCOME_UNAVAILABLE);
+	strlcpy(o->principal, principal, sizeof(o->principal));
+	strlcpy(o->target, target, sizeof(o->target));
+	field(o, "principal", o->principal, false);
+	field(o, "host", o->host, false);
+	field(o, "target", o->target, false);
+	field(o, "reason", o->reason, true);
+}
+
 static void
 decide_no_delegation(struct outcome *o, const struct decide_login *l)
 {
@@ -482,6 +500,10 @@ decide_store(const struct decide_request *rq, const struct config *c,
 		    sizeof(o->cache), target, sizeof(target), why, sizeof(why));
 	if (rc == 1) {
 		decide_not_delegable(o, l->principal, target, why);
+		return;
+	}
+	if (rc == 2) {
+		decide_kdc_unavailable(o, l->principal, target, why);
 		return;
 	}
 	sess->expires = end;	/* a new login when the tickets end */

@@ -186,7 +186,8 @@ struct decide_ops {
 		    struct decide_login *);
 	/*
 	 * The login's cache as plan says, then its identity, under
-	 * sess->id: 0 and *end, path; 1 the KDC refused target; -1.
+	 * sess->id: 0 and *end, path; 1 the KDC refused target; 2 the KDC
+	 * could not say, for now (s4u_store); -1.
 	 */
 	int	(*store)(void *ctx, enum s4u_plan, const struct session *,
 		    time_t *end, char *path, size_t pathlen, char *target,

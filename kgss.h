@@ -116,8 +116,9 @@ bool		 s4u_cred_is_proxy(gss_cred_id_t);
  * whole impersonator cache) under ccache_store's rules (mode, group,
  * the recorded end, temporary name then rename).  r->end is the
  * session's end: ss->expires, or earlier when the stored tickets end
- * earlier.  0; 1 when the KDC refused r->target; -1 on a local failure.
- * r->why says why, for the log.
+ * earlier.  0; 1 when the KDC refused r->target; 2 when it could not
+ * say (unreachable, or the node's own TGT expired: a renewal failing);
+ * -1 on a local failure.  r->why says why, for the log.
  */
 int		 s4u_store(const struct config *, gss_cred_id_t cred,
 		    enum s4u_plan plan, const char *principal,

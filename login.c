@@ -107,7 +107,7 @@ op_password(void *ctx, const char *authz, struct decide_login *d)
 	return map[r];
 }
 
-/* The session's cache as plan says.  0; 1: the KDC refused; -1. */
+/* The session's cache as plan says.  0; 1: the KDC refused; 2; -1. */
 static int
 store_cache(struct login *lg, enum s4u_plan plan, const char *id,
     struct s4u_result *r)
@@ -142,7 +142,7 @@ op_store(void *ctx, enum s4u_plan plan, const struct session *sess,
 
 	if ((rc = store_cache(lg, plan, sess->id, &r)) != 0) {
 		strlcpy(target, r.target, targetlen);
-		if (rc == 1)
+		if (rc == 1 || rc == 2)
 			strlcpy(why, r.why, whylen);
 		else
 			snprintf(why, whylen, "storing the delegated cache: %s",

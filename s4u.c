@@ -285,7 +285,11 @@ s4u_cred_is_proxy(gss_cred_id_t cred)
 	return proxy;
 }
 
-/* One ticket as the user for target, through cred (the KDC decides). */
+/*
+ * One ticket as the user for target, through cred (the KDC decides).
+ * 0; -1 refused; -2 for now only: the KDC unreachable or the node's own
+ * TGT expired (a renewal failing), not a verdict on the target.
+ */
 static int
 fetch_one(gss_cred_id_t cred, const char *target, char *why, size_t whylen)
 {
@@ -293,30 +297,37 @@ fetch_one(gss_cred_id_t cred, const char *target, char *why, size_t whylen)
 	gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
 	gss_ctx_id_t ctx = GSS_C_NO_CONTEXT;
 	gss_name_t name = GSS_C_NO_NAME;
-	OM_uint32 maj, min;
+	OM_uint32 maj, min, why_min = 0;
 
 	maj = gss_import_name(&min, &buf, GSS_KRB5_NT_PRINCIPAL_NAME, &name);
 	if (!GSS_ERROR(maj))
 		maj = gss_init_sec_context(&min, cred, &ctx, name, &oid_krb5,
 		    0, 0, GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL,
 		    &out, NULL, NULL);
-	if (GSS_ERROR(maj))
+	if (GSS_ERROR(maj)) {
+		why_min = min;
 		auth_status_text(why, whylen, maj, min);
+	}
 	gss_release_buffer(&min, &out);
 	gss_delete_sec_context(&min, &ctx, GSS_C_NO_BUFFER);
 	gss_release_name(&min, &name);
-	return GSS_ERROR(maj) ? -1 : 0;
+	if (!GSS_ERROR(maj))
+		return 0;
+	return (krb5_error_code)why_min == KRB5_KDC_UNREACH ||
+	    (krb5_error_code)why_min == KRB5KRB_AP_ERR_TKT_EXPIRED ? -2 : -1;
 }
 
-/* Every target's ticket; on a refusal, which target and why. */
+/* Every target's ticket; on a failure, which target, why and its kind. */
 static int
 fetch_all(const struct config *c, gss_cred_id_t cred, struct s4u_result *r)
 {
+	int rc;
+
 	for (size_t i = 0; i < c->ntargets; i++) {
-		if (fetch_one(cred, c->targets[i], r->why,
-		    sizeof(r->why)) == -1) {
+		if ((rc = fetch_one(cred, c->targets[i], r->why,
+		    sizeof(r->why))) < 0) {
 			strlcpy(r->target, c->targets[i], sizeof(r->target));
-			return -1;
+			return rc;
 		}
 	}
 	return 0;
@@ -532,8 +543,12 @@ s4u_store(const struct config *c, gss_cred_id_t cred, enum s4u_plan plan,
 		snprintf(r->why, sizeof(r->why), "bad session id");
 		return -1;
 	}
-	if (fetch_all(c, cred, r) == -1)
+	switch (fetch_all(c, cred, r)) {
+	case -1:
 		return 1;		/* the KDC said no */
+	case -2:
+		return 2;		/* no answer from it for now */
+	}
 	if (plan == S4U_PLAN_STORE_TARGETS)
 		return store_targets(c, cred, principal, ss, path, r);
 	maj = gss_inquire_cred(&min, cred, NULL, &life, NULL, NULL);

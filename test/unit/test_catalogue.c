@@ -315,6 +315,7 @@ enum script {
 	S_OK_PROXY,		/* constrained: an S4U2Proxy credential */
 	S_OK_NOFWD,		/* the same, the ticket not forwardable */
 	S_STORE_REFUSED,	/* S_OK_PROXY, the KDC refuses a backend */
+	S_STORE_NO_KDC,		/* S_OK_PROXY, no answer from the KDC */
 	S_CONTINUE,		/* one more round trip */
 	S_REPLAY,		/* a replayed ticket */
 	S_FORBIDDEN,		/* realm or local-name policy */
@@ -395,6 +396,7 @@ fake_accept(void *ctx, const unsigned char *tok, size_t n, bool bind,
 		/* FALLTHROUGH */
 	case S_OK_PROXY:
 	case S_STORE_REFUSED:
+	case S_STORE_NO_KDC:
 		l->delegated = l->proxy = true;
 		return DECIDE_AUTH_OK;
 	case S_CONTINUE:
@@ -439,6 +441,11 @@ fake_store(void *ctx, enum s4u_plan plan, const struct session *sess,
 		strlcpy(target, "HTTP/backend.kredir.test", targetlen);
 		strlcpy(why, "KDC policy rejects request", whylen);
 		return 1;
+	}
+	if (f->script == S_STORE_NO_KDC) {
+		strlcpy(target, "HTTP/backend.kredir.test", targetlen);
+		strlcpy(why, "Cannot contact any KDC for realm", whylen);
+		return 2;
 	}
 	*end = NOW + 1800;
 	snprintf(path, pathlen, "/cache/krb5cc_%s", sess->id);
@@ -637,6 +644,7 @@ enum expect {
 	E_NO_SESSION,	/* success without cache or cookie */
 	E_TOKEN,	/* the next token goes out */
 	E_TARGET,	/* the refused backend is named */
+	E_NO_KDC,	/* the backend named, a temporary failure */
 	E_NO_TARGET,	/* predicted: no backend named */
 	E_NOTHING_STORED,
 	E_ENDED,	/* logout removed the session's files */
@@ -786,6 +794,8 @@ static const struct xrow {
 	    403, K(OUTCOME_FORBIDDEN), NULL, E_NOTHING_STORED },
 	{ "X20", 9, RESPONDER, F_TLS, S_OK_DELEG, N1, "/", "Negotiate Zm9v",
 	    NULL, 401, K(OUTCOME_REJECTED), NULL, E_NOTHING_STORED },
+	{ "X21", 6, RESPONDER, 0, S_STORE_NO_KDC, N1, "/", "Negotiate Zm9v",
+	    NULL, 503, K(OUTCOME_UNAVAILABLE), NULL, E_NO_KDC },
 };
 
 /* The row's uri with a marker, or as it is; into buf. */
@@ -840,6 +850,12 @@ check_expect(const struct xrow *r, const struct fake *f,
 	case E_TARGET:
 		ok = strcmp(o->target, "HTTP/backend.kredir.test") == 0 &&
 		    strstr(o->reason, "KDC policy") != NULL && f->stores == 1;
+		break;
+	case E_NO_KDC:
+		ok = strcmp(o->target, "HTTP/backend.kredir.test") == 0 &&
+		    strstr(o->reason, "Cannot contact any KDC") != NULL &&
+		    strstr(o->reason, "for now") != NULL && f->stores == 1 &&
+		    o->cookie[0] == '\0';
 		break;
 	case E_NO_TARGET:
 		ok = o->target[0] == '\0' && f->stores == 0;
