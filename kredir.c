@@ -540,6 +540,7 @@ run_fastcgi(struct server *s)
 		memset(&rq, 0, sizeof(rq));
 		rq.envp = fr.envp;
 		rq.out = fr.out;
+		s4u_tick_expired(time(NULL));
 		handle_request(s, &rq);
 		finish_request(&fr);
 		sweep_tick(s);		/* the answer is out: not its latency */

@@ -695,6 +695,11 @@ enum s4u_plan	 s4u_decide(const struct config *, bool delegated, bool proxy,
 		    bool forwardable);
 /* Renews the node's TGT when it nears its end (call between requests). */
 void		 s4u_tick(time_t now);
+/*
+ * The same before a request, for a TGT already ended only (a worker idle
+ * past its end): the request may need it; a due one waits for s4u_tick.
+ */
+void		 s4u_tick_expired(time_t now);
 #ifdef KREDIR_TEST_EXPORTS	/* test-only: see the top of this file */
 /* True in the last quarter of a TGT's life, or its last 5 minutes. */
 bool		 s4u_renew_due(time_t start, time_t end, time_t now);

@@ -256,6 +256,13 @@ s4u_tick(time_t now)
 }
 
 void
+s4u_tick_expired(time_t now)
+{
+	if (node.cc != NULL && now >= node.end)
+		s4u_tick(now);
+}
+
+void
 s4u_release(void)
 {
 	if (node.kc == NULL)
