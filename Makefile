@@ -18,11 +18,11 @@ CFLAGS	+= -std=c99 -D_DEFAULT_SOURCE $(OPT) $(WARN) \
 LDLIBS	+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 # Every module but main; the unit tests link them all.
-MODULES	 = compat.c errf.c der.c preflight.c pac.c access.c config.c spn.c http.c log.c sha256.c session.c auth.c authpac.c ident.c ccache.c farm.c supervise.c listen.c metrics.c whoami.c s4u.c basic.c check.c check_report.c check_files.c check_krb5.c tlsbind.c decide.c respond.c login.c
+MODULES	 = compat.c errf.c der.c preflight.c pac.c access.c config.c spn.c http.c log.c sha256.c session.c auth.c authpac.c ident.c kctx.c ccache.c farm.c supervise.c listen.c metrics.c whoami.c s4u.c basic.c check.c check_report.c check_files.c check_krb5.c tlsbind.c decide.c respond.c login.c
 OBJS	 = $(MODULES:.c=.o)
 # The modules (and main) that use GSS-API types: they include kgss.h.  The
 # others must compile without <gssapi/gssapi.h> (make lint-headers).
-GSS_MODULES = auth.c authpac.c basic.c ccache.c s4u.c login.c kredir.c
+GSS_MODULES = auth.c authpac.c basic.c kctx.c ccache.c s4u.c login.c kredir.c
 UNIT_SRCS = $(wildcard test/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:.c=.o)
 

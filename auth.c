@@ -21,9 +21,6 @@
 #include "kgss.h"
 #include "preflight.h"
 
-/* One krb5 context for the process's own needs, made when first used. */
-static krb5_context auth_kc;
-
 static gss_OID_desc oid_krb5 = { 9, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" };
 /* Microsoft's krb5 OID (1.2.840.48018.1.2.2), as Windows sends it. */
 static gss_OID_desc oid_krb5_ms = { 9,
@@ -31,14 +28,6 @@ static gss_OID_desc oid_krb5_ms = { 9,
 static gss_OID_desc oid_spnego = { 6, "\x2b\x06\x01\x05\x05\x02" };
 static gss_OID_desc oid_ntlmssp = { 10,
     "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a" };
-
-static krb5_context
-auth_krb5(void)
-{
-	if (auth_kc == NULL && krb5_init_context(&auth_kc) != 0)
-		auth_kc = NULL;
-	return auth_kc;
-}
 
 /* Appends the text of one kind of GSS status code to buf. */
 static void
@@ -226,7 +215,7 @@ check_keys(struct auth *a, const struct config *c,
 static long
 profile_clockskew(void)
 {
-	krb5_context kc = auth_krb5();
+	krb5_context kc = kctx_get();
 	profile_t prof = NULL;
 	krb5_deltat d;
 	char *s = NULL;
@@ -395,7 +384,7 @@ acquire_keys(const struct auth *a, const struct config *c,
     size_t errlen)
 {
 	char mem[64];
-	krb5_context kc = auth_krb5();
+	krb5_context kc = kctx_get();
 	krb5_keytab kt = NULL;
 	int rc = -1;
 
@@ -529,9 +518,6 @@ auth_free(struct auth *a)
 
 	gss_release_cred(&min, &a->acceptor);
 	s4u_release();
-	if (auth_kc != NULL)
-		krb5_free_context(auth_kc);
-	auth_kc = NULL;
 }
 
 /* An initial SPNEGO token (RFC 4178), not a bare Kerberos one. */
@@ -685,7 +671,7 @@ auth_realm_allowed(const struct config *c, const char *principal)
 
 	if (c->nrealms == 0)
 		return true;
-	if ((kc = auth_krb5()) == NULL || krb5_parse_name_flags(kc, principal,
+	if ((kc = kctx_get()) == NULL || krb5_parse_name_flags(kc, principal,
 	    KRB5_PRINCIPAL_PARSE_REQUIRE_REALM, &p) != 0)
 		return false;
 	ok = spn_realm_is_allowed(c, p->realm.data, p->realm.length);

@@ -9,7 +9,8 @@
  * records the session's end in the cache itself, as a krb5 configuration
  * entry the client cannot touch, and the sweep trusts that; a cache
  * without it (stored by an older kredir, or a crash between the store and
- * the record) lives at most max_lifetime past its mtime.
+ * the record) lives at most max_lifetime past its mtime.  Every krb5
+ * call here borrows the process's one context (kctx.c).
  */
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -196,7 +197,7 @@ record_expiry(const char *path, time_t expires, char *err, size_t errlen)
 	krb5_data d;
 	krb5_error_code ret;
 
-	if ((ret = krb5_init_context(&kc)) != 0) {
+	if ((kc = kctx_get()) == NULL) {
 		snprintf(err, errlen, "krb5_init_context failed");
 		return -1;
 	}
@@ -215,7 +216,6 @@ record_expiry(const char *path, time_t expires, char *err, size_t errlen)
 	}
 	if (cc != NULL)
 		krb5_cc_close(kc, cc);
-	krb5_free_context(kc);
 	return ret == 0 ? 0 : -1;
 }
 
@@ -305,7 +305,7 @@ ccache_find_tgt(const char *path, bool own_only, struct ccache_tgt *t)
 	krb5_creds cr;
 	int rc = -1;
 
-	if (krb5_init_context(&kc) != 0)
+	if ((kc = kctx_get()) == NULL)
 		return -1;
 	snprintf(name, sizeof(name), "FILE:%s", path);
 	if (krb5_cc_resolve(kc, name, &cc) != 0 ||
@@ -328,7 +328,6 @@ done:
 	krb5_free_principal(kc, me);
 	if (cc != NULL)
 		krb5_cc_close(kc, cc);
-	krb5_free_context(kc);
 	return rc;
 }
 
@@ -451,10 +450,9 @@ ccache_sweep(const char *dir, time_t now, unsigned max, unsigned lifetime)
 	unsigned seen = 0;
 	int removed = 0;
 
-	if (krb5_init_context(&kc) != 0)
+	if ((kc = kctx_get()) == NULL ||
+	    (sweep_dir == NULL && (sweep_dir = opendir(dir)) == NULL))
 		return 0;
-	if (sweep_dir == NULL && (sweep_dir = opendir(dir)) == NULL)
-		goto done;
 	while (max == 0 || seen < max) {
 		if ((de = readdir(sweep_dir)) == NULL) {
 			ccache_sweep_end();	/* next call starts over */
@@ -465,8 +463,6 @@ ccache_sweep(const char *dir, time_t now, unsigned max, unsigned lifetime)
 		    lifetime))
 			removed++;
 	}
-done:
-	krb5_free_context(kc);
 	return removed;
 }
 

@@ -1,9 +1,9 @@
 /*
- * kredir: the declarations that need GSS-API types, for the modules that
- * run the exchange or hold a credential (auth.c, authpac.c, basic.c,
- * ccache.c, s4u.c, login.c, kredir.c).  Everything else includes kredir.h
- * alone, which never includes <gssapi/gssapi.h> (make lint-headers proves
- * it).
+ * kredir: the declarations that need GSS-API or krb5 types, for the
+ * modules that run the exchange or hold a credential (auth.c, authpac.c,
+ * basic.c, kctx.c, ccache.c, s4u.c, login.c, kredir.c).  Everything else
+ * includes kredir.h alone, which never includes <gssapi/gssapi.h> (make
+ * lint-headers proves it).
  *
  * Copyright (c) 2026 The kredir authors.  See COPYING (ISC licence).
  */
@@ -11,8 +11,19 @@
 #define KREDIR_KGSS_H
 
 #include <gssapi/gssapi.h>
+#include <krb5.h>
 
 #include "kredir.h"
+
+/* kctx.c: the process's one krb5 context */
+/*
+ * The context every krb5 call of kredir's uses, made at the first call
+ * (server_start, before the workers fork); NULL if it cannot be made.
+ * Borrowed: never freed by a caller.
+ */
+krb5_context	 kctx_get(void);
+/* Frees it (server_stop); a later kctx_get makes a new one. */
+void		 kctx_free(void);
 
 /* auth.c: the GSS-API exchange */
 struct auth {

@@ -48,12 +48,6 @@ struct server {
 	gid_t		 cache_gid;	/* (gid_t)-1: no cache_group */
 	time_t		 next_sweep;
 	bool		 swept_once;	/* a whole pass since the start */
-	/*
-	 * Never used, only held: while one krb5 context lives, MIT keeps
-	 * krb5.conf parsed for the contexts each GSS call makes (without
-	 * it a login re-reads the file 4 times: bench/RESULTS.md).
-	 */
-	krb5_context	 hold;
 };
 
 struct request {
@@ -339,8 +333,8 @@ server_start(struct server *s)
 	char err[1024];
 	int rc = -1;
 
-	if (s->hold == NULL && krb5_init_context(&s->hold) != 0)
-		s->hold = NULL;		/* slower, not broken */
+	/* made before the workers fork; NULL: slower, not broken */
+	(void)kctx_get();
 	if (kt == NULL || keep == NULL) {
 		log_msg(KLOG_ERR, "error phase=start reason=\"out of memory\"");
 		goto done;
@@ -373,9 +367,7 @@ server_stop(struct server *s)
 {
 	auth_free(&s->auth);
 	ccache_sweep_end();
-	if (s->hold != NULL)
-		krb5_free_context(s->hold);
-	s->hold = NULL;
+	kctx_free();
 	explicit_bzero(s->secret, sizeof(s->secret));
 	explicit_bzero(s->previous, sizeof(s->previous));
 	respond_free();
