@@ -855,47 +855,166 @@ name_client(const struct config *c, gss_name_t src, gss_OID mech,
 	return AUTH_OK;
 }
 
+/* A delegated credential kredir cannot use (expired): as if none came. */
+static enum auth_result
+drop_delegation(struct auth_outcome *o)
+{
+	OM_uint32 min;
+
+	gss_release_cred(&min, &o->delegated);
+	if (o->deleg_cc != NULL)
+		krb5_cc_destroy(kctx_get(), o->deleg_cc);
+	o->deleg_cc = NULL;
+	return AUTH_OK;
+}
+
+static enum auth_result
+refuse_delegation(const char *named, struct auth_outcome *o)
+{
+	snprintf(o->why, sizeof(o->why), "the delegated credential names %s, "
+	    "not the authenticated client", named[0] != '\0' ? named :
+	    "(no printable name)");
+	o->page = "Your browser delegated the credentials of another user "
+	    "than the one it signed in as.  This login is refused.";
+	return AUTH_FORBIDDEN;
+}
+
+/* A session ends no later than the delegated credential (end 0: none). */
+static enum auth_result
+limit_by_delegation(time_t end, struct auth_outcome *o)
+{
+	if (end != 0 && end <= time(NULL))
+		return drop_delegation(o);	/* expired: none */
+	if (end != 0 && end < o->expires)
+		o->expires = end;
+	return AUTH_OK;
+}
+
+/*
+ * An S4U2Proxy credential (the node account's, MIT-made): its name and
+ * lifetime through GSS.  krb5's text form is one-to-one (escapes and
+ * all), and mechglue's gss_compare_name sees a SPNEGO acceptor's name and
+ * a krb5 credential's as different: compare the display names.
+ */
+static enum auth_result
+check_delegated_gss(struct auth_outcome *o)
+{
+	gss_name_t dname = GSS_C_NO_NAME;
+	char named[KREDIR_PRINCIPAL_MAX];
+	OM_uint32 maj, min, life = 0;
+
+	maj = gss_inquire_cred(&min, o->delegated, &dname, &life, NULL, NULL);
+	if (GSS_ERROR(maj) || life == 0) {
+		gss_release_name(&min, &dname);
+		return drop_delegation(o);
+	}
+	display_name(dname, named, sizeof(named));
+	gss_release_name(&min, &dname);
+	if (named[0] == '\0' || strcmp(named, o->principal) != 0)
+		return refuse_delegation(named, o);
+	return limit_by_delegation(life == GSS_C_INDEFINITE ? 0 :
+	    time(NULL) + (time_t)life, o);
+}
+
+/*
+ * The tickets of cc: 1 when all are me's (*end: the earliest end any of
+ * them states, 0 for none), 0 when one is another client's (named, as
+ * auth_take_name lets it through), -1 when there is none.
+ */
+static int
+deleg_scan(krb5_context kc, krb5_ccache cc, krb5_const_principal me,
+    time_t *end, char *named, size_t namedlen)
+{
+	krb5_cc_cursor cur;
+	krb5_creds cr;
+	gss_buffer_desc buf;
+	time_t t;
+	char *s;
+	int rc = -1;
+
+	*end = 0;
+	if (krb5_cc_start_seq_get(kc, cc, &cur) != 0)
+		return -1;
+	while (rc != 0 && krb5_cc_next_cred(kc, cc, &cur, &cr) == 0) {
+		t = (time_t)(uint32_t)cr.times.endtime;
+		if (krb5_is_config_principal(kc, cr.server)) {
+			/* not a ticket */
+		} else if (krb5_principal_compare(kc, cr.client, me)) {
+			rc = 1;
+			if (t != 0 && (*end == 0 || t < *end))
+				*end = t;
+		} else {
+			rc = 0;
+			named[0] = '\0';
+			if (krb5_unparse_name(kc, cr.client, &s) == 0) {
+				buf.value = s;
+				buf.length = strlen(s);
+				(void)auth_take_name(&buf, named, namedlen);
+				krb5_free_unparsed_name(kc, s);
+			}
+		}
+		krb5_free_cred_contents(kc, &cr);
+	}
+	krb5_cc_end_seq_get(kc, cc, &cur);
+	return rc;
+}
+
+/*
+ * A forwarded TGT: copied once into a MEMORY: cache of kctx headed by the
+ * authenticated client (o->deleg_cc, which ccache_store writes out), and
+ * checked there: every ticket in it must be the client's, and its end
+ * (the client's word) can only shorten the session.
+ */
+static enum auth_result
+check_delegated_tgt(struct auth_outcome *o)
+{
+	static unsigned copies;		/* names each MEMORY: cache */
+	char name[64], named[KREDIR_PRINCIPAL_MAX];
+	krb5_context kc = kctx_get();
+	krb5_principal me = NULL;
+	OM_uint32 min;
+	time_t end;
+	int rc = -1;
+
+	snprintf(name, sizeof(name), "MEMORY:kredir-deleg-%u", ++copies);
+	if (kc == NULL || krb5_parse_name(kc, o->principal, &me) != 0 ||
+	    krb5_cc_resolve(kc, name, &o->deleg_cc) != 0) {
+		snprintf(o->why, sizeof(o->why), "the delegated credential: "
+		    "no memory cache");
+		o->deleg_cc = NULL;
+		krb5_free_principal(kc, me);
+		return AUTH_ERROR;
+	}
+	if (krb5_cc_initialize(kc, o->deleg_cc, me) == 0 &&
+	    !GSS_ERROR(gss_krb5_copy_ccache(&min, o->delegated, o->deleg_cc)))
+		rc = deleg_scan(kc, o->deleg_cc, me, &end, named,
+		    sizeof(named));
+	krb5_free_principal(kc, me);
+	if (rc == -1)
+		return drop_delegation(o);	/* nothing usable: none */
+	if (rc == 0)
+		return refuse_delegation(named, o);
+	return limit_by_delegation(end, o);
+}
+
 /*
  * The delegated credential, if any, must name the authenticated client:
  * the KRB-CRED inside the authenticator is the client's word, not the
  * KDC's.  Its end can only shorten the session.
  */
 static enum auth_result
-check_delegated(OM_uint32 flags, struct auth_outcome *o)
+check_delegated(const struct config *c, OM_uint32 flags,
+    struct auth_outcome *o)
 {
-	gss_name_t dname = GSS_C_NO_NAME;
-	char named[KREDIR_PRINCIPAL_MAX];
-	OM_uint32 maj, min, life = 0;
+	OM_uint32 min;
 
 	if ((flags & GSS_C_DELEG_FLAG) == 0)
 		gss_release_cred(&min, &o->delegated);
 	if (o->delegated == GSS_C_NO_CREDENTIAL)
 		return AUTH_OK;
-	maj = gss_inquire_cred(&min, o->delegated, &dname, &life, NULL, NULL);
-	if (GSS_ERROR(maj) || life == 0) {
-		gss_release_cred(&min, &o->delegated);	/* expired: none */
-		gss_release_name(&min, &dname);
-		return AUTH_OK;
-	}
-	/*
-	 * krb5's text form is one-to-one (escapes and all), and mechglue's
-	 * gss_compare_name sees a SPNEGO acceptor's name and a krb5
-	 * credential's as different: compare the display names.
-	 */
-	display_name(dname, named, sizeof(named));
-	if (named[0] == '\0' || strcmp(named, o->principal) != 0) {
-		snprintf(o->why, sizeof(o->why), "the delegated credential "
-		    "names %s, not the authenticated client",
-		    named[0] != '\0' ? named : "(no printable name)");
-		o->page = "Your browser delegated the credentials of another "
-		    "user than the one it signed in as.  This login is refused.";
-		gss_release_name(&min, &dname);
-		return AUTH_FORBIDDEN;
-	}
-	gss_release_name(&min, &dname);
-	if (time(NULL) + (time_t)life < o->expires)
-		o->expires = time(NULL) + (time_t)life;
-	return AUTH_OK;
+	if (c->account[0] != '\0' && s4u_cred_is_proxy(o->delegated))
+		return check_delegated_gss(o);
+	return check_delegated_tgt(o);
 }
 
 int
@@ -1019,7 +1138,7 @@ accept_complete(const struct auth *a, const struct config *c,
 	if ((r = name_client(c, ac->src, ac->mech, o)) != AUTH_OK ||
 	    (r = authpac_read(ac->src, o)) != AUTH_OK)
 		return r;
-	return check_delegated(ac->flags, o);
+	return check_delegated(c, ac->flags, o);
 }
 
 enum auth_result
@@ -1048,7 +1167,7 @@ auth_accept(struct auth *a, const struct config *c, const unsigned char *tok,
 	else
 		r = accept_complete(a, c, &ac, tok, n, o);
 	if (r != AUTH_OK)
-		gss_release_cred(&min, &o->delegated);
+		(void)drop_delegation(o);
 	gss_release_name(&min, &ac.src);
 	gss_delete_sec_context(&min, &ac.ctx, GSS_C_NO_BUFFER);
 	return r;
@@ -1060,6 +1179,6 @@ auth_outcome_free(struct auth_outcome *o)
 	OM_uint32 min;
 
 	gss_release_buffer(&min, &o->out);
-	gss_release_cred(&min, &o->delegated);
+	(void)drop_delegation(o);
 	pac_info_free(&o->pac);
 }

@@ -7,9 +7,9 @@
  * mtime means little; the end times of the tickets inside are the
  * client's word (the KRB-CRED is not signed by the KDC).  So kredir
  * records the session's end in the cache itself, as a krb5 configuration
- * entry the client cannot touch, and the sweep trusts that; a cache
- * without it (stored by an older kredir, or a crash between the store and
- * the record) lives at most max_lifetime past its mtime.  Every krb5
+ * entry the client cannot touch, written with the tickets before the
+ * rename, and the sweep trusts that; a cache without it (stored by an
+ * older kredir) lives at most max_lifetime past its mtime.  Every krb5
  * call here borrows the process's one context (kctx.c).
  */
 #include <sys/stat.h>
@@ -24,6 +24,7 @@
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
 
 #include "kgss.h"
@@ -92,33 +93,168 @@ path_dir(const char *path, char *buf, size_t len)
 	return buf;
 }
 
-/* gss_store_cred_into a FILE: cache at path. */
-static int
-store_into(const char *path, gss_cred_id_t cred, char *err, size_t errlen)
+/* "<what>: <krb5's text for ret>" in err. */
+static void
+krb5_why(krb5_context kc, krb5_error_code ret, const char *what, char *err,
+    size_t errlen)
 {
-	char name[KREDIR_PATHBUF + 128];
-	gss_key_value_element_desc el = { "ccache", name };
-	gss_key_value_set_desc store = { 1, &el };
-	OM_uint32 maj, min;
+	const char *msg = krb5_get_error_message(kc, ret);
 
-	snprintf(name, sizeof(name), "FILE:%s", path);
-	maj = gss_store_cred_into(&min, cred, GSS_C_INITIATE, GSS_C_NO_OID,
-	    1, 1, &store, NULL, NULL);
-	if (GSS_ERROR(maj)) {
-		char text[256];
-		struct statvfs sv;
+	snprintf(err, errlen, "%s: %s", what, msg);
+	krb5_free_error_message(kc, msg);
+}
 
-		auth_status_text(text, sizeof(text), maj, min);
-		if (statvfs(path_dir(path, name, sizeof(name)), &sv) == 0 &&
-		    sv.f_bavail * sv.f_frsize < 65536)
-			snprintf(err, errlen, "gss_store_cred_into: %s; the "
-			    "cache directory has %llu bytes free", text,
-			    (unsigned long long)(sv.f_bavail * sv.f_frsize));
-		else
-			snprintf(err, errlen, "gss_store_cred_into: %s", text);
+/* Adds to err how little room the directory of path has, if little. */
+static void
+note_free_space(const char *path, char *err, size_t errlen)
+{
+	char dir[KREDIR_PATHBUF + 80];
+	struct statvfs sv;
+	size_t used = strlen(err);
+
+	if (statvfs(path_dir(path, dir, sizeof(dir)), &sv) == 0 &&
+	    sv.f_bavail * sv.f_frsize < 65536 && used + 2 < errlen)
+		snprintf(err + used, errlen - used, "; the cache directory has "
+		    "%llu bytes free",
+		    (unsigned long long)(sv.f_bavail * sv.f_frsize));
+}
+
+/* name ("FILE:<path>", "MEMORY:<name>") resolved through kctx. */
+static int
+open_cache(const char *name, krb5_context *kc, krb5_ccache *cc, char *err,
+    size_t errlen)
+{
+	krb5_error_code ret;
+
+	*cc = NULL;
+	if ((*kc = kctx_get()) == NULL) {
+		snprintf(err, errlen, "krb5_init_context failed");
+		return -1;
+	}
+	if ((ret = krb5_cc_resolve(*kc, name, cc)) != 0) {
+		krb5_why(*kc, ret, "opening a cache", err, errlen);
+		*cc = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+/* The session's end as a config entry of the open cache cc. */
+static krb5_error_code
+record_expiry(krb5_context kc, krb5_ccache cc, time_t expires)
+{
+	char val[24];
+	krb5_data d;
+
+	snprintf(val, sizeof(val), "%lld", (long long)expires);
+	d.magic = KV5M_DATA;
+	d.data = val;
+	d.length = (unsigned)strlen(val);
+	return krb5_cc_set_config(kc, cc, NULL, CONF_EXPIRES, &d);
+}
+
+/* src's principal (*p, to free), for a cache's header. */
+static krb5_error_code
+src_principal(krb5_context kc, const struct ccache_src *src,
+    krb5_principal *p)
+{
+	*p = NULL;
+	if (src->from != NULL)
+		return krb5_cc_get_principal(kc, src->from, p);
+	if (src->principal == NULL)
+		return KRB5_PARSE_MALFORMED;
+	return krb5_parse_name(kc, src->principal, p);
+}
+
+/* src's tickets into the initialized cache cc. */
+static int
+copy_tickets(krb5_context kc, const struct ccache_src *src, krb5_ccache cc,
+    char *err, size_t errlen)
+{
+	char text[256];
+	krb5_error_code ret;
+	OM_uint32 maj, min;
+
+	if (src->from != NULL) {
+		if ((ret = krb5_cc_copy_creds(kc, src->from, cc)) == 0)
+			return 0;
+		krb5_why(kc, ret, "copying the tickets", err, errlen);
+		return -1;
+	}
+	if (src->cred == GSS_C_NO_CREDENTIAL) {	/* MIT would crash */
+		snprintf(err, errlen, "gss_krb5_copy_ccache: no credential");
+		return -1;
+	}
+	maj = gss_krb5_copy_ccache(&min, src->cred, cc);
+	if (!GSS_ERROR(maj))
+		return 0;
+	auth_status_text(text, sizeof(text), maj, min);
+	snprintf(err, errlen, "gss_krb5_copy_ccache: %s", text);
+	return -1;
+}
+
+/*
+ * The whole cache in memory first (me, src's tickets, the session's
+ * end): then the file is written in one pass, a few system calls per
+ * ticket, and never holds tickets without the end.
+ */
+static int
+stage_cache(krb5_context kc, krb5_ccache stage, krb5_principal me,
+    const struct ccache_src *src, time_t expires, char *err, size_t errlen)
+{
+	krb5_error_code ret;
+
+	if ((ret = krb5_cc_initialize(kc, stage, me)) != 0) {
+		krb5_why(kc, ret, "a memory cache", err, errlen);
+		return -1;
+	}
+	if (copy_tickets(kc, src, stage, err, errlen) == -1)
+		return -1;
+	if ((ret = record_expiry(kc, stage, expires)) != 0) {
+		krb5_why(kc, ret, "recording the session's end", err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/* The cache at tmp: src's principal and tickets, the session's end. */
+static int
+write_cache(const char *tmp, const struct ccache_src *src, time_t expires,
+    char *err, size_t errlen)
+{
+	static unsigned stages;		/* names each staging cache */
+	char name[KREDIR_PATHBUF + 128];
+	krb5_ccache stage = NULL, cc = NULL;
+	krb5_principal me = NULL;
+	krb5_context kc;
+	krb5_error_code ret;
+	int rc = -1;
+
+	snprintf(name, sizeof(name), "MEMORY:kredir-store-%u", ++stages);
+	if (open_cache(name, &kc, &stage, err, errlen) == -1)
+		return -1;
+	snprintf(name, sizeof(name), "FILE:%s", tmp);
+	if (open_cache(name, &kc, &cc, err, errlen) == -1)
+		goto done;
+	if ((ret = src_principal(kc, src, &me)) != 0) {
+		krb5_why(kc, ret, "the cache's principal", err, errlen);
+		goto done;
+	}
+	if (stage_cache(kc, stage, me, src, expires, err, errlen) == -1)
+		goto done;
+	if ((ret = krb5_cc_initialize(kc, cc, me)) != 0 ||
+	    (ret = krb5_cc_copy_creds(kc, stage, cc)) != 0) {
+		krb5_why(kc, ret, "writing the cache", err, errlen);
+		note_free_space(tmp, err, errlen);
+		goto done;
+	}
+	rc = 0;
+done:
+	krb5_free_principal(kc, me);
+	if (cc != NULL)
+		krb5_cc_close(kc, cc);
+	krb5_cc_destroy(kc, stage);
+	return rc;
 }
 
 /*
@@ -142,10 +278,10 @@ check_file(const char *path, gid_t group, char *err, size_t errlen)
 		    (unsigned)(st.st_mode & 07777));
 		goto done;
 	}
-	if (st.st_uid != geteuid()) {
+	if (st.st_uid != ccache_own_uid()) {
 		snprintf(err, errlen, "stored cache is owned by uid %u, not "
 		    "by kredir's uid %u", (unsigned)st.st_uid,
-		    (unsigned)geteuid());
+		    (unsigned)ccache_own_uid());
 		goto done;
 	}
 	if (group != (gid_t)-1 && (fchown(fd, (uid_t)-1, group) == -1 ||
@@ -187,35 +323,21 @@ remove_temps(const char *tmp)
 	closedir(d);
 }
 
-/* The session's end as a config entry of the cache at path.  0 or -1. */
+/* The session's end recorded in the cache at path (ccache_seal's). */
 static int
-record_expiry(const char *path, time_t expires, char *err, size_t errlen)
+record_expiry_at(const char *path, time_t expires, char *err, size_t errlen)
 {
-	char name[KREDIR_PATHBUF + 128], val[24];
+	char name[KREDIR_PATHBUF + 128];
+	krb5_ccache cc;
 	krb5_context kc;
-	krb5_ccache cc = NULL;
-	krb5_data d;
 	krb5_error_code ret;
 
-	if ((kc = kctx_get()) == NULL) {
-		snprintf(err, errlen, "krb5_init_context failed");
-		return -1;
-	}
 	snprintf(name, sizeof(name), "FILE:%s", path);
-	snprintf(val, sizeof(val), "%lld", (long long)expires);
-	d.magic = KV5M_DATA;
-	d.data = val;
-	d.length = (unsigned)strlen(val);
-	if ((ret = krb5_cc_resolve(kc, name, &cc)) == 0)
-		ret = krb5_cc_set_config(kc, cc, NULL, CONF_EXPIRES, &d);
-	if (ret != 0) {
-		const char *msg = krb5_get_error_message(kc, ret);
-
-		snprintf(err, errlen, "recording the session's end: %s", msg);
-		krb5_free_error_message(kc, msg);
-	}
-	if (cc != NULL)
-		krb5_cc_close(kc, cc);
+	if (open_cache(name, &kc, &cc, err, errlen) == -1)
+		return -1;
+	if ((ret = record_expiry(kc, cc, expires)) != 0)
+		krb5_why(kc, ret, "recording the session's end", err, errlen);
+	krb5_cc_close(kc, cc);
 	return ret == 0 ? 0 : -1;
 }
 
@@ -224,7 +346,7 @@ ccache_seal(const char *path, time_t expires, gid_t group, char *err,
     size_t errlen)
 {
 	if (check_file(path, group, err, errlen) == -1 ||
-	    record_expiry(path, expires, err, errlen) == -1)
+	    record_expiry_at(path, expires, err, errlen) == -1)
 		return -1;
 	return 0;
 }
@@ -265,7 +387,7 @@ fail:
 }
 
 int
-ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
+ccache_store(const char *dir, const char *id, const struct ccache_src *src,
     time_t expires, gid_t group, char *err, size_t errlen)
 {
 	char path[KREDIR_PATHBUF + 64], tmp[KREDIR_PATHBUF + 80];
@@ -276,12 +398,18 @@ ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
 	}
 	if (ccache_temp(path, tmp, sizeof(tmp), err, errlen) == -1)
 		return -1;
-	if (store_into(tmp, cred, err, errlen) == -1) {
-		remove_temps(tmp);
-		unlink(tmp);
-		return -1;
+	if (write_cache(tmp, src, expires, err, errlen) == -1 ||
+	    check_file(tmp, group, err, errlen) == -1)
+		goto fail;
+	if (rename(tmp, path) == -1) {
+		snprintf(err, errlen, "rename: %s", strerror(errno));
+		goto fail;
 	}
-	return ccache_commit(tmp, path, expires, group, err, errlen);
+	return 0;
+fail:
+	remove_temps(tmp);
+	unlink(tmp);
+	return -1;
 }
 
 /* A ticket for krbtgt/REALM. */

@@ -36,6 +36,8 @@ struct auth {
 struct auth_outcome {
 	gss_buffer_desc	 out;		/* token for WWW-Authenticate */
 	gss_cred_id_t	 delegated;	/* GSS_C_NO_CREDENTIAL if none */
+	krb5_ccache	 deleg_cc;	/* delegated's tickets, checked, in a
+					   MEMORY: cache of kctx; or NULL */
 	time_t		 expires;	/* of the session: the service
 					   ticket's end, capped */
 	const char	*page;		/* a 403's text for the user, or NULL */
@@ -103,14 +105,26 @@ enum auth_result authpac_read(gss_name_t src, struct auth_outcome *o);
 
 /* ccache.c */
 /*
- * Stores cred as the session's cache, replacing any earlier one at once:
- * written under a temporary name (ccache_temp), then ccache_commit (0600
- * or 0640 of group unless group is (gid_t)-1, the session's end recorded
- * for the sweep, renamed).  On failure nothing of this store is left and
- * an earlier cache of the session is untouched.  0, or -1 and err.
+ * What a session's cache is made of: the tickets of a krb5 cache of
+ * kctx's (from, its principal the cache's), else those of a GSS
+ * credential (cred) for principal.  All borrowed.
  */
-int	 ccache_store(const char *dir, const char *id, gss_cred_id_t cred,
-	    time_t expires, gid_t group, char *err, size_t errlen);
+struct ccache_src {
+	krb5_ccache	 from;		/* NULL: cred and principal */
+	gss_cred_id_t	 cred;
+	const char	*principal;
+};
+/*
+ * Stores src as the session's cache, replacing any earlier one at once:
+ * written under a temporary name (ccache_temp) through kctx, the
+ * session's end recorded in it for the sweep, then 0600 or 0640 of group
+ * (unless group is (gid_t)-1) and renamed.  On failure nothing of this
+ * store is left and an earlier cache of the session is untouched.  0, or
+ * -1 and err.
+ */
+int	 ccache_store(const char *dir, const char *id,
+	    const struct ccache_src *src, time_t expires, gid_t group,
+	    char *err, size_t errlen);
 
 /* s4u.c */
 /*

@@ -115,6 +115,7 @@ store_cache(struct login *lg, enum s4u_plan plan, const char *id,
 	struct auth_outcome *o = &lg->o;
 	struct s4u_session ss = { lg->conf->cache_dir, id, o->expires,
 	    lg->cache_gid };
+	struct ccache_src src = { o->deleg_cc, o->delegated, o->principal };
 	char err[sizeof(r->why)];
 
 	if (plan != S4U_PLAN_STORE_TGT)
@@ -122,7 +123,7 @@ store_cache(struct login *lg, enum s4u_plan plan, const char *id,
 		    &ss, r);
 	memset(r, 0, sizeof(*r));
 	r->end = o->expires;
-	if (ccache_store(lg->conf->cache_dir, id, o->delegated, o->expires,
+	if (ccache_store(lg->conf->cache_dir, id, &src, o->expires,
 	    lg->cache_gid, err, sizeof(err)) == -1) {
 		strlcpy(r->why, err, sizeof(r->why));
 		return -1;

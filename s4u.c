@@ -543,6 +543,7 @@ s4u_store(const struct config *c, gss_cred_id_t cred, enum s4u_plan plan,
     struct s4u_result *r)
 {
 	char path[KREDIR_PATHBUF + 64];
+	struct ccache_src src = { NULL, GSS_C_NO_CREDENTIAL, NULL };
 	OM_uint32 maj, min, life = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -562,7 +563,9 @@ s4u_store(const struct config *c, gss_cred_id_t cred, enum s4u_plan plan,
 	r->end = ss->expires;
 	if (!GSS_ERROR(maj) && time(NULL) + (time_t)life < r->end)
 		r->end = time(NULL) + (time_t)life;
-	return ccache_store(ss->dir, ss->id, cred, r->end, ss->group, r->why,
+	src.cred = cred;
+	src.principal = principal;
+	return ccache_store(ss->dir, ss->id, &src, r->end, ss->group, r->why,
 	    sizeof(r->why));
 }
 

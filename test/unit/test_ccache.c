@@ -11,6 +11,7 @@
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
+#include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
 
 #include "../../kgss.h"
@@ -334,6 +335,7 @@ static int
 store_limited(const char *id, gss_cred_id_t cred, rlim_t limit, char *err,
     size_t errlen)
 {
+	struct ccache_src src = { NULL, cred, "alice@KREDIR.TEST" };
 	struct rlimit old, lim;
 	void (*sig)(int);
 	int rc;
@@ -345,7 +347,7 @@ store_limited(const char *id, gss_cred_id_t cred, rlim_t limit, char *err,
 	sig = signal(SIGXFSZ, SIG_IGN);
 	if (setrlimit(RLIMIT_FSIZE, &lim) == -1)
 		abort();
-	rc = ccache_store(dir, id, cred, time(NULL) + 100, (gid_t)-1, err,
+	rc = ccache_store(dir, id, &src, time(NULL) + 100, (gid_t)-1, err,
 	    errlen);
 	if (setrlimit(RLIMIT_FSIZE, &old) == -1)
 		abort();
@@ -361,6 +363,8 @@ store_limited(const char *id, gss_cred_id_t cred, rlim_t limit, char *err,
 static void
 test_store_failed_temps(void)
 {
+	struct ccache_src none = { NULL, GSS_C_NO_CREDENTIAL,
+	    "alice@KREDIR.TEST" };
 	char err[256];
 	gss_cred_id_t cred;
 	OM_uint32 min;
@@ -376,7 +380,7 @@ test_store_failed_temps(void)
 	make_file("krb5cc_" ID1 ".AbC12", now);		/* not mkstemp's */
 	CHECK(store_limited(ID1, cred, 16, err, sizeof(err)) == -1,
 	    "a store into 16 bytes fails");
-	CHECK(strstr(err, "gss_store_cred_into") != NULL, "err: %s", err);
+	CHECK(strstr(err, "writing the cache: ") != NULL, "err: %s", err);
 	CHECK(count_prefix("krb5cc_" ID1 "\\.[A-Za-z0-9]\\{6\\}$") == 1,
 	    "only .groups is left of krb5cc_<id>.XXXXXX");
 	CU_ASSERT_TRUE(exists("krb5cc_" ID1 ".groups"));
@@ -386,8 +390,9 @@ test_store_failed_temps(void)
 	CU_ASSERT_TRUE(size_of("krb5cc_" ID1) > 16);	/* untouched */
 	/* debris of another store is the sweep's (after a minute), not ours */
 	make_file("krb5cc_" ID1 ".Qw3rT5", now);
-	CU_ASSERT_EQUAL(ccache_store(dir, ID1, GSS_C_NO_CREDENTIAL, now + 100,
-	    (gid_t)-1, err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(ccache_store(dir, ID1, &none, now + 100, (gid_t)-1,
+	    err, sizeof(err)), -1);
+	CHECK(strstr(err, "gss_krb5_copy_ccache: ") != NULL, "err: %s", err);
 	CU_ASSERT_TRUE(exists("krb5cc_" ID1 ".Qw3rT5"));
 	CU_ASSERT_TRUE(exists("krb5cc_" ID1 ".groups"));
 	CHECK(count_prefix("krb5cc_") == 6, "nothing left by the stores");
@@ -395,31 +400,39 @@ test_store_failed_temps(void)
 	remove_dir();
 }
 
-/* What gss_store_cred_into alone writes for cred (ccache_store's store). */
+/* The size of cred's tickets alone, as ccache_store writes them. */
 static off_t
 plain_store_size(gss_cred_id_t cred)
 {
 	char res[256];
-	gss_key_value_element_desc el = { "ccache", res };
-	gss_key_value_set_desc store = { 1, &el };
+	krb5_context kc;
+	krb5_ccache cc;
+	krb5_principal me;
 	OM_uint32 min;
 
 	snprintf(res, sizeof(res), "FILE:%s/probe", dir);
-	if (GSS_ERROR(gss_store_cred_into(&min, cred, GSS_C_INITIATE,
-	    GSS_C_NO_OID, 1, 1, &store, NULL, NULL)))
+	if (krb5_init_context(&kc) != 0 || krb5_cc_resolve(kc, res, &cc) != 0 ||
+	    krb5_parse_name(kc, "alice@KREDIR.TEST", &me) != 0 ||
+	    krb5_cc_initialize(kc, cc, me) != 0 ||
+	    GSS_ERROR(gss_krb5_copy_ccache(&min, cred, cc)))
 		abort();
+	krb5_free_principal(kc, me);
+	krb5_cc_close(kc, cc);
+	krb5_free_context(kc);
 	return size_of("probe");
 }
 
 /*
- * The cache is written but recording the session's end in it fails (the
- * file may grow by the store's bytes and no more): -1 with the reason, the
- * new cache gone, no temporary left, an earlier cache of the session
- * untouched; and a fresh session gets no cache at all.
+ * The file has room for the tickets but not for the session's end (it is
+ * written with them, in one pass): -1 with the reason, the new cache
+ * gone, no temporary left, an earlier cache of the session untouched;
+ * and a fresh session gets no cache at all.
  */
 static void
 test_store_record_fails(void)
 {
+	struct ccache_src src = { NULL, GSS_C_NO_CREDENTIAL,
+	    "alice@KREDIR.TEST" };
 	char err[256];
 	gss_cred_id_t cred;
 	OM_uint32 min;
@@ -430,14 +443,14 @@ test_store_record_fails(void)
 	make_cache("source", now + 3600);
 	cred = cred_of("source");
 	plain = plain_store_size(cred);
-	CU_ASSERT_EQUAL(ccache_store(dir, ID1, cred, now + 100, (gid_t)-1,
+	src.cred = cred;
+	CU_ASSERT_EQUAL(ccache_store(dir, ID1, &src, now + 100, (gid_t)-1,
 	    err, sizeof(err)), 0);
 	earlier = size_of("krb5cc_" ID1);
 	CHECK(earlier > plain, "the record makes the cache bigger");
 	CHECK(store_limited(ID1, cred, (rlim_t)plain, err, sizeof(err)) == -1,
 	    "the record does not fit");
-	CHECK(strstr(err, "recording the session's end: ") != NULL, "err: %s",
-	    err);
+	CHECK(strstr(err, "writing the cache: ") != NULL, "err: %s", err);
 	CU_ASSERT_EQUAL(size_of("krb5cc_" ID1), earlier);
 	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 50, 0, 600), 0);
 	CHECK(store_limited(ID2, cred, (rlim_t)plain, err, sizeof(err)) == -1,
@@ -446,6 +459,77 @@ test_store_record_fails(void)
 	CHECK(count_prefix("krb5cc_") == 1, "only the earlier cache is left");
 	ccache_sweep_end();
 	gss_release_cred(&min, &cred);
+	remove_dir();
+}
+
+/* A MEMORY: cache of kctx (auth.c's copy of a forwarded TGT). */
+static krb5_ccache
+memory_cache_of(const char *me, const char *client, time_t end)
+{
+	krb5_context kc = kctx_get();
+	krb5_ccache cc;
+	krb5_principal pme;
+	krb5_creds cr;
+
+	memset(&cr, 0, sizeof(cr));
+	if (kc == NULL || krb5_cc_new_unique(kc, "MEMORY", NULL, &cc) != 0 ||
+	    krb5_parse_name(kc, me, &pme) != 0 ||
+	    krb5_parse_name(kc, client, &cr.client) != 0 ||
+	    krb5_parse_name(kc, "krbtgt/KREDIR.TEST@KREDIR.TEST",
+	    &cr.server) != 0 || krb5_cc_initialize(kc, cc, pme) != 0)
+		abort();
+	cr.times.authtime = cr.times.starttime = (krb5_timestamp)(end - 3600);
+	cr.times.endtime = (krb5_timestamp)end;
+	if (krb5_cc_store_cred(kc, cc, &cr) != 0)
+		abort();
+	krb5_free_cred_contents(kc, &cr);
+	krb5_free_principal(kc, pme);
+	return cc;
+}
+
+/*
+ * ccache_store from a krb5 cache (a Negotiate login's path): the file
+ * holds the cache's principal and ticket, the recorded end (the sweep
+ * goes by it, not by the ticket's), mode 0600 (0640 of a group); a
+ * source it cannot read leaves nothing and the earlier cache alone.
+ */
+static void
+test_store_from(void)
+{
+	struct ccache_src src = { NULL, GSS_C_NO_CREDENTIAL, NULL };
+	char path[256], err[256];
+	struct ccache_tgt t;
+	struct stat st;
+	time_t now = time(NULL);
+	krb5_ccache empty;
+
+	make_dir();
+	src.from = memory_cache_of("alice@KREDIR.TEST", "alice@KREDIR.TEST",
+	    now + 3600);
+	CHECK(ccache_store(dir, ID1, &src, now + 100, (gid_t)-1, err,
+	    sizeof(err)) == 0, "err: %s", err);
+	snprintf(path, sizeof(path), "%s/krb5cc_" ID1, dir);
+	CU_ASSERT_EQUAL(ccache_find_tgt(path, true, &t), 1);
+	CU_ASSERT_EQUAL(t.end, now + 3600);
+	CU_ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 50, 0, 36000), 0);
+	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 101, 0, 36000), 1);
+	CU_ASSERT_EQUAL(ccache_store(dir, ID1, &src, now + 100, getegid(),
+	    err, sizeof(err)), 0);
+	CU_ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640 &&
+	    st.st_gid == getegid());
+	/* a resolved but never initialized cache has no principal */
+	if (krb5_cc_new_unique(kctx_get(), "MEMORY", NULL, &empty) != 0)
+		abort();
+	krb5_cc_destroy(kctx_get(), src.from);
+	src.from = empty;
+	CU_ASSERT_EQUAL(ccache_store(dir, ID1, &src, now + 100, (gid_t)-1,
+	    err, sizeof(err)), -1);
+	CHECK(strstr(err, "the cache's principal: ") != NULL, "err: %s", err);
+	CU_ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 0640);
+	CHECK(count_prefix("krb5cc_") == 1, "no temporary left");
+	krb5_cc_destroy(kctx_get(), empty);
+	ccache_sweep_end();
 	remove_dir();
 }
 
@@ -533,6 +617,7 @@ suite_ccache(void)
 	    UNIT_TEST(test_seal),
 	    UNIT_TEST(test_store_failed_temps),
 	    UNIT_TEST(test_store_record_fails),
+	    UNIT_TEST(test_store_from),
 	    UNIT_TEST(test_seal_refused),
 	    UNIT_TEST(test_find_tgt));
 }
