@@ -9,8 +9,10 @@
  * records the session's end in the cache itself, as a krb5 configuration
  * entry the client cannot touch, written with the tickets before the
  * rename, and the sweep trusts that; a cache without it (stored by an
- * older kredir) lives at most max_lifetime past its mtime.  Every krb5
- * call here borrows the process's one context (kctx.c).
+ * older kredir) lives at most max_lifetime past its mtime.  A login's
+ * cache is written by kredir in MIT's FILE: format (one write, not
+ * krb5's dozen calls per ticket); every krb5 call here borrows the
+ * process's one context (kctx.c).
  */
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -153,7 +155,7 @@ record_expiry(krb5_context kc, krb5_ccache cc, time_t expires)
 	return krb5_cc_set_config(kc, cc, NULL, CONF_EXPIRES, &d);
 }
 
-/* src's principal (*p, to free), for a cache's header. */
+/* src's principal (*p, to free), for the cache's header. */
 static krb5_error_code
 src_principal(krb5_context kc, const struct ccache_src *src,
     krb5_principal *p)
@@ -166,161 +168,299 @@ src_principal(krb5_context kc, const struct ccache_src *src,
 	return krb5_parse_name(kc, src->principal, p);
 }
 
-/* src's tickets into the initialized cache cc. */
+/*
+ * A GSS credential's tickets in *mem, a new MEMORY: cache headed by me
+ * (destroy it).  0, or -1 and err.
+ */
 static int
-copy_tickets(krb5_context kc, const struct ccache_src *src, krb5_ccache cc,
-    char *err, size_t errlen)
+gss_tickets(krb5_context kc, gss_cred_id_t cred, krb5_principal me,
+    krb5_ccache *mem, char *err, size_t errlen)
 {
-	char text[256];
-	krb5_error_code ret;
+	static unsigned copies;		/* names each MEMORY: cache */
+	char name[64], text[256];
 	OM_uint32 maj, min;
 
-	if (src->from != NULL) {
-		if ((ret = krb5_cc_copy_creds(kc, src->from, cc)) == 0)
-			return 0;
-		krb5_why(kc, ret, "copying the tickets", err, errlen);
-		return -1;
-	}
-	if (src->cred == GSS_C_NO_CREDENTIAL) {	/* MIT would crash */
+	*mem = NULL;
+	if (cred == GSS_C_NO_CREDENTIAL) {	/* MIT would crash */
 		snprintf(err, errlen, "gss_krb5_copy_ccache: no credential");
 		return -1;
 	}
-	maj = gss_krb5_copy_ccache(&min, src->cred, cc);
+	snprintf(name, sizeof(name), "MEMORY:kredir-store-%u", ++copies);
+	if (krb5_cc_resolve(kc, name, mem) != 0 ||
+	    krb5_cc_initialize(kc, *mem, me) != 0) {
+		snprintf(err, errlen, "%s: cannot be made", name);
+		if (*mem != NULL)
+			krb5_cc_destroy(kc, *mem);
+		*mem = NULL;
+		return -1;
+	}
+	maj = gss_krb5_copy_ccache(&min, cred, *mem);
 	if (!GSS_ERROR(maj))
 		return 0;
 	auth_status_text(text, sizeof(text), maj, min);
 	snprintf(err, errlen, "gss_krb5_copy_ccache: %s", text);
+	krb5_cc_destroy(kc, *mem);
+	*mem = NULL;
 	return -1;
 }
 
 /*
- * The whole cache in memory first (me, src's tickets, the session's
- * end): then the file is written in one pass, a few system calls per
- * ticket, and never holds tickets without the end.
+ * kredir writes the file itself, in the format (version 4) MIT documents
+ * for FILE: caches and writes byte for byte (test_ccache.c compares): a
+ * header (version, one tag: the KDC time offset, zero), the default
+ * principal, then each credential as krb5_marshal_credentials gives it.
+ * One write(2) for the usual cache instead of a dozen calls per ticket.
+ * The buffer holds session keys: wiped after use.
  */
+static const unsigned char file_header[] = {
+	0x05, 0x04, 0x00, 0x0c, 0x00, 0x01, 0x00, 0x08,
+	0, 0, 0, 0, 0, 0, 0, 0
+};
+
+struct wbuf {
+	int	 fd;
+	int	 err;		/* errno of a failed write, or 0 */
+	size_t	 len;
+	char	 b[8192];
+};
+
+/* All of n bytes of p to fd.  0, or -1 and errno. */
 static int
-stage_cache(krb5_context kc, krb5_ccache stage, krb5_principal me,
-    const struct ccache_src *src, time_t expires, char *err, size_t errlen)
+write_all(int fd, const char *p, size_t n)
 {
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+wb_flush(struct wbuf *w)
+{
+	if (w->err == 0 && write_all(w->fd, w->b, w->len) == -1)
+		w->err = errno != 0 ? errno : EIO;
+	explicit_bzero(w->b, w->len);
+	w->len = 0;
+}
+
+static void
+wb_put(struct wbuf *w, const void *p, size_t n)
+{
+	const char *c = p;
+	size_t k;
+
+	while (n > 0 && w->err == 0) {
+		if (w->len == sizeof(w->b))
+			wb_flush(w);
+		k = sizeof(w->b) - w->len < n ? sizeof(w->b) - w->len : n;
+		memcpy(w->b + w->len, c, k);
+		w->len += k;
+		c += k;
+		n -= k;
+	}
+}
+
+static void
+wb_put32(struct wbuf *w, uint32_t v)
+{
+	unsigned char b[4] = { v >> 24, v >> 16, v >> 8, v };
+
+	wb_put(w, b, sizeof(b));
+}
+
+static void
+wb_principal(struct wbuf *w, krb5_const_principal p)
+{
+	wb_put32(w, (uint32_t)p->type);
+	wb_put32(w, (uint32_t)p->length);
+	wb_put32(w, p->realm.length);
+	wb_put(w, p->realm.data, p->realm.length);
+	for (krb5_int32 i = 0; i < p->length; i++) {
+		wb_put32(w, p->data[i].length);
+		wb_put(w, p->data[i].data, p->data[i].length);
+	}
+}
+
+static krb5_error_code
+wb_cred(krb5_context kc, struct wbuf *w, krb5_creds *cr)
+{
+	krb5_data *d;
 	krb5_error_code ret;
 
-	if ((ret = krb5_cc_initialize(kc, stage, me)) != 0) {
-		krb5_why(kc, ret, "a memory cache", err, errlen);
+	if ((ret = krb5_marshal_credentials(kc, cr, &d)) != 0)
+		return ret;
+	wb_put(w, d->data, d->length);
+	explicit_bzero(d->data, d->length);
+	krb5_free_data(kc, d);
+	return 0;
+}
+
+/* Every credential of cc. */
+static krb5_error_code
+wb_creds(krb5_context kc, struct wbuf *w, krb5_ccache cc)
+{
+	krb5_cc_cursor cur;
+	krb5_creds cr;
+	krb5_error_code ret;
+
+	if ((ret = krb5_cc_start_seq_get(kc, cc, &cur)) != 0)
+		return ret;
+	while ((ret = krb5_cc_next_cred(kc, cc, &cur, &cr)) == 0) {
+		ret = wb_cred(kc, w, &cr);
+		krb5_free_cred_contents(kc, &cr);
+		if (ret != 0)
+			break;
+	}
+	krb5_cc_end_seq_get(kc, cc, &cur);
+	return ret == KRB5_CC_END ? 0 : ret;
+}
+
+/*
+ * The session's end, as krb5_cc_set_config(..., "kredir_expires", ...)
+ * stores it: a credential of me for
+ * krb5_ccache_conf_data/kredir_expires@X-CACHECONF: whose ticket is the
+ * value (what krb5_cc_get_config and the sweep read).
+ */
+static krb5_error_code
+wb_expiry(krb5_context kc, struct wbuf *w, krb5_principal me,
+    time_t expires)
+{
+	static const char realm[] = "X-CACHECONF:";
+	char val[24];
+	krb5_creds cr;
+	krb5_error_code ret;
+
+	memset(&cr, 0, sizeof(cr));
+	snprintf(val, sizeof(val), "%lld", (long long)expires);
+	cr.client = me;
+	if ((ret = krb5_build_principal(kc, &cr.server, sizeof(realm) - 1,
+	    realm, "krb5_ccache_conf_data", CONF_EXPIRES, (char *)NULL)) != 0)
+		return ret;
+	cr.ticket.magic = KV5M_DATA;
+	cr.ticket.data = val;
+	cr.ticket.length = (unsigned)strlen(val);
+	ret = wb_cred(kc, w, &cr);
+	krb5_free_principal(kc, cr.server);
+	return ret;
+}
+
+/* The cache into fd: me, the tickets of from, the session's end. */
+static int
+write_file(krb5_context kc, int fd, krb5_principal me, krb5_ccache from,
+    time_t expires, char *err, size_t errlen)
+{
+	struct wbuf w;
+	krb5_error_code ret;
+
+	w.fd = fd;
+	w.err = 0;
+	w.len = 0;
+	wb_put(&w, file_header, sizeof(file_header));
+	wb_principal(&w, me);
+	if ((ret = wb_creds(kc, &w, from)) == 0)
+		ret = wb_expiry(kc, &w, me, expires);
+	wb_flush(&w);
+	if (ret != 0) {
+		krb5_why(kc, ret, "writing the cache", err, errlen);
 		return -1;
 	}
-	if (copy_tickets(kc, src, stage, err, errlen) == -1)
-		return -1;
-	if ((ret = record_expiry(kc, stage, expires)) != 0) {
-		krb5_why(kc, ret, "recording the session's end", err, errlen);
+	if (w.err != 0) {
+		snprintf(err, errlen, "writing the cache: %s", strerror(w.err));
 		return -1;
 	}
 	return 0;
 }
 
-/* The cache at tmp: src's principal and tickets, the session's end. */
+/*
+ * The cache into fd: src's principal and tickets, then the session's
+ * end, in one pass: the file never holds tickets without their end.
+ */
 static int
-write_cache(const char *tmp, const struct ccache_src *src, time_t expires,
+write_cache(int fd, const struct ccache_src *src, time_t expires,
     char *err, size_t errlen)
 {
-	static unsigned stages;		/* names each staging cache */
-	char name[KREDIR_PATHBUF + 128];
-	krb5_ccache stage = NULL, cc = NULL;
+	krb5_ccache mem = NULL;
 	krb5_principal me = NULL;
 	krb5_context kc;
 	krb5_error_code ret;
 	int rc = -1;
 
-	snprintf(name, sizeof(name), "MEMORY:kredir-store-%u", ++stages);
-	if (open_cache(name, &kc, &stage, err, errlen) == -1)
+	if ((kc = kctx_get()) == NULL) {
+		snprintf(err, errlen, "krb5_init_context failed");
 		return -1;
-	snprintf(name, sizeof(name), "FILE:%s", tmp);
-	if (open_cache(name, &kc, &cc, err, errlen) == -1)
-		goto done;
+	}
 	if ((ret = src_principal(kc, src, &me)) != 0) {
 		krb5_why(kc, ret, "the cache's principal", err, errlen);
-		goto done;
+		return -1;
 	}
-	if (stage_cache(kc, stage, me, src, expires, err, errlen) == -1)
+	if (src->from == NULL &&
+	    gss_tickets(kc, src->cred, me, &mem, err, errlen) == -1)
 		goto done;
-	if ((ret = krb5_cc_initialize(kc, cc, me)) != 0 ||
-	    (ret = krb5_cc_copy_creds(kc, stage, cc)) != 0) {
-		krb5_why(kc, ret, "writing the cache", err, errlen);
-		note_free_space(tmp, err, errlen);
-		goto done;
-	}
-	rc = 0;
+	rc = write_file(kc, fd, me, src->from != NULL ? src->from : mem,
+	    expires, err, errlen);
 done:
+	if (mem != NULL)
+		krb5_cc_destroy(kc, mem);
 	krb5_free_principal(kc, me);
-	if (cc != NULL)
-		krb5_cc_close(kc, cc);
-	krb5_cc_destroy(kc, stage);
 	return rc;
 }
 
 /*
- * The stored file must be a regular file of ours that only we can read
- * (krb5 makes it 0600); with a group, it then becomes 0640 of that group,
- * through the open file, never by name.
+ * A cache file must be a regular file of ours that only we can read
+ * (mkstemp and krb5 make it 0600); with a group, it then becomes 0640 of
+ * that group, through the open file, never by name.
  */
 static int
-check_file(const char *path, gid_t group, char *err, size_t errlen)
+check_fd(int fd, gid_t group, char *err, size_t errlen)
 {
 	struct stat st;
-	int fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
+	if (fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "stored cache: %s", strerror(errno));
-		goto done;
+		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
 		snprintf(err, errlen, "stored cache has mode %04o",
 		    (unsigned)(st.st_mode & 07777));
-		goto done;
+		return -1;
 	}
 	if (st.st_uid != ccache_own_uid()) {
 		snprintf(err, errlen, "stored cache is owned by uid %u, not "
 		    "by kredir's uid %u", (unsigned)st.st_uid,
 		    (unsigned)ccache_own_uid());
-		goto done;
+		return -1;
 	}
 	if (group != (gid_t)-1 && (fchown(fd, (uid_t)-1, group) == -1 ||
 	    fchmod(fd, 0640) == -1)) {
 		snprintf(err, errlen, "stored cache: giving it to cache_group "
 		    "%u: %s (kredir's user must be in that group)",
 		    (unsigned)group, strerror(errno));
-		goto done;
+		return -1;
 	}
-	rc = 0;
-done:
-	if (fd != -1)
-		close(fd);
-	return rc;
+	return 0;
 }
 
-/*
- * What a failed krb5 store into tmp may leave: "<tmp>.XXXXXX" (MIT krb5
- * replaces a FILE: cache through a temporary of its own).  tmp's name is
- * this store's alone (mkstemp), so nothing else of the session matches:
- * not its identity file "krb5cc_<id>.groups" (ident.c), nor an earlier
- * cache.
- */
-static void
-remove_temps(const char *tmp)
+/* check_fd of the file at path (written by krb5 elsewhere: s4u.c). */
+static int
+check_file(const char *path, gid_t group, char *err, size_t errlen)
 {
-	char dirbuf[KREDIR_PATHBUF + 80], prefix[KREDIR_PATHBUF + 82];
-	const char *dir = path_dir(tmp, dirbuf, sizeof(dirbuf));
-	struct dirent *de;
-	DIR *d;
+	int fd, rc;
 
-	snprintf(prefix, sizeof(prefix), "%s.", strrchr(tmp, '/') != NULL ?
-	    strrchr(tmp, '/') + 1 : tmp);
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
-			(void)unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "stored cache: %s", strerror(errno));
+		return -1;
+	}
+	rc = check_fd(fd, group, err, errlen);
+	close(fd);
+	return rc;
 }
 
 /* The session's end recorded in the cache at path (ccache_seal's). */
@@ -351,8 +491,9 @@ ccache_seal(const char *path, time_t expires, gid_t group, char *err,
 	return 0;
 }
 
-int
-ccache_temp(const char *path, char *tmp, size_t tmplen, char *err,
+/* mkstemp of "<path>.XXXXXX" into tmp: the open file, or -1 and err. */
+static int
+temp_open(const char *path, char *tmp, size_t tmplen, char *err,
     size_t errlen)
 {
 	int fd, n;
@@ -362,10 +503,19 @@ ccache_temp(const char *path, char *tmp, size_t tmplen, char *err,
 		snprintf(err, errlen, "cache path too long");
 		return -1;
 	}
-	if ((fd = mkstemp(tmp)) == -1) {
+	if ((fd = mkstemp(tmp)) == -1)
 		snprintf(err, errlen, "mkstemp: %s", strerror(errno));
+	return fd;
+}
+
+int
+ccache_temp(const char *path, char *tmp, size_t tmplen, char *err,
+    size_t errlen)
+{
+	int fd;
+
+	if ((fd = temp_open(path, tmp, tmplen, err, errlen)) == -1)
 		return -1;
-	}
 	close(fd);
 	return 0;
 }
@@ -391,23 +541,34 @@ ccache_store(const char *dir, const char *id, const struct ccache_src *src,
     time_t expires, gid_t group, char *err, size_t errlen)
 {
 	char path[KREDIR_PATHBUF + 64], tmp[KREDIR_PATHBUF + 80];
+	int fd;
 
 	if (ccache_path(dir, id, path, sizeof(path)) == -1) {
 		snprintf(err, errlen, "bad session id");
 		return -1;
 	}
-	if (ccache_temp(path, tmp, sizeof(tmp), err, errlen) == -1)
+	if ((fd = temp_open(path, tmp, sizeof(tmp), err, errlen)) == -1)
 		return -1;
-	if (write_cache(tmp, src, expires, err, errlen) == -1 ||
-	    check_file(tmp, group, err, errlen) == -1)
+	if (write_cache(fd, src, expires, err, errlen) == -1) {
+		note_free_space(tmp, err, errlen);
 		goto fail;
+	}
+	if (check_fd(fd, group, err, errlen) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		snprintf(err, errlen, "writing the cache: %s", strerror(errno));
+		goto fail;
+	}
+	fd = -1;
 	if (rename(tmp, path) == -1) {
 		snprintf(err, errlen, "rename: %s", strerror(errno));
 		goto fail;
 	}
 	return 0;
 fail:
-	remove_temps(tmp);
+	if (fd != -1)
+		close(fd);
 	unlink(tmp);
 	return -1;
 }

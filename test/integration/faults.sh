@@ -186,6 +186,9 @@ if mount -t tmpfs -o size=64k,mode=0700 tmpfs "$F/ccache"; then
 	kt_expect_match "cache dir full: logged error ... storing the delegated cache" \
 	    "kredir\[[0-9]+\]: error principal=alice@$KT_REALM reason=\"storing the delegated cache: " \
 	    "$(grep 'storing the delegated cache' "$F/kredir.log" | tail -n 1)"
+	kt_expect_match "cache dir full: the reason: the write failed, the room left" \
+	    'writing the cache: No space left on device; the cache directory has [0-9]+ bytes free"' \
+	    "$(grep 'storing the delegated cache' "$F/kredir.log" | tail -n 1)"
 	kt_expect_eq "cache dir full: one such line per failed login" \
 	    $((err_before + 1)) "$(grep -c 'storing the delegated cache' "$F/kredir.log")"
 	kt_expect_eq "cache dir full: no temporary krb5cc_*.* left behind" \

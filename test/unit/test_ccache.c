@@ -487,6 +487,78 @@ memory_cache_of(const char *me, const char *client, time_t end)
 	return cc;
 }
 
+/* The bytes of dir/name into buf: how many, or -1. */
+static ssize_t
+slurp(const char *name, char *buf, size_t len)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return -1;
+	n = read(fd, buf, len);
+	close(fd);
+	return n;
+}
+
+/* MIT's FILE: cache at res: me, the tickets of in, the end as set_config. */
+static void
+mit_copy(krb5_context kc, krb5_ccache in, const char *res, time_t expires)
+{
+	char val[24];
+	krb5_data d = { KV5M_DATA, 0, val };
+	krb5_principal me;
+	krb5_ccache out;
+	krb5_cc_cursor cur;
+	krb5_creds cr;
+
+	snprintf(val, sizeof(val), "%lld", (long long)expires);
+	d.length = (unsigned)strlen(val);
+	if (krb5_cc_resolve(kc, res, &out) != 0 ||
+	    krb5_cc_get_principal(kc, in, &me) != 0 ||
+	    krb5_cc_initialize(kc, out, me) != 0 ||
+	    krb5_cc_start_seq_get(kc, in, &cur) != 0)
+		abort();
+	while (krb5_cc_next_cred(kc, in, &cur, &cr) == 0) {
+		if (!krb5_is_config_principal(kc, cr.server) &&
+		    krb5_cc_store_cred(kc, out, &cr) != 0)
+			abort();
+		krb5_free_cred_contents(kc, &cr);
+	}
+	krb5_cc_end_seq_get(kc, in, &cur);
+	if (krb5_cc_set_config(kc, out, NULL, "kredir_expires", &d) != 0)
+		abort();
+	krb5_free_principal(kc, me);
+	krb5_cc_close(kc, out);
+}
+
+/*
+ * kredir writes the FILE: format itself: the bytes must be what MIT's
+ * own FILE: cache writes for the same principal, tickets and
+ * krb5_cc_set_config of the session's end.
+ */
+static bool
+same_as_mit(const char *name, time_t expires)
+{
+	char res[256], ours[8192], mits[8192];
+	krb5_context kc = kctx_get();
+	krb5_ccache in;
+	ssize_t n, m;
+
+	snprintf(res, sizeof(res), "FILE:%s/%s", dir, name);
+	if (krb5_cc_resolve(kc, res, &in) != 0)
+		return false;
+	snprintf(res, sizeof(res), "FILE:%s/mit-copy", dir);
+	mit_copy(kc, in, res, expires);
+	krb5_cc_close(kc, in);
+	n = slurp(name, ours, sizeof(ours));
+	m = slurp("mit-copy", mits, sizeof(mits));
+	unlink(res + strlen("FILE:"));
+	return n > 0 && n == m && memcmp(ours, mits, (size_t)n) == 0;
+}
+
 /*
  * ccache_store from a krb5 cache (a Negotiate login's path): the file
  * holds the cache's principal and ticket, the recorded end (the sweep
@@ -511,6 +583,7 @@ test_store_from(void)
 	snprintf(path, sizeof(path), "%s/krb5cc_" ID1, dir);
 	CU_ASSERT_EQUAL(ccache_find_tgt(path, true, &t), 1);
 	CU_ASSERT_EQUAL(t.end, now + 3600);
+	CHECK(same_as_mit("krb5cc_" ID1, now + 100), "the bytes MIT writes");
 	CU_ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
 	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 50, 0, 36000), 0);
 	CU_ASSERT_EQUAL(ccache_sweep(dir, now + 101, 0, 36000), 1);
