@@ -466,14 +466,14 @@ served=$(tail -n +"$((lines_before + 1))" "$MLOG" |
 kt_expect_match "worker kill: the new worker ($new) served some of them" \
     "(^| )$new( |\$)" "$served"
 
-# Killed between krb5 writing the temporary cache and renaming it: the
+# Killed between writing the temporary cache and renaming it: the
 # session's cache is never seen half-written (no krb5cc_<id> appears), the
-# temporary files are debris the sweep removes after a minute: kredir's
-# krb5cc_<id>.XXXXXX (ccache_temp) and krb5's own <that>.XXXXXX, whose
-# rename (onto kredir's temporary) is the first one delayed.
+# temporary file is debris the sweep removes after a minute: kredir's
+# krb5cc_<id>.XXXXXX, written whole (tickets and end) before the rename.
 read -r -a W <<<"$(workers)"
 cc_before=$(caches "$M/ccache")
 tmp_before=$(temps "$M/ccache")
+tmp_names_before=$(find "$M/ccache" -maxdepth 1 -name 'krb5cc_*.*' ! -name '*.groups' | sort)
 kt_spawn "$KT_DIR/strace2.log" strace -q -o "$KT_DIR/strace2.out" \
     -e trace=rename,renameat,renameat2 \
     -e inject=rename,renameat,renameat2:delay_enter=3000000 \
@@ -486,8 +486,12 @@ tmp_during=$(temps "$M/ccache")
 wait "$CURL"
 kill -TERM "$STRACE" 2>/dev/null
 wait "$STRACE" 2>/dev/null
-kt_require_eq "killed before the rename: a worker was stuck there, its temporary files written" \
-    "yes $((tmp_before + 2))" "$([ -n "$stuck" ] && echo yes || echo no) $tmp_during"
+kt_require_eq "killed before the rename: a worker was stuck there, its temporary file written" \
+    "yes $((tmp_before + 1))" "$([ -n "$stuck" ] && echo yes || echo no) $tmp_during"
+tmp_new=$(comm -13 <(printf '%s\n' "$tmp_names_before") \
+    <(find "$M/ccache" -maxdepth 1 -name 'krb5cc_*.*' ! -name '*.groups' | sort))
+kt_expect_eq "killed before the rename: the temporary file is a whole cache (klist reads it)" \
+    "alice@$KT_REALM" "$(klist_principal "$tmp_new")"
 kt_expect_eq "killed before the rename: that request got 502" 502 \
     "$(cat "$KT_DIR/killed2.code")"
 kt_expect_eq "killed before the rename: no new session cache appeared (none half-written)" \
