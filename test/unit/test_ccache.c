@@ -569,7 +569,7 @@ static void
 test_store_from(void)
 {
 	struct ccache_src src = { NULL, GSS_C_NO_CREDENTIAL, NULL };
-	char path[256], err[256];
+	char path[256], err[256] = "";
 	struct ccache_tgt t;
 	struct stat st;
 	time_t now = time(NULL);
