@@ -224,9 +224,8 @@ struct wbuf {
 	char	 b[8192];
 };
 
-/* All of n bytes of p to fd.  0, or -1 and errno. */
-static int
-write_all(int fd, const char *p, size_t n)
+int
+ccache_write_all(int fd, const char *p, size_t n)
 {
 	ssize_t w;
 
@@ -245,7 +244,7 @@ write_all(int fd, const char *p, size_t n)
 static void
 wb_flush(struct wbuf *w)
 {
-	if (w->err == 0 && write_all(w->fd, w->b, w->len) == -1)
+	if (w->err == 0 && ccache_write_all(w->fd, w->b, w->len) == -1)
 		w->err = errno != 0 ? errno : EIO;
 	explicit_bzero(w->b, w->len);
 	w->len = 0;

@@ -38,23 +38,6 @@ ident_path(const char *dir, const char *id, char *out, size_t outlen)
 	return 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The file's text (malloc'd), or NULL. */
 static char *
 ident_text(const char *user, const char *principal,
@@ -109,7 +92,7 @@ ident_store(const char *dir, const char *id, const char *user,
 	}
 	(void)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	if ((fd = mkstemp(tmp)) == -1 || fchmod(fd, 0600) == -1 ||
-	    write_all(fd, text, len) == -1 || fsync(fd) == -1) {
+	    ccache_write_all(fd, text, len) == -1 || fsync(fd) == -1) {
 		snprintf(err, errlen, "session identity %s: %s", tmp,
 		    strerror(errno));
 		goto done;

@@ -622,6 +622,8 @@ int	 ccache_find_tgt(const char *path, bool own_only, struct ccache_tgt *t);
  */
 int	 ccache_temp(const char *path, char *tmp, size_t tmplen, char *err,
 	    size_t errlen);
+/* All of n bytes of p to fd (EINTR retried).  0, or -1 and errno. */
+int	 ccache_write_all(int fd, const char *p, size_t n);
 /*
  * ccache_seal(tmp), then rename(2) tmp to path: no reader ever sees a
  * cache without its recorded end.  On failure tmp is removed and path
