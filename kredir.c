@@ -186,18 +186,27 @@ log_findings(const struct preflight *pf)
 	}
 }
 
+/* An empty set of findings (free it), or NULL, logged. */
+static struct preflight *
+findings_new(void)
+{
+	struct preflight *pf = calloc(1, sizeof(*pf));
+
+	if (pf == NULL)
+		log_msg(KLOG_ERR, "error phase=start reason=\"out of memory\"");
+	return pf;
+}
+
 /* server.user (preflight.c), judged and logged before the drop.  0 or -1. */
 static int
 server_user(const struct config *c)
 {
-	struct preflight *pf = calloc(1, sizeof(*pf));
+	struct preflight *pf = findings_new();
 	struct preflight_who w;
 	int rc;
 
-	if (pf == NULL) {
-		log_msg(KLOG_ERR, "error phase=start reason=\"out of memory\"");
+	if (pf == NULL)
 		return -1;
-	}
 	rc = preflight_user(pf, c, &w) > 0 ? -1 : 0;
 	log_findings(pf);
 	free(pf);
@@ -285,14 +294,12 @@ static int
 server_preflight(struct server *s, struct preflight_keytab *kt,
     struct preflight_secrets *keep)
 {
-	struct preflight *pf = calloc(1, sizeof(*pf));
+	struct preflight *pf = findings_new();
 	struct preflight_who w;
 	int rc;
 
-	if (pf == NULL) {
-		log_msg(KLOG_ERR, "error phase=start reason=\"out of memory\"");
+	if (pf == NULL)
 		return -1;
-	}
 	preflight_who_self(&w);
 	preflight_start(pf, &s->conf, &w, kt, &s->tlsbind, &s->cache_gid,
 	    keep);
