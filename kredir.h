@@ -376,6 +376,16 @@ struct sha256 {
 void	 sha256_init(struct sha256 *);
 void	 sha256_update(struct sha256 *, const void *, size_t);
 void	 sha256_final(struct sha256 *, unsigned char out[SHA256_LEN]);
+/* The block functions: the portable C one, and the SHA extensions' (x86-64
+ * CPUs with SHA-NI), which digests take when the CPU has it. */
+enum sha256_path { SHA256_PATH_PORTABLE, SHA256_PATH_SHANI };
+/* One 64-byte block into h on that path: 0, or -1 if it is not here. */
+int	 sha256_block_on(enum sha256_path, uint32_t h[8],
+	    const unsigned char blk[64]);
+/* Makes every digest take that path: 0, or -1 (unchanged) if not here. */
+int	 sha256_path_use(enum sha256_path);
+/* The path digests take (the CPU is asked now if it was not yet). */
+enum sha256_path sha256_path_current(void);
 #endif
 void	 sha256_hmac(const unsigned char *key, size_t keylen, const void *msg,
 	    size_t msglen, unsigned char out[SHA256_LEN]);

@@ -1,10 +1,16 @@
 /*
  * SHA-256 (FIPS 180-4), HMAC-SHA256 (RFC 2104) and a constant-time
- * comparison.  Small and portable.
+ * comparison.  Small and portable; on x86-64 CPUs with the SHA
+ * extensions (SHA-NI) the block function uses them, chosen at run time.
  *
  * Copyright (c) 2026 The kredir authors.  See COPYING (ISC licence).
  */
 #include <string.h>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 #define KREDIR_TEST_EXPORTS	/* it defines test-only functions (kredir.h) */
 #include "kredir.h"
@@ -67,7 +73,7 @@ store_be32(unsigned char *p, uint32_t v)
  * stay in registers: a cookie's HMAC is most of a cookie hit's work.
  */
 static void
-sha256_block(uint32_t h[8], const unsigned char *blk)
+sha256_block_portable(uint32_t h[8], const unsigned char *blk)
 {
 	uint32_t	 w[64], a, b, c, d, e, f, g, k, t1, t2;
 	size_t		 i;
@@ -88,6 +94,151 @@ sha256_block(uint32_t h[8], const unsigned char *blk)
 	h[0] += a, h[1] += b, h[2] += c, h[3] += d;
 	h[4] += e, h[5] += f, h[6] += g, h[7] += k;
 	explicit_bzero(w, sizeof(w));
+}
+
+#if defined(__x86_64__)
+/*
+ * The same block with the SHA extensions (Intel's "SHA Extensions" paper,
+ * the SDM's SHA256RNDS2/MSG1/MSG2).  The state lives in two vectors laid
+ * out as the instructions want them, from the high lane down: ABEF and
+ * CDGH.  SHA256RNDS2 does two rounds with the two low lanes of wk (W + K)
+ * and returns the new ABEF; the old ABEF is then the new CDGH.  The
+ * schedule keeps W in four vectors of four words (lane 0 the lowest
+ * index): MSG1 adds sigma0 of the next word, the aligned W[t-7..t-4] is
+ * added by hand, MSG2 adds sigma1 of the two words before.  Compiled for
+ * SHA and SSE4.1 alone: the build's flags stay those of the Makefile, and
+ * it runs only where sha256_block_choose found both.  The message is in
+ * registers only: there is no array to wipe.
+ */
+__attribute__((target("sha,sse4.1")))
+static void
+sha256_block_shani(uint32_t h[8], const unsigned char *blk)
+{
+	const __m128i	 bswap = _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11,
+			    4, 5, 6, 7, 0, 1, 2, 3);
+	__m128i		 abef, cdgh, abef0, cdgh0, m0, m1, m2, m3, wk, t;
+	size_t		 i;
+
+	m0 = _mm_loadu_si128((const __m128i *)(const void *)h);
+	m1 = _mm_loadu_si128((const __m128i *)(const void *)(h + 4));
+	/* (A B C D), (E F G H), lane 0 first: to (F E B A), (H G D C). */
+	abef = _mm_shuffle_epi32(_mm_unpacklo_epi64(m1, m0), 0xb1);
+	cdgh = _mm_shuffle_epi32(_mm_unpackhi_epi64(m1, m0), 0xb1);
+	abef0 = abef, cdgh0 = cdgh;
+	m0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)blk), bswap);
+	m1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blk + 16)),
+	    bswap);
+	m2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blk + 32)),
+	    bswap);
+	m3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blk + 48)),
+	    bswap);
+	for (i = 0; i < 16; i++) {	/* four rounds with m0 = W[4i..4i+3] */
+		wk = _mm_add_epi32(m0, _mm_loadu_si128((const __m128i *)
+		    (const void *)(sha256_k + 4 * i)));
+		t = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+		cdgh = abef, abef = t;
+		t = _mm_sha256rnds2_epu32(cdgh, abef,
+		    _mm_shuffle_epi32(wk, 0x0e));
+		cdgh = abef, abef = t;
+		/* W[4i+16..4i+19] from W[4i..4i+15] */
+		t = _mm_add_epi32(_mm_sha256msg1_epu32(m0, m1),
+		    _mm_alignr_epi8(m3, m2, 4));
+		m0 = m1, m1 = m2, m2 = m3;
+		m3 = _mm_sha256msg2_epu32(t, m3);
+	}
+	abef = _mm_shuffle_epi32(_mm_add_epi32(abef, abef0), 0xb1);
+	cdgh = _mm_shuffle_epi32(_mm_add_epi32(cdgh, cdgh0), 0xb1);
+	/* (E F A B), (G H C D): back to (A B C D), (E F G H). */
+	_mm_storeu_si128((__m128i *)(void *)h, _mm_unpackhi_epi64(abef, cdgh));
+	_mm_storeu_si128((__m128i *)(void *)(h + 4),
+	    _mm_unpacklo_epi64(abef, cdgh));
+}
+
+/* Whether the CPU has SHA (CPUID 7.0 EBX bit 29), SSSE3 and SSE4.1. */
+static bool
+sha256_cpu_has_shani(void)
+{
+	unsigned	 a, b, c, d;
+
+	if (__get_cpuid(1, &a, &b, &c, &d) == 0 ||
+	    (c & bit_SSSE3) == 0 || (c & bit_SSE4_1) == 0)
+		return false;
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0)
+		return false;
+	return (b & bit_SHA) != 0;
+}
+#endif
+
+typedef void	 sha256_block_fn(uint32_t h[8], const unsigned char *blk);
+
+static sha256_block_fn	 sha256_block_choose;
+/* The block function, chosen at its first call. */
+static sha256_block_fn	*sha256_block = sha256_block_choose;
+
+/*
+ * The first block of the process: asks the CPU once, keeps the answer in
+ * sha256_block and runs it.  Every thread would choose the same.
+ */
+static void
+sha256_block_choose(uint32_t h[8], const unsigned char *blk)
+{
+	sha256_block = sha256_block_portable;
+#if defined(__x86_64__)
+	if (sha256_cpu_has_shani())
+		sha256_block = sha256_block_shani;
+#endif
+	sha256_block(h, blk);
+}
+
+/* The block function of a path, or NULL if this build or CPU lacks it. */
+static sha256_block_fn *
+sha256_block_of(enum sha256_path path)
+{
+	if (path == SHA256_PATH_PORTABLE)
+		return sha256_block_portable;
+#if defined(__x86_64__)
+	if (path == SHA256_PATH_SHANI && sha256_cpu_has_shani())
+		return sha256_block_shani;
+#endif
+	return NULL;
+}
+
+/* Test-only (kredir.h): one block on the path's function. */
+int
+sha256_block_on(enum sha256_path path, uint32_t h[8],
+    const unsigned char blk[64])
+{
+	sha256_block_fn	*fn = sha256_block_of(path);
+
+	if (fn == NULL)
+		return -1;
+	fn(h, blk);
+	return 0;
+}
+
+/* Test-only (kredir.h): the path every digest takes from now on. */
+int
+sha256_path_use(enum sha256_path path)
+{
+	sha256_block_fn	*fn = sha256_block_of(path);
+
+	if (fn == NULL)
+		return -1;
+	sha256_block = fn;
+	return 0;
+}
+
+/* Test-only (kredir.h): the path digests take (chosen now if not yet). */
+enum sha256_path
+sha256_path_current(void)
+{
+	uint32_t	 h[8] = { 0 };
+	unsigned char	 blk[64] = { 0 };
+
+	if (sha256_block == sha256_block_choose)
+		sha256_block(h, blk);
+	return sha256_block == sha256_block_portable ? SHA256_PATH_PORTABLE :
+	    SHA256_PATH_SHANI;
 }
 
 /* Starts a digest in the caller's context. */

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "../../kredir.h"
 #include "unit.h"
 
@@ -271,6 +273,140 @@ test_ct_equal(void)
 	    "prefix");
 }
 
+/* A fixed-seed generator (xorshift64): the same "random" cases each run. */
+static uint64_t
+rand_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static void
+rand_fill(uint64_t *x, void *buf, size_t n)
+{
+	unsigned char	*p = buf;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(rand_next(x) >> 32);
+}
+
+/*
+ * msg's digest with the path's block function alone, padded here (FIPS
+ * 180-4 §5.1.1), not by sha256_final; -1 if the path is not here.
+ */
+static int
+digest_on(enum sha256_path path, const unsigned char *msg, size_t len,
+    unsigned char out[SHA256_LEN])
+{
+	uint32_t	 h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+			    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+	unsigned char	 tail[128];
+	uint64_t	 bits = (uint64_t)len * 8;
+	size_t		 done, rest, n, i;
+
+	for (done = 0; len - done >= 64; done += 64)
+		if (sha256_block_on(path, h, msg + done) != 0)
+			return -1;
+	rest = len - done;
+	n = rest + 9 <= 64 ? 64 : 128;
+	memset(tail, 0, sizeof(tail));
+	memcpy(tail, msg + done, rest);
+	tail[rest] = 0x80;
+	for (i = 0; i < 8; i++)
+		tail[n - 1 - i] = (unsigned char)(bits >> (8 * i));
+	for (i = 0; i < n; i += 64)
+		if (sha256_block_on(path, h, tail + i) != 0)
+			return -1;
+	for (i = 0; i < 32; i++)
+		out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+	return 0;
+}
+
+/* Whether this CPU runs the SHA-NI path; says which paths run (CUnit's
+ * verbose line). */
+static bool
+say_paths(void)
+{
+	uint32_t	 h[8] = { 0 };
+	unsigned char	 blk[64] = { 0 };
+	bool		 shani;
+
+	shani = sha256_block_on(SHA256_PATH_SHANI, h, blk) == 0;
+	printf("(%s) ", shani ? "portable and SHA-NI" :
+	    "portable only: no SHA-NI on this CPU or build");
+	return shani;
+}
+
+/*
+ * Both block functions on random states and blocks, then on random
+ * messages of 0..300 bytes (one, two and more blocks; 55, 56, 63, 64:
+ * the padding's edges) against OpenSSL's SHA-256.  Without SHA-NI the
+ * portable path is still checked against OpenSSL.
+ */
+static void
+test_block_paths(void)
+{
+	unsigned char	 msg[300], blk[64], want[SHA256_LEN], got[SHA256_LEN];
+	uint32_t	 h1[8], h2[8];
+	uint64_t	 x = 0x6b72656469720014ULL;
+	size_t		 i, len, blocks = 0, bad = 0, badp = 0, bads = 0;
+	bool		 shani = say_paths();
+
+	for (i = 0; shani && i < 20000; i++, blocks++) {
+		rand_fill(&x, h1, sizeof(h1));
+		memcpy(h2, h1, sizeof(h2));
+		rand_fill(&x, blk, sizeof(blk));
+		sha256_block_on(SHA256_PATH_PORTABLE, h1, blk);
+		sha256_block_on(SHA256_PATH_SHANI, h2, blk);
+		if (memcmp(h1, h2, sizeof(h1)) != 0)
+			bad++;
+	}
+	CHECK(bad == 0, "%zu of %zu random blocks differ", bad, blocks);
+	for (len = 0; len <= sizeof(msg); len++)
+		for (i = 0; i < 8; i++) {
+			rand_fill(&x, msg, len);
+			if (EVP_Digest(msg, len, want, NULL, EVP_sha256(),
+			    NULL) != 1)
+				abort();
+			if (digest_on(SHA256_PATH_PORTABLE, msg, len, got) != 0 ||
+			    memcmp(got, want, sizeof(want)) != 0)
+				badp++;
+			if (shani && (digest_on(SHA256_PATH_SHANI, msg, len,
+			    got) != 0 || memcmp(got, want, sizeof(want)) != 0))
+				bads++;
+		}
+	CHECK(badp == 0, "portable: %zu of 2408 messages differ", badp);
+	CHECK(bads == 0, "SHA-NI: %zu of 2408 messages differ", bads);
+}
+
+/* The vectors above on every path this CPU has, through the public API. */
+static void
+test_vectors_each_path(void)
+{
+	static const enum sha256_path paths[] = {
+		SHA256_PATH_PORTABLE, SHA256_PATH_SHANI
+	};
+	enum sha256_path was = sha256_path_current();
+	size_t		 i, ran = 0;
+
+	say_paths();
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (sha256_path_use(paths[i]) != 0)
+			continue;
+		CHECK(sha256_path_current() == paths[i], "path %zu", i);
+		test_sha256_vectors();
+		test_sha256_pieces();
+		test_hmac_rfc4231();
+		test_hmac_kept_keys();
+		ran++;
+	}
+	CHECK(ran >= 1, "no path ran");
+	CHECK(sha256_path_use(was) == 0, "cannot go back to path %d", was);
+}
+
 void
 suite_sha256(void)
 {
@@ -280,5 +416,7 @@ suite_sha256(void)
 	    UNIT_TEST(test_sha256_pieces),
 	    UNIT_TEST(test_hmac_rfc4231),
 	    UNIT_TEST(test_hmac_kept_keys),
+	    UNIT_TEST(test_block_paths),
+	    UNIT_TEST(test_vectors_each_path),
 	    UNIT_TEST(test_ct_equal));
 }
