@@ -16,6 +16,8 @@ struct login {
 	struct auth		*auth;
 	const struct tlsbind	*tlsbind;	/* of tls_certificate */
 	gid_t			 cache_gid;	/* (gid_t)-1: none */
+	/* Each written whole by its producer before use (login_begin
+	 * leaves them as they were): */
 	struct auth_outcome	 o;		/* of accept or password */
 	struct basic		 b;		/* of password */
 	struct ident		 id;		/* of session_find */
