@@ -52,19 +52,26 @@ done:
 	return rc;
 }
 
-/* True for exactly 32 lower-case hex digits. */
+/*
+ * True for exactly 32 lower-case hex digits.  The length first, then every
+ * digit without an early exit: a loop the compiler can vectorise (a cookie
+ * hit checks its id three times).
+ */
 bool
 session_id_is_valid(const char *id)
 {
-	size_t	 i;
+	unsigned char	 ok = 1, c;
+	size_t		 i;
 
-	if (id == NULL)
+	if (id == NULL ||
+	    strnlen(id, KREDIR_SESSION_ID_HEX + 1) != KREDIR_SESSION_ID_HEX)
 		return false;
-	for (i = 0; i < KREDIR_SESSION_ID_HEX; i++)
-		if (!((id[i] >= '0' && id[i] <= '9') ||
-		    (id[i] >= 'a' && id[i] <= 'f')))
-			return false;
-	return id[i] == '\0';
+	for (i = 0; i < KREDIR_SESSION_ID_HEX; i++) {
+		c = (unsigned char)id[i];
+		ok &= (unsigned char)(c - '0') < 10 ||
+		    (unsigned char)(c - 'a') < 6;
+	}
+	return ok != 0;
 }
 
 static bool

@@ -26,6 +26,11 @@ test_session_id(void)
 		{ "0123456789abcdef0123456789abcdeg", false },
 		{ "0123456789abcdef\0" "123456789abcdef", false },
 		{ "0123456789abcdef0123456789abcde ", false },
+		/* each neighbour of the two ranges, and a high byte */
+		{ "/123456789abcdef0123456789abcdef", false },
+		{ "0123456789abcdef0123456789abcde:", false },
+		{ "0123456789abcdef`123456789abcdef", false },
+		{ "0123456789abcdef0123456789\xb0" "bcdef", false },
 		{ "../../../../../../etc/passwd/xxx", false },
 		{ "", false },
 		{ NULL, false },
