@@ -45,8 +45,10 @@ for script in test/integration/*.sh; do
 	[ -e "$script" ] || continue
 	name=$(basename "$script" .sh)
 	printf '== %s\n' "$name"
+	start=$SECONDS
 	timeout -k 10 300 bash "$script" | tee "$tmp/$name.out"
 	rc=${PIPESTATUS[0]}
+	printf '== %s took %d s\n' "$name" $((SECONDS - start))
 	p=$(grep -c '^PASS: ' "$tmp/$name.out")
 	f=$(grep -c '^FAIL: ' "$tmp/$name.out")
 	passed=$((passed + p))
