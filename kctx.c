@@ -1,6 +1,6 @@
 /*
  * kctx.c: the process's one krb5 context, for kredir's own krb5 calls
- * (auth.c, ccache.c, s4u.c's cache reads).  server_start makes it before
+ * (auth.c, ccache.c, s4u.c's store).  server_start makes it before
  * the workers fork and server_stop frees it; until then every krb5 call
  * of kredir's borrows it, none makes its own.  While it lives, MIT also
  * keeps krb5.conf parsed for the contexts its GSS calls make inside

@@ -513,7 +513,7 @@ store_targets(const struct config *c, gss_cred_id_t cred,
 	char tmp[KREDIR_PATHBUF + 80];
 	int rc = -1;
 
-	if (krb5_init_context(&kc) != 0) {
+	if ((kc = kctx_get()) == NULL) {	/* the process's one context */
 		snprintf(r->why, sizeof(r->why), "krb5_init_context failed");
 		return -1;
 	}
@@ -533,7 +533,6 @@ done:
 	for (size_t i = 0; i < c->ntargets; i++)
 		krb5_free_principal(kc, targets[i]);
 	krb5_free_principal(kc, user);
-	krb5_free_context(kc);
 	return rc;
 }
 
